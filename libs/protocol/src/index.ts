@@ -1,0 +1,4 @@
+export * from './agent-session.js';
+
+/** The agent<->relay wire protocol version spoken by this build. */
+export const PROTOCOL_VERSION = 1;

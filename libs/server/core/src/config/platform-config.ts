@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+// Every FDT_* variable the server apps read, in one place. The README's configuration table
+// mirrors this schema; nothing else in the code reads process.env.
+const port = z.coerce.number().int().min(0).max(65535);
+const seconds = z.coerce.number().int().positive();
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const platformConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/fdt'),
+  REDIS_URL: z.string().url().optional(),
+  FDT_BIND_HOST: z.string().optional(),
+  FDT_API_PORT: port.default(3000),
+  FDT_API_PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+  FDT_RELAY_ADMIN_PORT: port.default(9091),
+  FDT_WORKER_ADMIN_PORT: port.default(9092),
+  FDT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  FDT_LOG_PRETTY: bool.default(false),
+  FDT_ENCRYPTION_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64 encoded (openssl rand -base64 32)')
+    .optional(),
+  FDT_HTTP_BODY_LIMIT: z.string().default('100kb'),
+  FDT_ACCESS_TOKEN_TTL: seconds.default(900),
+  FDT_REFRESH_TOKEN_TTL: seconds.default(30 * 24 * 3600),
+  FDT_AGENT_SESSION_TTL: seconds.default(3600),
+  FDT_SIGNING_KEY_ROTATE_AFTER: seconds.default(30 * 24 * 3600),
+  FDT_LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
+  FDT_LOGIN_LOCKOUT_WINDOW: seconds.default(900),
+  FDT_LOGIN_IP_MAX_FAILURES: z.coerce.number().int().positive().default(50),
+  FDT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  FDT_RELAY_STALE_AFTER: seconds.default(30),
+  FDT_COOKIE_SECURE: bool.optional(),
+  FDT_RUN_MIGRATIONS: bool.default(true),
+});
+
+export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
+
+export interface PlatformConfig {
+  env: 'development' | 'production' | 'test';
+  databaseUrl: string;
+  redisUrl?: string;
+  /** 'redis' when REDIS_URL is set (scaled shape), otherwise 'single-node'. */
+  adapters: 'redis' | 'single-node';
+  bindHost?: string;
+  api: { port: number; publicUrl: string; bodyLimit: string };
+  relay: { adminPort: number; staleAfterSeconds: number };
+  worker: { adminPort: number };
+  log: { level: string; pretty: boolean };
+  /** 32-byte key for secrets at rest (signing keys, certificate keys). */
+  encryptionKey: Buffer;
+  auth: {
+    accessTokenTtl: number;
+    refreshTokenTtl: number;
+    agentSessionTtl: number;
+    signingKeyRotateAfter: number;
+    loginMaxFailures: number;
+    loginLockoutWindow: number;
+    loginIpMaxFailures: number;
+    rateLimitPerMinute: number;
+    cookieSecure: boolean;
+  };
+  runMigrations: boolean;
+}
+
+export class ConfigError extends Error {}
+
+// A fixed, published key: only for development and tests, refused in production.
+const DEV_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+
+export function loadPlatformConfig(env: Record<string, string | undefined> = process.env): PlatformConfig {
+  const parsed = platformConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  if (c.NODE_ENV === 'production' && !c.FDT_ENCRYPTION_KEY) {
+    throw new ConfigError('Invalid configuration:\n  FDT_ENCRYPTION_KEY: required in production');
+  }
+  return {
+    env: c.NODE_ENV,
+    databaseUrl: c.DATABASE_URL,
+    redisUrl: c.REDIS_URL,
+    adapters: c.REDIS_URL ? 'redis' : 'single-node',
+    bindHost: c.FDT_BIND_HOST,
+    api: { port: c.FDT_API_PORT, publicUrl: c.FDT_API_PUBLIC_URL.replace(/\/$/, ''), bodyLimit: c.FDT_HTTP_BODY_LIMIT },
+    relay: { adminPort: c.FDT_RELAY_ADMIN_PORT, staleAfterSeconds: c.FDT_RELAY_STALE_AFTER },
+    worker: { adminPort: c.FDT_WORKER_ADMIN_PORT },
+    log: { level: c.FDT_LOG_LEVEL, pretty: c.FDT_LOG_PRETTY },
+    encryptionKey: Buffer.from(c.FDT_ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY, 'base64'),
+    auth: {
+      accessTokenTtl: c.FDT_ACCESS_TOKEN_TTL,
+      refreshTokenTtl: c.FDT_REFRESH_TOKEN_TTL,
+      agentSessionTtl: c.FDT_AGENT_SESSION_TTL,
+      signingKeyRotateAfter: c.FDT_SIGNING_KEY_ROTATE_AFTER,
+      loginMaxFailures: c.FDT_LOGIN_MAX_FAILURES,
+      loginLockoutWindow: c.FDT_LOGIN_LOCKOUT_WINDOW,
+      loginIpMaxFailures: c.FDT_LOGIN_IP_MAX_FAILURES,
+      rateLimitPerMinute: c.FDT_RATE_LIMIT_PER_MINUTE,
+      cookieSecure: c.FDT_COOKIE_SECURE ?? c.FDT_API_PUBLIC_URL.startsWith('https:'),
+    },
+    runMigrations: c.FDT_RUN_MIGRATIONS,
+  };
+}
