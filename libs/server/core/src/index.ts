@@ -8,3 +8,5 @@ export * from './health/health.module.js';
 export * from './metrics/metrics.module.js';
 export * from './db/data-source-options.js';
 export * from './db/database.module.js';
+export * from './authz/permissions.js';
+export * from './authz/actor.js';
