@@ -6,26 +6,69 @@ import tseslint from 'typescript-eslint';
 // product a project belongs to, type:* what kind of project it is. No wildcards.
 const depConstraints = [
   // scope: who may import whom
-  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-  { sourceTag: 'scope:platform', onlyDependOnLibsWithTags: ['scope:platform', 'scope:shared'] },
-  { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:server', 'scope:platform', 'scope:shared'] },
-  { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:server', 'scope:platform', 'scope:shared', 'scope:testing'] },
-  { sourceTag: 'scope:worker', onlyDependOnLibsWithTags: ['scope:server', 'scope:platform', 'scope:shared', 'scope:testing'] },
-  { sourceTag: 'scope:relay', onlyDependOnLibsWithTags: ['scope:relay', 'scope:platform', 'scope:shared', 'scope:testing'] },
-  { sourceTag: 'scope:agent', onlyDependOnLibsWithTags: ['scope:agent', 'scope:shared'] },
-  { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:cli', 'scope:agent', 'scope:shared'] },
+  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared', 'scope:testing'] },
+  {
+    sourceTag: 'scope:platform',
+    onlyDependOnLibsWithTags: ['scope:platform', 'scope:shared', 'scope:testing'],
+  },
+  {
+    sourceTag: 'scope:server',
+    onlyDependOnLibsWithTags: ['scope:server', 'scope:platform', 'scope:shared', 'scope:testing'],
+  },
+  {
+    sourceTag: 'scope:api',
+    onlyDependOnLibsWithTags: ['scope:server', 'scope:platform', 'scope:shared', 'scope:testing'],
+  },
+  {
+    sourceTag: 'scope:worker',
+    onlyDependOnLibsWithTags: ['scope:server', 'scope:platform', 'scope:shared', 'scope:testing'],
+  },
+  {
+    sourceTag: 'scope:relay',
+    onlyDependOnLibsWithTags: ['scope:relay', 'scope:platform', 'scope:shared', 'scope:testing'],
+  },
+  { sourceTag: 'scope:agent', onlyDependOnLibsWithTags: ['scope:agent', 'scope:shared', 'scope:testing'] },
+  {
+    sourceTag: 'scope:cli',
+    onlyDependOnLibsWithTags: ['scope:cli', 'scope:agent', 'scope:shared', 'scope:testing'],
+  },
   { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:client'] },
   { sourceTag: 'scope:admin', onlyDependOnLibsWithTags: ['scope:admin', 'scope:client'] },
-  { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:server', 'scope:platform', 'scope:shared', 'scope:agent', 'scope:testing'] },
-  { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:testing', 'scope:agent', 'scope:shared', 'scope:client', 'scope:platform'] },
+  // The harness itself depends on no lib of ours, so any project's tests can use it without a cycle.
+  { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:testing'] },
+  {
+    sourceTag: 'scope:e2e',
+    onlyDependOnLibsWithTags: [
+      'scope:testing',
+      'scope:agent',
+      'scope:shared',
+      'scope:client',
+      'scope:platform',
+    ],
+  },
   // type: layering
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:core', 'type:data-access', 'type:util', 'type:testing'] },
-  { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:feature', 'type:core', 'type:data-access', 'type:util', 'type:testing'] },
-  { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:core', 'type:data-access', 'type:util'] },
-  { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:util'] },
-  { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
-  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:feature', 'type:core', 'type:data-access', 'type:util', 'type:testing'] },
-  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:feature', 'type:core', 'type:data-access', 'type:util'] },
+  {
+    sourceTag: 'type:app',
+    onlyDependOnLibsWithTags: ['type:feature', 'type:core', 'type:data-access', 'type:util', 'type:testing'],
+  },
+  {
+    sourceTag: 'type:feature',
+    onlyDependOnLibsWithTags: ['type:feature', 'type:core', 'type:data-access', 'type:util', 'type:testing'],
+  },
+  {
+    sourceTag: 'type:core',
+    onlyDependOnLibsWithTags: ['type:core', 'type:data-access', 'type:util', 'type:testing'],
+  },
+  {
+    sourceTag: 'type:data-access',
+    onlyDependOnLibsWithTags: ['type:data-access', 'type:util', 'type:testing'],
+  },
+  { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:testing'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing'] },
+  {
+    sourceTag: 'type:e2e',
+    onlyDependOnLibsWithTags: ['type:testing', 'type:feature', 'type:core', 'type:data-access', 'type:util'],
+  },
 ];
 
 const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'libs/testing/**', 'e2e/**'];
@@ -37,7 +80,10 @@ export default tseslint.config(
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
     rules: {
-      '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { enforceBuildableLibDependency: false, allow: [], depConstraints },
+      ],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-non-null-assertion': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -49,10 +95,17 @@ export default tseslint.config(
     files: ['apps/**/*.ts', 'libs/**/*.ts'],
     ignores: [...testFiles, '**/config/*.ts', 'apps/*/src/main.ts', 'apps/cli/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: '@fdt/testing', message: 'The test harness is for tests only.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@fdt/testing', message: 'The test harness is for tests only.' }] },
+      ],
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read configuration once, in the app config (config/*.ts).' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration once, in the app config (config/*.ts).',
+        },
       ],
     },
   },

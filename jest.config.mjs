@@ -23,4 +23,5 @@ for (const dir of dirs.sort()) {
   for (const p of cfg.projects ?? [cfg]) projects.push({ ...p, displayName: `${p.displayName}:${name}` });
 }
 
-export default { projects };
+// testTimeout is a global option: Jest ignores it inside `projects`.
+export default { projects, testTimeout: 30_000 };

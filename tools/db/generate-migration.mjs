@@ -26,7 +26,9 @@ await admin.query(`CREATE DATABASE ${scratch}`);
 const url = new URL(base);
 url.pathname = `/${scratch}`;
 try {
-  const ds = await new DataSource(dataSourceOptions({ databaseUrl: url.toString() }, await loadEntities())).initialize();
+  const ds = await new DataSource(
+    dataSourceOptions({ databaseUrl: url.toString() }, await loadEntities()),
+  ).initialize();
   await migrate(ds);
   const sql = await ds.driver.createSchemaBuilder().log();
   await ds.destroy();
@@ -36,7 +38,12 @@ try {
   }
   const ts = Date.now();
   const q = (list) =>
-    list.map((x) => `    await q.query(${JSON.stringify(x.query)}${x.parameters?.length ? `, ${JSON.stringify(x.parameters)}` : ''});`).join('\n');
+    list
+      .map(
+        (x) =>
+          `    await q.query(${JSON.stringify(x.query)}${x.parameters?.length ? `, ${JSON.stringify(x.parameters)}` : ''});`,
+      )
+      .join('\n');
   const file = join(root, 'libs/server/core/src/db/migrations', `${ts}-${name}.ts`);
   writeFileSync(
     file,
@@ -55,7 +62,9 @@ ${q(sql.downQueries.reverse())}
 }
 `,
   );
-  console.log(`Wrote ${file}\nReview it, then add ${name}${ts} to libs/server/core/src/db/migrations/index.ts.`);
+  console.log(
+    `Wrote ${file}\nReview it, then add ${name}${ts} to libs/server/core/src/db/migrations/index.ts.`,
+  );
 } finally {
   await admin.query(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
   await admin.end();

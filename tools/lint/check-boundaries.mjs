@@ -6,7 +6,10 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '../..');
 const probe = join(root, 'libs/protocol/src/boundary-probe.ts');
-writeFileSync(probe, "import { loadPlatformConfig } from '@fdt/server-core';\nexport const probe = loadPlatformConfig;\n");
+writeFileSync(
+  probe,
+  "import { loadPlatformConfig } from '@fdt/server-core';\nexport const probe = loadPlatformConfig;\n",
+);
 try {
   execFileSync('npx', ['nx', 'show', 'projects'], { cwd: root, stdio: 'ignore' });
   execFileSync('npx', ['eslint', probe], { cwd: root, stdio: 'pipe' });

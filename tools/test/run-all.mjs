@@ -26,9 +26,11 @@ function jest(phase, selector, extra = []) {
     '--experimental-vm-modules',
     '--no-warnings=ExperimentalWarning',
     join(root, 'node_modules/jest/bin/jest.js'),
-    '-c', join(root, 'jest.config.mjs'),
+    '-c',
+    join(root, 'jest.config.mjs'),
     ...projects,
-    '--json', `--outputFile=${out}`,
+    '--json',
+    `--outputFile=${out}`,
     '--passWithNoTests',
     ...extra,
   ]);
@@ -43,7 +45,8 @@ function jest(phase, selector, extra = []) {
 const { default: cfg } = await import(join(root, 'jest.config.mjs'));
 const names = (prefix) => cfg.projects.map((p) => p.displayName).filter((n) => n.startsWith(`${prefix}:`));
 
-if (want('build')) run('build', 'npx', ['nx', 'run-many', '-t', 'build', '--output-style=stream-without-prefixes']);
+if (want('build'))
+  run('build', 'npx', ['nx', 'run-many', '-t', 'build', '--output-style=stream-without-prefixes']);
 if (want('lint')) {
   run('lint', 'npx', ['nx', 'run-many', '-t', 'lint', '--output-style=stream-without-prefixes']);
   run('boundaries', 'node', [join(root, 'tools/lint/check-boundaries.mjs')]);

@@ -1,12 +1,17 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from '@fdt/audit';
+import { IdentityModule } from '@fdt/identity';
 import {
   type PlatformConfig,
   PlatformConfigModule,
+  PlatformCryptoModule,
   PlatformDatabaseModule,
   PlatformHealthModule,
   PlatformLoggingModule,
   PlatformMetricsModule,
+  PlatformPortsModule,
 } from '@fdt/server-core';
+import { TunnelsModule } from '@fdt/tunnels';
 
 /** The control plane: composes the feature libs; holds no logic of its own. */
 @Module({})
@@ -18,8 +23,13 @@ export class ApiModule {
         PlatformConfigModule.forRoot(config),
         PlatformLoggingModule.forRoot(config, 'api'),
         PlatformDatabaseModule.forRoot(config),
+        PlatformPortsModule.forRoot(config),
+        PlatformCryptoModule,
         PlatformHealthModule.forRoot({ database: true, redisUrl: config.redisUrl }),
         PlatformMetricsModule.forRoot('api'),
+        AuditModule,
+        IdentityModule,
+        TunnelsModule,
       ],
     };
   }

@@ -1,5 +1,6 @@
+import { loadPlatformConfig } from '@fdt/server-core';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, TestClient, testConfig, type TestDatabase } from '@fdt/testing';
+import { createTestDatabase, TestClient, testEnv, TEST_REDIS_URL, type TestDatabase } from '@fdt/testing';
 import { startApi, type RunningApi } from './bootstrap.js';
 
 describe('api platform endpoints', () => {
@@ -9,7 +10,7 @@ describe('api platform endpoints', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    api = await startApi(testConfig(db.url, { REDIS_URL: 'redis://127.0.0.1:6379' }));
+    api = await startApi(loadPlatformConfig(testEnv(db.url, { REDIS_URL: TEST_REDIS_URL })));
     client = new TestClient(api.url);
   });
   afterAll(async () => {
@@ -28,7 +29,9 @@ describe('api platform endpoints', () => {
     await client.get('/healthz');
     const metrics = await client.get('/metrics');
     expect(metrics.status).toBe(200);
-    expect(metrics.text).toMatch(/fdt_http_request_duration_seconds_count\{app="api",method="GET",route="\/healthz",status="200"\} \d+/);
+    expect(metrics.text).toMatch(
+      /fdt_http_request_duration_seconds_count\{app="api",method="GET",route="\/healthz",status="200"\} \d+/,
+    );
     expect(metrics.text).toContain('process_cpu_user_seconds_total');
   });
 

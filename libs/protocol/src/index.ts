@@ -2,3 +2,4 @@ export * from './agent-session.js';
 
 /** The agent<->relay wire protocol version spoken by this build. */
 export const PROTOCOL_VERSION = 1;
+export * from './control-channels.js';

@@ -26,7 +26,8 @@ export class TestClient {
       const [pair] = c.split(';');
       const i = pair.indexOf('=');
       const value = pair.slice(i + 1);
-      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(c)) this.cookies.delete(pair.slice(0, i));
+      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(c))
+        this.cookies.delete(pair.slice(0, i));
       else this.cookies.set(pair.slice(0, i), value);
     }
     const text = await res.text();

@@ -8,6 +8,10 @@ export interface Actor {
   role: Role;
   userId?: string;
   apiKeyId?: string;
+  /** the sign-in session behind a user's access token */
+  sessionId?: string;
+  /** for display in audit logs (an email, a key's name) */
+  label?: string;
   ip?: string;
   userAgent?: string;
 }

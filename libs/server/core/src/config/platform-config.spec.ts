@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, loadPlatformConfig } from './platform-config.js';
 
@@ -17,6 +18,57 @@ describe('loadPlatformConfig', () => {
     expect(() => loadPlatformConfig({ FDT_API_PORT: 'eighty', DATABASE_URL: 'nope' })).toThrow(
       /FDT_API_PORT[\s\S]*DATABASE_URL|DATABASE_URL[\s\S]*FDT_API_PORT/,
     );
+  });
+
+  it('gives the relay its documented defaults and reaches the api at its public URL', () => {
+    const { relay } = loadPlatformConfig({ FDT_API_PUBLIC_URL: 'https://fdt.example.com/' });
+    expect(relay).toMatchObject({
+      region: 'local',
+      publicHost: 'localhost',
+      agentPort: 4443,
+      httpPort: 8080,
+      httpsPort: 8443,
+      tcpPorts: { first: 20000, last: 20999 },
+      capacity: 1000,
+      heartbeatSeconds: 10,
+      apiUrl: 'https://fdt.example.com',
+    });
+    expect(relay.name).toBe(hostname());
+    expect(relay.secret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('reads the relay variables, preferring FDT_API_INTERNAL_URL, and names a bad port range', () => {
+    const { relay } = loadPlatformConfig({
+      FDT_RELAY_NAME: 'edge-1',
+      FDT_RELAY_REGION: 'eu-west',
+      FDT_RELAY_TCP_PORTS: '30000-30009',
+      FDT_RELAY_HEARTBEAT_SECONDS: '3',
+      FDT_API_INTERNAL_URL: 'http://api:3000/',
+    });
+    expect(relay).toMatchObject({
+      name: 'edge-1',
+      region: 'eu-west',
+      tcpPorts: { first: 30000, last: 30009 },
+      heartbeatSeconds: 3,
+      apiUrl: 'http://api:3000',
+    });
+    expect(() => loadPlatformConfig({ FDT_RELAY_TCP_PORTS: '20999-20000' })).toThrow(/FDT_RELAY_TCP_PORTS/);
+    expect(() => loadPlatformConfig({ FDT_RELAY_TCP_PORTS: '20000' })).toThrow(/FDT_RELAY_TCP_PORTS/);
+    expect(() => loadPlatformConfig({ FDT_RELAY_PUBLIC_HOST: 'https://relay.example.com' })).toThrow(
+      /FDT_RELAY_PUBLIC_HOST/,
+    );
+  });
+
+  it('refuses production without a relay secret', () => {
+    const key = Buffer.alloc(32, 1).toString('base64');
+    expect(() => loadPlatformConfig({ NODE_ENV: 'production', FDT_ENCRYPTION_KEY: key })).toThrow(
+      /FDT_RELAY_SECRET/,
+    );
+    const secret = 'r'.repeat(32);
+    expect(
+      loadPlatformConfig({ NODE_ENV: 'production', FDT_ENCRYPTION_KEY: key, FDT_RELAY_SECRET: secret }).relay
+        .secret,
+    ).toBe(secret);
   });
 
   it('refuses production without an encryption key', () => {

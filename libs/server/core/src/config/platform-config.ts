@@ -1,9 +1,20 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 // Every FDT_* variable the server apps read, in one place. The README's configuration table
 // mirrors this schema; nothing else in the code reads process.env.
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().int().positive();
+// `first-last`, e.g. 20000-20999: the pool of public TCP ports a relay hands to tcp tunnels.
+const portRange = z
+  .string()
+  .regex(/^\d{1,5}-\d{1,5}$/, 'must be a range first-last, e.g. 20000-20999')
+  .transform((v) => v.split('-').map(Number) as [number, number])
+  .refine(
+    ([first, last]) => first >= 1 && first <= last && last <= 65535,
+    'must satisfy 1 <= first <= last <= 65535',
+  )
+  .transform(([first, last]) => ({ first, last }));
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -33,8 +44,43 @@ export const platformConfigSchema = z.object({
   FDT_LOGIN_IP_MAX_FAILURES: z.coerce.number().int().positive().default(50),
   FDT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   FDT_RELAY_STALE_AFTER: seconds.default(30),
+  FDT_RELAY_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/, 'letters, digits, dot, dash, underscore')
+    .optional(),
+  FDT_RELAY_REGION: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, dot, dash, underscore (at most 63)')
+    .default('local'),
+  FDT_RELAY_PUBLIC_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'a host name, without scheme or port')
+    .default('localhost'),
+  FDT_RELAY_AGENT_PORT: port.default(4443),
+  FDT_RELAY_HTTP_PORT: port.default(8080),
+  FDT_RELAY_HTTPS_PORT: port.default(8443),
+  FDT_RELAY_TCP_PORTS: portRange.default({ first: 20000, last: 20999 }),
+  FDT_RELAY_CAPACITY: z.coerce.number().int().positive().default(1000),
+  FDT_RELAY_HEARTBEAT_SECONDS: seconds.default(10),
+  FDT_RELAY_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)').optional(),
+  FDT_API_INTERNAL_URL: z.string().url().optional(),
   FDT_COOKIE_SECURE: bool.optional(),
   FDT_RUN_MIGRATIONS: bool.default(true),
+  FDT_PORTS_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_:-]{1,64}$/)
+    .default('fdt'),
+  FDT_QUEUE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .optional(),
+  FDT_BASE_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/i, 'a DNS name such as tunnels.example.com')
+    .default('localhost'),
+  FDT_SIGNUP_ENABLED: bool.optional(),
+  FDT_PLAN_MAX_TUNNELS: z.coerce.number().int().positive().default(10),
+  FDT_PLAN_MAX_CONNS_PER_TUNNEL: z.coerce.number().int().positive().default(1000),
 });
 
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
@@ -47,7 +93,26 @@ export interface PlatformConfig {
   adapters: 'redis' | 'single-node';
   bindHost?: string;
   api: { port: number; publicUrl: string; bodyLimit: string };
-  relay: { adminPort: number; staleAfterSeconds: number };
+  relay: {
+    adminPort: number;
+    staleAfterSeconds: number;
+    /** How the relay names itself to the api (unique per relay). */
+    name: string;
+    region: string;
+    /** Host name visitors and agents use to reach this relay. */
+    publicHost: string;
+    agentPort: number;
+    httpPort: number;
+    httpsPort: number;
+    tcpPorts: { first: number; last: number };
+    /** Agents this relay accepts; the api weighs assignments by capacity and load. */
+    capacity: number;
+    heartbeatSeconds: number;
+    /** Shared secret relays present (as a bearer) to the api's relay endpoints. */
+    secret: string;
+    /** Where relays reach the api: FDT_API_INTERNAL_URL, else FDT_API_PUBLIC_URL. */
+    apiUrl: string;
+  };
   worker: { adminPort: number };
   log: { level: string; pretty: boolean };
   /** 32-byte key for secrets at rest (signing keys, certificate keys). */
@@ -64,12 +129,21 @@ export interface PlatformConfig {
     cookieSecure: boolean;
   };
   runMigrations: boolean;
+  /** prefix of every Redis key and channel (several platforms can share one Redis) */
+  portsNamespace: string;
+  /** PostgreSQL schema of the single-node job queue (BullMQ's default when unset; `public` on PGlite) */
+  queueSchema?: string;
+  /** public tunnel hosts are <name>.<baseDomain> */
+  baseDomain: string;
+  signupEnabled: boolean;
+  plan: { maxTunnels: number; maxConnsPerTunnel: number };
 }
 
 export class ConfigError extends Error {}
 
 // A fixed, published key: only for development and tests, refused in production.
 const DEV_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+const DEV_RELAY_SECRET = 'fdt-dev-relay-secret-not-for-production';
 
 export function loadPlatformConfig(env: Record<string, string | undefined> = process.env): PlatformConfig {
   const parsed = platformConfigSchema.safeParse(env);
@@ -81,14 +155,35 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
   if (c.NODE_ENV === 'production' && !c.FDT_ENCRYPTION_KEY) {
     throw new ConfigError('Invalid configuration:\n  FDT_ENCRYPTION_KEY: required in production');
   }
+  if (c.NODE_ENV === 'production' && !c.FDT_RELAY_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  FDT_RELAY_SECRET: required in production');
+  }
   return {
     env: c.NODE_ENV,
     databaseUrl: c.DATABASE_URL,
     redisUrl: c.REDIS_URL,
     adapters: c.REDIS_URL ? 'redis' : 'single-node',
     bindHost: c.FDT_BIND_HOST,
-    api: { port: c.FDT_API_PORT, publicUrl: c.FDT_API_PUBLIC_URL.replace(/\/$/, ''), bodyLimit: c.FDT_HTTP_BODY_LIMIT },
-    relay: { adminPort: c.FDT_RELAY_ADMIN_PORT, staleAfterSeconds: c.FDT_RELAY_STALE_AFTER },
+    api: {
+      port: c.FDT_API_PORT,
+      publicUrl: c.FDT_API_PUBLIC_URL.replace(/\/$/, ''),
+      bodyLimit: c.FDT_HTTP_BODY_LIMIT,
+    },
+    relay: {
+      adminPort: c.FDT_RELAY_ADMIN_PORT,
+      staleAfterSeconds: c.FDT_RELAY_STALE_AFTER,
+      name: c.FDT_RELAY_NAME ?? hostname(),
+      region: c.FDT_RELAY_REGION,
+      publicHost: c.FDT_RELAY_PUBLIC_HOST,
+      agentPort: c.FDT_RELAY_AGENT_PORT,
+      httpPort: c.FDT_RELAY_HTTP_PORT,
+      httpsPort: c.FDT_RELAY_HTTPS_PORT,
+      tcpPorts: c.FDT_RELAY_TCP_PORTS,
+      capacity: c.FDT_RELAY_CAPACITY,
+      heartbeatSeconds: c.FDT_RELAY_HEARTBEAT_SECONDS,
+      secret: c.FDT_RELAY_SECRET ?? DEV_RELAY_SECRET,
+      apiUrl: (c.FDT_API_INTERNAL_URL ?? c.FDT_API_PUBLIC_URL).replace(/\/$/, ''),
+    },
     worker: { adminPort: c.FDT_WORKER_ADMIN_PORT },
     log: { level: c.FDT_LOG_LEVEL, pretty: c.FDT_LOG_PRETTY },
     encryptionKey: Buffer.from(c.FDT_ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY, 'base64'),
@@ -104,5 +199,10 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       cookieSecure: c.FDT_COOKIE_SECURE ?? c.FDT_API_PUBLIC_URL.startsWith('https:'),
     },
     runMigrations: c.FDT_RUN_MIGRATIONS,
+    portsNamespace: c.FDT_PORTS_NAMESPACE,
+    queueSchema: c.FDT_QUEUE_SCHEMA,
+    baseDomain: c.FDT_BASE_DOMAIN.toLowerCase(),
+    signupEnabled: c.FDT_SIGNUP_ENABLED ?? c.NODE_ENV !== 'production',
+    plan: { maxTunnels: c.FDT_PLAN_MAX_TUNNELS, maxConnsPerTunnel: c.FDT_PLAN_MAX_CONNS_PER_TUNNEL },
   };
 }

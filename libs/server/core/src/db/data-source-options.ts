@@ -19,7 +19,8 @@ export function dataSourceOptions(
     // gen_random_uuid() is built into PostgreSQL >= 13 and PGlite: no extension to install.
     installExtensions: false,
     uuidExtension: 'pgcrypto',
-    logging: ['error', 'warn'],
+    // Query errors surface as exceptions (and problem+json); logging them here too is noise.
+    logging: ['warn', 'migration'],
     extra: { max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 },
   };
 }

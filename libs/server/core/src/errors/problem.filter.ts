@@ -46,7 +46,10 @@ interface BodyParserError {
 }
 
 /** Turns any error into one RFC 9457 problem+json shape, with a stable `code`. */
-export function toProblem(err: unknown, instance?: string): { problem: Problem; headers: Record<string, string> } {
+export function toProblem(
+  err: unknown,
+  instance?: string,
+): { problem: Problem; headers: Record<string, string> } {
   let status = 500;
   let code: string = CommonErrorCode.Internal;
   let detail = 'An unexpected error occurred. It has been logged; try again later.';

@@ -1,9 +1,12 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthIndicatorFunction } from '@nestjs/terminus';
+import type { Response } from 'express';
+import { Public } from '../authz/actor.js';
 import { READINESS_CHECKS } from './health.tokens.js';
 
 @ApiExcludeController()
+@Public()
 @Controller()
 export class HealthController {
   constructor(
@@ -17,10 +20,19 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the services this app needs answer (PostgreSQL, Redis when configured). */
+  /** Readiness: the services this app needs answer (PostgreSQL, Redis when configured, extra checks). */
   @Get('readyz')
   @HealthCheck()
-  readyz() {
-    return this.health.check(this.checks);
+  async readyz(@Res({ passthrough: true }) res: Response) {
+    try {
+      return await this.health.check(this.checks);
+    } catch (e) {
+      // Not ready is an answer, not an app error: 503 with Terminus's report of which check
+      // is down, without going through the problem filter (which would log it as a bug and
+      // flatten the report).
+      if (!(e instanceof ServiceUnavailableException)) throw e;
+      res.status(503);
+      return e.getResponse();
+    }
   }
 }

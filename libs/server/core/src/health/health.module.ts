@@ -1,34 +1,56 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import { TerminusModule, TypeOrmHealthIndicator, type HealthIndicatorFunction } from '@nestjs/terminus';
+import { type DynamicModule, type ModuleMetadata, Module, type Type } from '@nestjs/common';
+import {
+  type HealthIndicatorFunction,
+  type HealthIndicatorResult,
+  TerminusModule,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { RedisHealthIndicator } from './redis.health.js';
 import { HealthController } from './health.controller.js';
 import { READINESS_CHECKS } from './health.tokens.js';
 
+/** An app-specific readiness check (e.g. "the relay is registered with the api"). */
+export interface ReadinessCheck {
+  /** Resolves up or down under the check's own key; see HealthIndicatorService.check(key). */
+  check(): Promise<HealthIndicatorResult>;
+}
+
 export interface HealthOptions {
   database: boolean;
   redisUrl?: string;
+  /** Extra readiness checks, instantiated in this module (HealthIndicatorService is injectable). */
+  extraChecks?: Type<ReadinessCheck>[];
+  /** Modules exporting what the extra checks inject. */
+  imports?: ModuleMetadata['imports'];
 }
 
 /** /healthz and /readyz through Terminus. */
 @Module({})
 export class PlatformHealthModule {
   static forRoot(opts: HealthOptions): DynamicModule {
+    const extra = opts.extraChecks ?? [];
     return {
       module: PlatformHealthModule,
-      imports: [TerminusModule.forRoot({ logger: false })],
+      imports: [TerminusModule.forRoot({ logger: false }), ...(opts.imports ?? [])],
       controllers: [HealthController],
       providers: [
         RedisHealthIndicator,
+        ...extra,
         {
           provide: READINESS_CHECKS,
-          inject: [TypeOrmHealthIndicator, RedisHealthIndicator],
-          useFactory: (db: TypeOrmHealthIndicator, redis: RedisHealthIndicator): HealthIndicatorFunction[] => {
+          inject: [TypeOrmHealthIndicator, RedisHealthIndicator, ...extra],
+          useFactory: (
+            db: TypeOrmHealthIndicator,
+            redis: RedisHealthIndicator,
+            ...extraChecks: ReadinessCheck[]
+          ): HealthIndicatorFunction[] => {
             const checks: HealthIndicatorFunction[] = [];
             if (opts.database) checks.push(() => db.pingCheck('database', { timeout: 2000 }));
             if (opts.redisUrl) {
               const url = opts.redisUrl;
               checks.push(() => redis.ping('redis', url));
             }
+            for (const c of extraChecks) checks.push(() => c.check());
             return checks;
           },
         },

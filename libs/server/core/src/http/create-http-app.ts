@@ -33,7 +33,10 @@ export async function createHttpApp(
   config: PlatformConfig,
   opts: HttpAppOptions,
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    bodyParser: false,
+    bufferLogs: true,
+  });
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');
@@ -45,11 +48,17 @@ export async function createHttpApp(
         (req as Request & { rawBody?: Buffer }).rawBody = buf;
       },
     }),
-    (err: unknown, req: Request, res: Response, next: NextFunction) => (err ? sendProblem(err, req, res) : next()),
+    (err: unknown, req: Request, res: Response, next: NextFunction) =>
+      err ? sendProblem(err, req, res) : next(),
   );
   app.use(cookieParser());
   app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true }),
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      forbidUnknownValues: true,
+    }),
   );
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();

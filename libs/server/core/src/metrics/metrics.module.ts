@@ -1,5 +1,6 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { MetricsController } from './metrics.controller.js';
 import { register } from 'prom-client';
 import { HttpMetricsMiddleware } from './http-metrics.middleware.js';
 import { APP_NAME } from './metrics.tokens.js';
@@ -15,7 +16,13 @@ export class PlatformMetricsModule implements NestModule {
     const collected = register.getSingleMetric('process_cpu_user_seconds_total') !== undefined;
     return {
       module: PlatformMetricsModule,
-      imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: !collected } })],
+      imports: [
+        PrometheusModule.register({
+          path: '/metrics',
+          controller: MetricsController,
+          defaultMetrics: { enabled: !collected },
+        }),
+      ],
       providers: [{ provide: APP_NAME, useValue: app }, HttpMetricsMiddleware],
     };
   }

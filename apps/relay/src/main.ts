@@ -1,0 +1,6 @@
+import { loadPlatformConfig } from '@fdt/server-core';
+import { startRelay } from './bootstrap.js';
+
+const config = loadPlatformConfig();
+const { url } = await startRelay(config);
+console.log(JSON.stringify({ msg: 'fdt relay listening', adminUrl: url, name: config.relay.name }));

@@ -1,0 +1,93 @@
+import type { Redis } from 'ioredis';
+import { DEFAULT_NAMESPACE, DEFAULT_TIMEOUT_MS } from './constants.js';
+import { reportToConsole, type PortErrorReporter } from './errors.js';
+import { MemoryPubSub } from './pubsub/memory-pubsub.adapter.js';
+import type { PubSub } from './pubsub/pubsub.port.js';
+import { RedisPubSub } from './pubsub/redis-pubsub.adapter.js';
+import { BullMqJobQueue } from './queue/bullmq-job-queue.adapter.js';
+import type { JobQueue } from './queue/job-queue.port.js';
+import { MemoryRateLimiter } from './rate-limit/memory-rate-limiter.adapter.js';
+import type { RateLimiter } from './rate-limit/rate-limiter.port.js';
+import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.adapter.js';
+import { MemoryRouteRegistry } from './registry/memory-route-registry.adapter.js';
+import type { RouteRegistry } from './registry/route-registry.port.js';
+import { RedisRouteRegistry } from './registry/redis-route-registry.adapter.js';
+import { closeRedis, createRedisClient } from './shared/redis.js';
+
+export interface PortsConfig {
+  /** `redis`: the scaled shape. `single-node`: in-process state and jobs in PostgreSQL. */
+  adapters: 'redis' | 'single-node';
+  /** Required with `redis`. */
+  redisUrl?: string;
+  /** Where single-node jobs live. */
+  databaseUrl: string;
+  /** Prefix of every key, channel and queue. Default `fdt`. */
+  namespace?: string;
+  /**
+   * Schema of BullMQ's tables in single-node. Default `public`: `npm start` runs on PGlite,
+   * which has one session for every connection and so cannot give BullMQ a schema of its own.
+   * BullMQ's tables are singular (`job`, `event`, `meta`...), ours plural: they do not meet.
+   * On a real PostgreSQL, `bullmq` keeps them apart.
+   */
+  queueSchema?: string;
+  timeoutMs?: number;
+  onError?: PortErrorReporter;
+}
+
+export interface Ports {
+  pubsub: PubSub;
+  registry: RouteRegistry;
+  rateLimiter: RateLimiter;
+  queue: JobQueue;
+  close(): Promise<void>;
+}
+
+/** The four ports of one app, with the adapters its configuration names. */
+export function createPorts(config: PortsConfig): Ports {
+  const namespace = config.namespace ?? DEFAULT_NAMESPACE;
+  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const onError = config.onError ?? reportToConsole;
+
+  if (config.adapters === 'single-node') {
+    return assemble({
+      pubsub: new MemoryPubSub({ namespace, onError }),
+      registry: new MemoryRouteRegistry({ namespace }),
+      rateLimiter: new MemoryRateLimiter({ namespace }),
+      queue: BullMqJobQueue.postgres({
+        databaseUrl: config.databaseUrl,
+        schema: config.queueSchema ?? 'public',
+        namespace,
+        timeoutMs,
+        onError,
+      }),
+    });
+  }
+
+  if (!config.redisUrl) throw new Error('createPorts: the redis adapters need redisUrl (REDIS_URL)');
+  // One command connection serves the publisher, the registry and the rate limiter; pub/sub
+  // adds its subscriber connection and BullMQ its own.
+  const redis: Redis = createRedisClient(config.redisUrl, timeoutMs, onError, 'fdt-ports');
+  return assemble(
+    {
+      pubsub: new RedisPubSub({ redis, namespace, timeoutMs, onError }),
+      registry: new RedisRouteRegistry({ redis, namespace }),
+      rateLimiter: new RedisRateLimiter({ redis, namespace }),
+      queue: BullMqJobQueue.redis({ redisUrl: config.redisUrl, namespace, timeoutMs, onError }),
+    },
+    () => closeRedis(redis),
+  );
+}
+
+function assemble(ports: Omit<Ports, 'close'>, afterAll?: () => Promise<void>): Ports {
+  let closing: Promise<void> | undefined;
+  return {
+    ...ports,
+    close: () =>
+      (closing ??= (async () => {
+        // The queue first: its workers may still publish or touch the registry while draining.
+        await ports.queue.close();
+        await Promise.allSettled([ports.pubsub.close(), ports.registry.close(), ports.rateLimiter.close()]);
+        await afterAll?.();
+      })()),
+  };
+}

@@ -1,0 +1,15 @@
+export * from './constants.js';
+export * from './errors.js';
+export * from './create-ports.js';
+export * from './pubsub/pubsub.port.js';
+export * from './pubsub/memory-pubsub.adapter.js';
+export * from './pubsub/redis-pubsub.adapter.js';
+export * from './registry/route-registry.port.js';
+export * from './registry/memory-route-registry.adapter.js';
+export * from './registry/redis-route-registry.adapter.js';
+export * from './rate-limit/rate-limiter.port.js';
+export * from './rate-limit/memory-rate-limiter.adapter.js';
+export * from './rate-limit/redis-rate-limiter.adapter.js';
+export * from './queue/job-queue.port.js';
+export * from './queue/bullmq-job-queue.adapter.js';
+export type { RedisConnection } from './shared/redis.js';

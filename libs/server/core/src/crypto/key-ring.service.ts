@@ -1,0 +1,142 @@
+import { createPrivateKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  type JWTPayload,
+  jwtVerify,
+  type JWTVerifyOptions,
+  SignJWT,
+  createLocalJWKSet,
+  type JSONWebKeySet,
+} from 'jose';
+import { DataSource, MoreThan } from 'typeorm';
+import { PLATFORM_CONFIG } from '../config/config.module.js';
+import type { PlatformConfig } from '../config/platform-config.js';
+import { open, seal } from './secret-box.js';
+import { SigningKey } from './signing-key.entity.js';
+
+interface LoadedKey {
+  kid: string;
+  privateKey: KeyObject;
+  publicJwk: Record<string, string>;
+  rotateAt: Date;
+  expiresAt: Date;
+}
+
+const KEY_LOCK = 0x66_64_74_6b; // 'fdtk'
+const CACHE_MS = 30_000;
+
+/**
+ * The api's signing keys. The newest unexpired key signs; older keys stay in the JWKS until
+ * every token they signed has expired, so rotation never invalidates a live token. Replicas
+ * share the keys through the database; an advisory lock keeps two replicas from minting a
+ * key at the same moment.
+ */
+@Injectable()
+export class KeyRingService implements OnModuleInit {
+  private keys: LoadedKey[] = [];
+  private loadedAt = 0;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.ensureCurrentKey();
+  }
+
+  /** The longest a token we sign may live: keys stay published at least this long after rotation. */
+  private get maxTokenTtl(): number {
+    const a = this.config.auth;
+    return Math.max(a.accessTokenTtl, a.agentSessionTtl) * 1000;
+  }
+
+  async ensureCurrentKey(now = new Date()): Promise<void> {
+    await this.load(true);
+    if (this.keys.some((k) => k.rotateAt > now)) return;
+    await this.ds.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCK]);
+      const fresh = await m.getRepository(SigningKey).count({ where: { rotateAt: MoreThan(now) } });
+      if (fresh > 0) return;
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      const kid = randomUUID();
+      const rotateAt = new Date(now.getTime() + this.config.auth.signingKeyRotateAfter * 1000);
+      await m.getRepository(SigningKey).insert({
+        kid,
+        alg: 'EdDSA',
+        publicJwk: {
+          ...(publicKey.export({ format: 'jwk' }) as Record<string, string>),
+          kid,
+          alg: 'EdDSA',
+          use: 'sig',
+        },
+        privateKeySealed: seal(
+          this.config.encryptionKey,
+          privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+        ),
+        rotateAt,
+        expiresAt: new Date(rotateAt.getTime() + this.maxTokenTtl + 60_000),
+      });
+    });
+    await this.load(true);
+  }
+
+  private async load(force = false): Promise<void> {
+    if (!force && Date.now() - this.loadedAt < CACHE_MS) return;
+    const rows = await this.ds
+      .getRepository(SigningKey)
+      .find({ where: { expiresAt: MoreThan(new Date()) }, order: { createdAt: 'DESC' } });
+    this.keys = rows.map((r) => ({
+      kid: r.kid,
+      privateKey: createPrivateKey(open(this.config.encryptionKey, r.privateKeySealed)),
+      publicJwk: r.publicJwk,
+      rotateAt: r.rotateAt,
+      expiresAt: r.expiresAt,
+    }));
+    this.loadedAt = Date.now();
+  }
+
+  async jwks(): Promise<JSONWebKeySet> {
+    await this.load();
+    return { keys: this.keys.map((k) => k.publicJwk) } as JSONWebKeySet;
+  }
+
+  async sign(
+    payload: JWTPayload,
+    opts: { audience: string; ttlSeconds: number; type: string },
+  ): Promise<string> {
+    await this.load();
+    let key = this.keys.find((k) => k.rotateAt > new Date());
+    if (!key) {
+      await this.ensureCurrentKey();
+      key = this.keys[0];
+    }
+    if (!key) throw new Error('no signing key available');
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: opts.type })
+      .setIssuer(this.config.api.publicUrl)
+      .setAudience(opts.audience)
+      .setIssuedAt()
+      .setExpirationTime(`${opts.ttlSeconds}s`)
+      .sign(key.privateKey);
+  }
+
+  async verify<T extends JWTPayload>(token: string, opts: { audience: string; type: string }): Promise<T> {
+    await this.load();
+    const options: JWTVerifyOptions = {
+      issuer: this.config.api.publicUrl,
+      audience: opts.audience,
+      algorithms: ['EdDSA'],
+      typ: opts.type,
+    };
+    try {
+      return (await jwtVerify<T>(token, createLocalJWKSet(await this.jwks()), options)).payload;
+    } catch (e) {
+      // A key minted by another replica after our last load: reload once and retry.
+      if ((e as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw e;
+      await this.load(true);
+      return (await jwtVerify<T>(token, createLocalJWKSet(await this.jwks()), options)).payload;
+    }
+  }
+}

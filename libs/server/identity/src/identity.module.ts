@@ -1,0 +1,36 @@
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@fdt/audit';
+import { ApiKeysController } from './api-keys/api-keys.controller.js';
+import { ApiKeysService } from './api-keys/api-keys.service.js';
+import { AccessTokenService } from './auth/access-token.service.js';
+import { AuthController } from './auth/auth.controller.js';
+import { AuthService } from './auth/auth.service.js';
+import { LoginThrottleService } from './auth/login-throttle.service.js';
+import { IDENTITY_ENTITIES } from './entities/index.js';
+import { AuthGuard } from './guards/auth.guard.js';
+import { RateLimitMiddleware } from './guards/rate-limit.middleware.js';
+import { MembersController } from './members/members.controller.js';
+import { MembersService } from './members/members.service.js';
+
+/** Orgs, users, memberships and roles, sessions, API keys; the api's global auth guard. */
+@Module({
+  imports: [TypeOrmModule.forFeature(IDENTITY_ENTITIES), AuditModule],
+  controllers: [AuthController, MembersController, ApiKeysController],
+  providers: [
+    AccessTokenService,
+    AuthService,
+    LoginThrottleService,
+    MembersService,
+    ApiKeysService,
+    AuthGuard,
+    { provide: APP_GUARD, useExisting: AuthGuard },
+  ],
+  exports: [AuthService, MembersService, AuthGuard],
+})
+export class IdentityModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RateLimitMiddleware).forRoutes('api/*path', 'scim/*path');
+  }
+}

@@ -1,0 +1,133 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager, type FindOptionsWhere, IsNull } from 'typeorm';
+import { AuditService } from '@fdt/audit';
+import { managesOthers } from '@fdt/identity';
+import type { PubSub } from '@fdt/ports';
+import { type AuthtokenRevokedMessage, ControlChannel } from '@fdt/protocol';
+import { type Actor, hashToken, newOpaqueToken, PUBSUB, tokenKind } from '@fdt/server-core';
+import { Authtoken } from '../entities/index.js';
+import { TunnelsErrorCode, TunnelsException } from '../tunnels.errors.js';
+
+@Injectable()
+export class AuthtokensService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly audit: AuditService,
+    @Inject(PUBSUB) private readonly pubsub: PubSub,
+  ) {}
+
+  /** The token is returned here once; only its hash is stored. */
+  async create(actor: Actor, description = ''): Promise<{ row: Authtoken; token: string }> {
+    const userId = this.userOf(actor);
+    const { token, hash, prefix } = newOpaqueToken('at');
+    const row = await this.ds.transaction(async (m) => {
+      const saved = await m.getRepository(Authtoken).save({
+        orgId: actor.orgId,
+        userId,
+        description,
+        prefix,
+        tokenHash: hash,
+        lastUsedAt: null,
+        revokedAt: null,
+      });
+      await this.audit.record(m, {
+        orgId: actor.orgId,
+        actor,
+        action: 'authtoken.created',
+        target: { type: 'authtoken', id: saved.id },
+        summary: { description, prefix },
+      });
+      return saved;
+    });
+    return { row, token };
+  }
+
+  list(actor: Actor): Promise<Authtoken[]> {
+    const where: FindOptionsWhere<Authtoken> = { orgId: actor.orgId, revokedAt: IsNull() };
+    if (!managesOthers(actor.role)) where.userId = actor.userId;
+    return this.ds.getRepository(Authtoken).find({ where, order: { createdAt: 'DESC' } });
+  }
+
+  /** Revokes the token; relays disconnect agents using it (pub/sub), and it can no longer be exchanged. */
+  async revoke(actor: Actor, id: string): Promise<void> {
+    const row = await this.ds.transaction(async (m) => {
+      const t = await this.findOwn(m, actor, id);
+      await m.getRepository(Authtoken).update({ id }, { revokedAt: new Date() });
+      await this.audit.record(m, {
+        orgId: actor.orgId,
+        actor,
+        action: 'authtoken.revoked',
+        target: { type: 'authtoken', id },
+        summary: { description: t.description, prefix: t.prefix },
+      });
+      return t;
+    });
+    await this.announceRevoked(row);
+  }
+
+  /** A new secret for the same purpose; the old one stops working at once. */
+  async rotate(actor: Actor, id: string): Promise<{ row: Authtoken; token: string }> {
+    const { token, hash, prefix } = newOpaqueToken('at');
+    const [old, row] = await this.ds.transaction(async (m) => {
+      const t = await this.findOwn(m, actor, id);
+      await m.getRepository(Authtoken).update({ id }, { revokedAt: new Date() });
+      const fresh = await m.getRepository(Authtoken).save({
+        orgId: t.orgId,
+        userId: t.userId,
+        description: t.description,
+        prefix,
+        tokenHash: hash,
+        lastUsedAt: null,
+        revokedAt: null,
+      });
+      await this.audit.record(m, {
+        orgId: actor.orgId,
+        actor,
+        action: 'authtoken.rotated',
+        target: { type: 'authtoken', id: fresh.id },
+        summary: { replaces: id, prefix },
+      });
+      return [t, fresh] as const;
+    });
+    await this.announceRevoked(old);
+    return { row, token };
+  }
+
+  /** The authtoken behind a bearer secret, or an auth_failed error. */
+  async authenticate(token: string | undefined): Promise<Authtoken> {
+    const row =
+      token && tokenKind(token) === 'at'
+        ? await this.ds.getRepository(Authtoken).findOneBy({ tokenHash: hashToken(token) })
+        : null;
+    if (!row || row.revokedAt) {
+      throw new TunnelsException(
+        TunnelsErrorCode.AuthFailed,
+        'The authtoken is not valid (revoked or unknown). Get one from the admin (Authtokens) or `fdt authtoken create`, then run `fdt login --authtoken <token>`.',
+      );
+    }
+    return row;
+  }
+
+  private async findOwn(m: EntityManager, actor: Actor, id: string): Promise<Authtoken> {
+    const t = await m.getRepository(Authtoken).findOneBy({ id, orgId: actor.orgId, revokedAt: IsNull() });
+    if (!t || (!managesOthers(actor.role) && t.userId !== actor.userId)) {
+      throw new TunnelsException(TunnelsErrorCode.AuthtokenNotFound, 'No such authtoken in this org.');
+    }
+    return t;
+  }
+
+  private userOf(actor: Actor): string {
+    if (!actor.userId)
+      throw new TunnelsException(
+        TunnelsErrorCode.AuthFailed,
+        'Authtokens belong to members; sign in as one.',
+      );
+    return actor.userId;
+  }
+
+  private async announceRevoked(t: Authtoken): Promise<void> {
+    const msg: AuthtokenRevokedMessage = { authtokenId: t.id, orgId: t.orgId };
+    await this.pubsub.publish(ControlChannel.AuthtokenRevoked, msg);
+  }
+}

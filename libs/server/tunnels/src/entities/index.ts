@@ -1,0 +1,8 @@
+import { Authtoken } from './authtoken.entity.js';
+import { Relay } from './relay.entity.js';
+import { ReservedAddress } from './reserved-address.entity.js';
+import { ReservedName } from './reserved-name.entity.js';
+import { Tunnel } from './tunnel.entity.js';
+
+export { Authtoken, Relay, ReservedAddress, ReservedName, Tunnel };
+export const TUNNELS_ENTITIES = [Authtoken, ReservedName, ReservedAddress, Relay, Tunnel];

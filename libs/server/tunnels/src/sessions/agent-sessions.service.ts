@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AGENT_SESSION_AUDIENCE, AGENT_SESSION_TYPE, type AgentSessionClaims } from '@fdt/protocol';
+import { KeyRingService, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { AuthtokensService } from '../authtokens/authtokens.service.js';
+import { Authtoken, ReservedAddress, ReservedName } from '../entities/index.js';
+import { RelaysService } from '../relays/relays.service.js';
+import { TunnelsErrorCode, TunnelsException } from '../tunnels.errors.js';
+
+export interface AgentSession {
+  token: string;
+  expiresAt: Date;
+  relay: { name: string; host: string; port: number; region: string };
+  claims: AgentSessionClaims;
+}
+
+/**
+ * Exchanges an agent authtoken for a short-lived session JWT that relays verify offline
+ * (JWKS), and assigns the agent a relay.
+ */
+@Injectable()
+export class AgentSessionsService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly authtokens: AuthtokensService,
+    private readonly relays: RelaysService,
+    private readonly keys: KeyRingService,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+  ) {}
+
+  async exchange(bearer: string | undefined, opts: { region?: string } = {}): Promise<AgentSession> {
+    const authtoken = await this.authtokens.authenticate(bearer);
+    const relay = await this.relays.assign(opts.region);
+    if (!relay) {
+      throw new TunnelsException(
+        TunnelsErrorCode.NoRelayAvailable,
+        'No relay is online to take this agent; try again shortly.',
+      );
+    }
+    const [names, addresses] = await Promise.all([
+      this.ds.getRepository(ReservedName).find({ where: { orgId: authtoken.orgId } }),
+      this.ds.getRepository(ReservedAddress).find({ where: { orgId: authtoken.orgId } }),
+    ]);
+    const claims: AgentSessionClaims = {
+      sub: authtoken.id,
+      org: authtoken.orgId,
+      sid: randomUUID(),
+      typ: AGENT_SESSION_TYPE,
+      region: relay.region,
+      hosts: names.map((n) => ({
+        name: n.name,
+        host: `${n.name}.${this.config.baseDomain}`,
+        tls: n.tlsMode,
+      })),
+      tcpPorts: addresses.map((a) => a.port),
+      policy: {},
+      limits: {
+        maxTunnels: this.config.plan.maxTunnels,
+        maxConnsPerTunnel: this.config.plan.maxConnsPerTunnel,
+      },
+    };
+    const ttl = this.config.auth.agentSessionTtl;
+    const token = await this.keys.sign(
+      { ...claims },
+      { audience: AGENT_SESSION_AUDIENCE, ttlSeconds: ttl, type: AGENT_SESSION_TYPE },
+    );
+    await this.ds.getRepository(Authtoken).update({ id: authtoken.id }, { lastUsedAt: new Date() });
+    return {
+      token,
+      expiresAt: new Date(Date.now() + ttl * 1000),
+      relay: { name: relay.name, host: relay.publicHost, port: relay.agentPort, region: relay.region },
+      claims,
+    };
+  }
+}

@@ -1,0 +1,118 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+
+export class CreateAuthtokenDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) description?: string;
+}
+export class AuthtokenDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty() prefix!: string;
+  @ApiProperty() userId!: string;
+  @ApiProperty({ nullable: true, type: Date }) lastUsedAt!: Date | null;
+  @ApiProperty() createdAt!: Date;
+}
+export class CreatedAuthtokenDto extends AuthtokenDto {
+  @ApiProperty({ description: 'The authtoken itself. Shown once: store it now.' }) token!: string;
+}
+export class AuthtokenListDto {
+  @ApiProperty({ type: [AuthtokenDto] }) items!: AuthtokenDto[];
+}
+
+export class CreateAgentSessionDto {
+  @ApiPropertyOptional({ description: 'Preferred relay region' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9-]{1,32}$/)
+  region?: string;
+}
+export class AgentRelayDto {
+  @ApiProperty() name!: string;
+  @ApiProperty() host!: string;
+  @ApiProperty() port!: number;
+  @ApiProperty() region!: string;
+}
+export class AgentSessionDto {
+  @ApiProperty({ description: 'EdDSA JWT for the relay handshake' }) token!: string;
+  @ApiProperty() expiresAt!: Date;
+  @ApiProperty() relay!: AgentRelayDto;
+}
+
+export class ReserveNameDto {
+  @ApiProperty({ example: 'myapp' }) @IsString() @MinLength(1) @MaxLength(63) name!: string;
+  @ApiPropertyOptional({ enum: ['terminate', 'passthrough'] })
+  @IsOptional()
+  @IsIn(['terminate', 'passthrough'])
+  tlsMode?: 'terminate' | 'passthrough';
+}
+export class ReservedNameDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() host!: string;
+  @ApiProperty() tlsMode!: string;
+  @ApiProperty() createdAt!: Date;
+}
+export class ReservedNameListDto {
+  @ApiProperty({ type: [ReservedNameDto] }) items!: ReservedNameDto[];
+}
+export class ReserveAddressDto {
+  @ApiPropertyOptional({ description: 'A port of the pool; the lowest free one when omitted' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  port?: number;
+}
+export class ReservedAddressDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() port!: number;
+  @ApiProperty() address!: string;
+  @ApiProperty() createdAt!: Date;
+}
+export class ReservedAddressListDto {
+  @ApiProperty({ type: [ReservedAddressDto] }) items!: ReservedAddressDto[];
+}
+
+export class RelayHeartbeatDto {
+  @ApiProperty() @IsString() @Matches(/^[A-Za-z0-9._-]{1,100}$/) name!: string;
+  @ApiProperty() @IsString() @Matches(/^[a-z0-9-]{1,32}$/) region!: string;
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(253) publicHost!: string;
+  @ApiProperty() @IsInt() @Min(1) @Max(65535) agentPort!: number;
+  @ApiProperty() @IsInt() @Min(1) @Max(65535) httpPort!: number;
+  @ApiProperty() @IsInt() @Min(1) @Max(65535) httpsPort!: number;
+  @ApiProperty() @IsInt() @Min(1) @Max(10_000_000) capacity!: number;
+  @ApiProperty() @IsInt() @Min(0) @Max(10_000_000) load!: number;
+}
+export class RelayHeartbeatAckDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() staleAfterSeconds!: number;
+}
+export class RelayDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() region!: string;
+  @ApiProperty() publicHost!: string;
+  @ApiProperty() agentPort!: number;
+  @ApiProperty() capacity!: number;
+  @ApiProperty() load!: number;
+  @ApiProperty() weight!: number;
+  @ApiProperty({ enum: ['live', 'stale'] }) status!: 'live' | 'stale';
+  @ApiProperty() lastHeartbeatAt!: Date;
+}
+export class RelayListDto {
+  @ApiProperty({ type: [RelayDto] }) items!: RelayDto[];
+}
+
+export class TunnelDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: ['http', 'tcp', 'tls'] }) proto!: string;
+  @ApiProperty() url!: string;
+  @ApiProperty({ enum: ['online', 'offline'] }) status!: string;
+  @ApiProperty({ nullable: true, type: String }) relayId!: string | null;
+  @ApiProperty({ nullable: true, type: Date }) lastSeenAt!: Date | null;
+  @ApiProperty() createdAt!: Date;
+}
+export class TunnelListDto {
+  @ApiProperty({ type: [TunnelDto] }) items!: TunnelDto[];
+}

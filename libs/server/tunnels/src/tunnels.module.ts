@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@fdt/audit';
+import { AuthtokensController } from './authtokens/authtokens.controller.js';
+import { AuthtokensService } from './authtokens/authtokens.service.js';
+import { TUNNELS_ENTITIES } from './entities/index.js';
+import { RelaysController } from './relays/relays.controller.js';
+import { RelaysService } from './relays/relays.service.js';
+import { ReservationsController } from './reservations/reservations.controller.js';
+import { ReservationsService } from './reservations/reservations.service.js';
+import { AgentSessionsController } from './sessions/agent-sessions.controller.js';
+import { AgentSessionsService } from './sessions/agent-sessions.service.js';
+import { TunnelsController } from './tunnels/tunnels.controller.js';
+
+/** Agent authtokens and sessions (JWKS), reserved names and ports, the relays registry, tunnels. */
+@Module({
+  imports: [TypeOrmModule.forFeature(TUNNELS_ENTITIES), AuditModule],
+  controllers: [
+    AuthtokensController,
+    AgentSessionsController,
+    ReservationsController,
+    RelaysController,
+    TunnelsController,
+  ],
+  providers: [AuthtokensService, AgentSessionsService, ReservationsService, RelaysService],
+  exports: [AuthtokensService, AgentSessionsService, RelaysService],
+})
+export class TunnelsModule {}

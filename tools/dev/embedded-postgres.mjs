@@ -1,0 +1,19 @@
+// PGlite (PostgreSQL compiled to WASM) served over the PostgreSQL wire protocol, so that the
+// apps' `pg` driver, TypeORM and the migrations run unchanged on a laptop with nothing but Node.
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+export async function startEmbeddedPostgres(dataDir, port) {
+  const db = await PGlite.create({ dataDir });
+  // The server multiplexes clients onto PGlite's single session, keeping each open
+  // transaction on its own connection; 20 covers the api, worker and queue pools.
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 20 });
+  await server.start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async stop() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}

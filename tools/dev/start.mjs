@@ -1,0 +1,148 @@
+// `npm start`: the whole platform in one process with embedded defaults.
+// - PostgreSQL: PGlite under .fdt/pgdata unless DATABASE_URL is set.
+// - Redis: only when REDIS_URL is set; otherwise the single-node adapters (in-process
+//   pub/sub, registry and rate limits; jobs in PostgreSQL).
+// Seeds a dev org, owner and agent authtoken, prints them and writes .fdt/dev.json.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const started = performance.now();
+const root = join(import.meta.dirname, '../..');
+const stateDir = join(root, '.fdt');
+const log = (msg) => console.log(`fdt: ${msg}`);
+
+log('building (incremental)...');
+execFileSync('npx', ['tsc', '-b', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+
+mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+const readJson = (f) => (existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : undefined);
+const writeSecret = (f, value) => {
+  writeFileSync(f, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(f, 0o600);
+};
+
+// Secrets made once per checkout, so that restarts keep the same keys and sessions.
+const secretsFile = join(stateDir, 'secrets.json');
+let secrets = readJson(secretsFile);
+if (!secrets) {
+  secrets = {
+    encryptionKey: randomBytes(32).toString('base64'),
+    relaySecret: randomBytes(32).toString('base64url'),
+  };
+  writeSecret(secretsFile, secrets);
+}
+
+const env = process.env;
+let embedded;
+if (!env.DATABASE_URL) {
+  const { startEmbeddedPostgres } = await import('./embedded-postgres.mjs');
+  const port = Number(env.FDT_EMBEDDED_PG_PORT ?? 5499);
+  embedded = await startEmbeddedPostgres(join(stateDir, 'pgdata'), port);
+  env.DATABASE_URL = embedded.url;
+  log(`embedded PostgreSQL (PGlite) on 127.0.0.1:${port}, data in .fdt/pgdata`);
+}
+// Quiet by default so the banner stays readable; FDT_LOG_LEVEL=info shows every request.
+env.FDT_LOG_LEVEL ??= 'warn';
+env.FDT_ENCRYPTION_KEY ??= secrets.encryptionKey;
+env.FDT_RELAY_SECRET ??= secrets.relaySecret;
+
+const { loadPlatformConfig } = await import('@fdt/server-core');
+const { startApi } = await import('@fdt/api');
+const { startWorker } = await import('@fdt/worker');
+const { startRelay } = await import('@fdt/relay');
+const config = loadPlatformConfig(env);
+
+const api = await startApi(config);
+const worker = await startWorker(config);
+const relay = await startRelay(config);
+
+const dev = await seed(api.app, readJson(join(stateDir, 'dev.json')));
+const devJson = {
+  apiUrl: api.url,
+  adminEmail: dev.adminEmail,
+  adminPassword: dev.adminPassword,
+  authtoken: dev.authtoken,
+};
+writeSecret(join(stateDir, 'dev.json'), devJson);
+
+const seconds = ((performance.now() - started) / 1000).toFixed(1);
+console.log(`
+  fdt is running (single-node${config.redisUrl ? ', Redis' : ''}; ready in ${seconds}s)
+
+  Admin & API     ${api.url}          (OpenAPI: ${api.url}/api/docs)
+  Sign in         ${devJson.adminEmail} / ${devJson.adminPassword}
+  Agent authtoken ${devJson.authtoken}
+  Relay admin     ${relay.url}   Worker admin ${worker.url}
+  Saved to        .fdt/dev.json
+
+  Press Ctrl-C to stop.
+`);
+
+let stopping = false;
+async function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: stopping...`);
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  for (const s of [relay, worker]) await s.close().catch((e) => console.error(e));
+  await api.app.close().catch((e) => console.error(e));
+  await embedded?.stop().catch((e) => console.error(e));
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
+
+/** The dev org, owner and authtoken: kept across restarts, recreated if the data was reset. */
+async function seed(app, previous) {
+  const { DataSource } = await import('typeorm');
+  const { AuthService, hashPassword } = await import('@fdt/identity');
+  const { AuthtokensService } = await import('@fdt/tunnels');
+  const { hashToken } = await import('@fdt/server-core');
+  const ds = app.get(DataSource);
+  const adminEmail = previous?.adminEmail ?? 'admin@fdt.local';
+  let adminPassword = previous?.adminPassword ?? randomBytes(12).toString('base64url');
+
+  let [owner] = await ds.query(
+    `SELECT u.id AS user_id, m.org_id FROM users u JOIN memberships m ON m.user_id = u.id
+     WHERE u.email = $1 AND m.role = 'owner' ORDER BY m.created_at LIMIT 1`,
+    [adminEmail],
+  );
+  if (!owner) {
+    const { org, user } = await app.get(AuthService).createOrgWithOwner({
+      orgName: 'Dev',
+      email: adminEmail,
+      password: adminPassword,
+      name: 'Dev Admin',
+    });
+    owner = { user_id: user.id, org_id: org.id };
+    log(`seeded org "Dev" with owner ${adminEmail}`);
+  } else if (!previous?.adminPassword) {
+    adminPassword = randomBytes(12).toString('base64url');
+    await ds.query('UPDATE users SET password_hash = $1 WHERE id = $2', [
+      await hashPassword(adminPassword),
+      owner.user_id,
+    ]);
+  }
+
+  let authtoken = previous?.authtoken;
+  const [valid] = authtoken
+    ? await ds.query(
+        'SELECT id FROM authtokens WHERE token_hash = $1 AND revoked_at IS NULL AND org_id = $2',
+        [hashToken(authtoken), owner.org_id],
+      )
+    : [];
+  if (!valid) {
+    const actor = {
+      type: 'system',
+      orgId: owner.org_id,
+      role: 'owner',
+      userId: owner.user_id,
+      label: 'npm start',
+    };
+    authtoken = (await app.get(AuthtokensService).create(actor, 'npm start (dev agent)')).token;
+  }
+  return { adminEmail, adminPassword, authtoken };
+}
