@@ -1,50 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Redis } from 'ioredis';
-import pg from 'pg';
+import { createTestDatabase, deleteRedisKeys, TEST_REDIS_URL, type TestDatabase } from '@fdt/testing';
 import { createPorts, type Ports, type PortsConfig } from './index.js';
 
-// Not from @fdt/testing: it depends on @fdt/server-core, which depends on this lib, and
-// scope:platform may not import scope:testing. Same variables and defaults as @fdt/testing.
-const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbName = `fdt_test_ports_${Date.now().toString(36)}_${randomUUID().slice(0, 8)}`;
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 const namespaces: string[] = [];
+let db: TestDatabase;
 let databaseUrl: string;
 
 beforeAll(async () => {
-  await adminQuery(`CREATE DATABASE ${dbName}`);
-  const url = new URL(TEST_POSTGRES_URL);
-  url.pathname = `/${dbName}`;
-  databaseUrl = url.toString();
+  db = await createTestDatabase();
+  databaseUrl = db.url;
 });
 
 afterAll(async () => {
-  await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  const redis = new Redis(TEST_REDIS_URL);
-  try {
-    for (const ns of namespaces) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${ns}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
-    }
-  } finally {
-    redis.disconnect();
-  }
+  await db?.drop();
+  await deleteRedisKeys(namespaces);
 });
 
 describe.each(['single-node', 'redis'] as const)('createPorts(%s)', (adapters) => {

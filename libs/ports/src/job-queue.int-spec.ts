@@ -1,38 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Redis } from 'ioredis';
-import pg from 'pg';
+import { createTestDatabase, deleteRedisKeys, TEST_REDIS_URL, type TestDatabase } from '@fdt/testing';
 import { BullMqJobQueue, PortLimitError, type JobQueue, type QueuedJob } from './index.js';
-
-// Not from @fdt/testing: it depends on @fdt/server-core, which depends on this lib, and
-// scope:platform may not import scope:testing. This mirrors its createTestDatabase(): same
-// variables, same defaults, one database of our own, dropped after.
-const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-interface TestDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
-
-async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `fdt_test_ports_${Date.now().toString(36)}_${randomUUID().slice(0, 8)}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  await adminQuery(`ALTER DATABASE ${name} SET synchronous_commit = off`);
-  const url = new URL(TEST_POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
 
 /** Resolves when `predicate` holds, checked whenever a job event calls `poke()`. */
 class Signal {
@@ -60,20 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db?.drop();
-  // BullMQ's Redis keys do not expire: remove what these tests left.
-  const redis = new Redis(TEST_REDIS_URL);
-  try {
-    for (const ns of usedNamespaces) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${ns}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
-    }
-  } finally {
-    redis.disconnect();
-  }
+  await deleteRedisKeys(usedNamespaces);
 });
 
 const adapters: [string, (namespace: string) => JobQueue][] = [

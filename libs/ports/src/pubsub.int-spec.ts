@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { TEST_REDIS_URL } from '@fdt/testing';
 import { MemoryPubSub, PortLimitError, RedisPubSub, type PubSub, type PubSubOptions } from './index.js';
-
-// Not from @fdt/testing: it depends on @fdt/server-core, which depends on this lib, and
-// scope:platform may not import scope:testing. Same variable and default as @fdt/testing.
-const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Messages a handler received, and a way to wait for the n-th without sleeping. */
 class Inbox<T = unknown> {

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { TEST_REDIS_URL } from '@fdt/testing';
 import { MemoryRouteRegistry, PortLimitError, RedisRouteRegistry, type RouteRegistry } from './index.js';
-
-// Not from @fdt/testing: it depends on @fdt/server-core, which depends on this lib, and
-// scope:platform may not import scope:testing. Same variable and default as @fdt/testing.
-const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const adapters: [string, (namespace: string) => RouteRegistry][] = [
   ['memory', (namespace) => new MemoryRouteRegistry({ namespace })],

@@ -1,3 +1,4 @@
 export * from './test-database.js';
 export * from './test-config.js';
 export * from './http-client.js';
+export * from './test-redis.js';

@@ -7,23 +7,12 @@ import {
 } from '@nestjs/common';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
 import { RelayLoad } from './relay-load.js';
+import { RELAY_HEARTBEAT_PATH, type RelayHeartbeat } from '@fdt/protocol';
 
-export const HEARTBEAT_PATH = '/api/v1/relays/heartbeat';
+export const HEARTBEAT_PATH = RELAY_HEARTBEAT_PATH;
 // Bounds the whole exchange (connect, headers, body): a hung api must not stall the loop.
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 const FIRST_RETRY_MS = 500;
-
-/** What the relay tells the api on every heartbeat (the api's relays registry upserts by name). */
-export interface RelayHeartbeat {
-  name: string;
-  region: string;
-  publicHost: string;
-  agentPort: number;
-  httpPort: number;
-  httpsPort: number;
-  capacity: number;
-  load: number;
-}
 
 export interface RelayRegistration {
   registered: boolean;

@@ -29,7 +29,6 @@ export const platformConfigSchema = z.object({
   FDT_RELAY_ADMIN_PORT: port.default(9091),
   FDT_WORKER_ADMIN_PORT: port.default(9092),
   FDT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  FDT_LOG_PRETTY: bool.default(false),
   FDT_ENCRYPTION_KEY: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64 encoded (openssl rand -base64 32)')
@@ -114,7 +113,7 @@ export interface PlatformConfig {
     apiUrl: string;
   };
   worker: { adminPort: number };
-  log: { level: string; pretty: boolean };
+  log: { level: string };
   /** 32-byte key for secrets at rest (signing keys, certificate keys). */
   encryptionKey: Buffer;
   auth: {
@@ -185,7 +184,7 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       apiUrl: (c.FDT_API_INTERNAL_URL ?? c.FDT_API_PUBLIC_URL).replace(/\/$/, ''),
     },
     worker: { adminPort: c.FDT_WORKER_ADMIN_PORT },
-    log: { level: c.FDT_LOG_LEVEL, pretty: c.FDT_LOG_PRETTY },
+    log: { level: c.FDT_LOG_LEVEL },
     encryptionKey: Buffer.from(c.FDT_ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY, 'base64'),
     auth: {
       accessTokenTtl: c.FDT_ACCESS_TOKEN_TTL,

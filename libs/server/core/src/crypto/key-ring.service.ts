@@ -25,6 +25,8 @@ interface LoadedKey {
 
 const KEY_LOCK = 0x66_64_74_6b; // 'fdtk'
 const CACHE_MS = 30_000;
+// The JWKS must publish a key another replica just minted: relays fetch it on an unknown kid.
+const JWKS_MAX_AGE_MS = 1_000;
 
 /**
  * The api's signing keys. The newest unexpired key signs; older keys stay in the JWKS until
@@ -82,8 +84,8 @@ export class KeyRingService implements OnModuleInit {
     await this.load(true);
   }
 
-  private async load(force = false): Promise<void> {
-    if (!force && Date.now() - this.loadedAt < CACHE_MS) return;
+  private async load(force = false, maxAgeMs = CACHE_MS): Promise<void> {
+    if (!force && Date.now() - this.loadedAt < maxAgeMs) return;
     const rows = await this.ds
       .getRepository(SigningKey)
       .find({ where: { expiresAt: MoreThan(new Date()) }, order: { createdAt: 'DESC' } });
@@ -97,9 +99,13 @@ export class KeyRingService implements OnModuleInit {
     this.loadedAt = Date.now();
   }
 
-  async jwks(): Promise<JSONWebKeySet> {
-    await this.load();
+  private publicKeys(): JSONWebKeySet {
     return { keys: this.keys.map((k) => k.publicJwk) } as JSONWebKeySet;
+  }
+
+  async jwks(): Promise<JSONWebKeySet> {
+    await this.load(false, JWKS_MAX_AGE_MS);
+    return this.publicKeys();
   }
 
   async sign(
@@ -131,12 +137,12 @@ export class KeyRingService implements OnModuleInit {
       typ: opts.type,
     };
     try {
-      return (await jwtVerify<T>(token, createLocalJWKSet(await this.jwks()), options)).payload;
+      return (await jwtVerify<T>(token, createLocalJWKSet(this.publicKeys()), options)).payload;
     } catch (e) {
       // A key minted by another replica after our last load: reload once and retry.
       if ((e as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw e;
       await this.load(true);
-      return (await jwtVerify<T>(token, createLocalJWKSet(await this.jwks()), options)).payload;
+      return (await jwtVerify<T>(token, createLocalJWKSet(this.publicKeys()), options)).payload;
     }
   }
 }

@@ -37,7 +37,6 @@ export class PlatformLoggingModule {
               censor: '[redacted]',
             },
             autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
-            transport: config.log.pretty ? { target: 'pino-pretty' } : undefined,
           },
         }),
       ],

@@ -2,19 +2,9 @@ import { randomInt } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, MoreThan } from 'typeorm';
+import type { RelayHeartbeat } from '@fdt/protocol';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
 import { Relay } from '../entities/index.js';
-
-export interface RelayHeartbeat {
-  name: string;
-  region: string;
-  publicHost: string;
-  agentPort: number;
-  httpPort: number;
-  httpsPort: number;
-  capacity: number;
-  load: number;
-}
 
 /**
  * The relays registry. Relays heartbeat; a relay whose last heartbeat is older than
