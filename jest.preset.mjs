@@ -50,7 +50,7 @@ export const workspaceRoot = import.meta.dirname;
 export const e2eConfig = (rootDir) => ({
   ...common(rootDir),
   displayName: 'e2e',
-  testMatch: ['<rootDir>/**/*.e2e-spec.ts'],
+  testMatch: ['<rootDir>/src/**/*.e2e-spec.ts'],
   testTimeout: 60_000,
   roots: [join(rootDir)],
 });

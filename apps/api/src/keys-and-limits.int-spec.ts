@@ -34,6 +34,7 @@ describe('signing-key rotation without downtime', () => {
       region: 'eu',
       publicHost: 'r1.test',
       agentPort: 4443,
+      agentTls: false,
       httpPort: 8080,
       httpsPort: 8443,
       capacity: 10,

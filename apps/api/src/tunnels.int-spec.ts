@@ -11,6 +11,7 @@ const heartbeat = (name: string, region = 'eu') => ({
   region,
   publicHost: `${name}.relays.test`,
   agentPort: 4443,
+  agentTls: true,
   httpPort: 8080,
   httpsPort: 8443,
   capacity: 100,
@@ -62,7 +63,7 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
 
     const s = await h.client().post('/api/v1/agent/sessions', { region: 'eu' }, { bearer: at.body.token });
     expect(s.status).toBe(201);
-    expect(s.body.relay).toEqual({ name: 'relay-a', host: 'relay-a.relays.test', port: 4443, region: 'eu' });
+    expect(s.body.relay).toEqual({ name: 'relay-a', host: 'relay-a.relays.test', port: 4443, region: 'eu', tls: true });
 
     const jwks = createRemoteJWKSet(new URL(`${h.api.url}/api/v1/.well-known/jwks.json`));
     const { payload, protectedHeader } = await jwtVerify(s.body.token, jwks, {
@@ -143,10 +144,40 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
     expect(list.body.items.map((r: { status: string }) => r.status)).toEqual(['stale', 'stale']);
   });
 
-  it('lists tunnels in the contract shape', async () => {
-    const res = await owner.get('/api/v1/tunnels');
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ items: [] });
+  it('shows tunnels as the relays report them online and offline', async () => {
+    expect((await owner.get('/api/v1/tunnels')).body).toEqual({ items: [] });
+    await relayBeat(heartbeat('relay-a'));
+    const at = await owner.post('/api/v1/authtokens', {});
+    const event = { orgId, authtokenId: at.body.id, name: 'web1', proto: 'http', url: 'http://web1.localhost:8080' };
+    const report = (events: object[], secret = h.config.relay.secret) =>
+      h.client().post('/api/v1/relays/tunnels', { relayName: 'relay-a', events }, { bearer: secret });
+    expect((await report([{ ...event, status: 'online' }], 'y'.repeat(40))).status).toBe(401);
+    expect((await report([{ ...event, status: 'sideways' }])).status).toBe(400);
+    expect((await report([{ ...event, status: 'online' }])).status).toBe(204);
+    const online = await owner.get('/api/v1/tunnels');
+    expect(online.body.items).toEqual([
+      expect.objectContaining({ name: 'web1', proto: 'http', url: 'http://web1.localhost:8080', status: 'online', relayId: expect.any(String) }),
+    ]);
+    // The relay dies without reporting: the tunnel shows offline once the relay is stale.
+    await h.ds.query(`UPDATE relays SET last_heartbeat_at = now() - interval '1 hour' WHERE name = 'relay-a'`);
+    expect((await owner.get('/api/v1/tunnels')).body.items[0].status).toBe('offline');
+    await relayBeat(heartbeat('relay-a'));
+    expect((await owner.get('/api/v1/tunnels')).body.items[0].status).toBe('online');
+    expect((await report([{ ...event, status: 'offline' }])).status).toBe(204);
+    const offline = await owner.get('/api/v1/tunnels');
+    expect(offline.body.items).toHaveLength(1);
+    expect(offline.body.items[0]).toMatchObject({ id: online.body.items[0].id, status: 'offline' });
+    // Another org never sees it.
+    const other = await h.signup();
+    expect((await other.client.get('/api/v1/tunnels')).body.items).toEqual([]);
+  });
+
+  it('tells relays which org holds a name', async () => {
+    await owner.post('/api/v1/reserved-names', { name: 'held-name' });
+    const lookup = (name: string) => h.client().get(`/api/v1/relays/names/${name}`, { bearer: h.config.relay.secret });
+    expect((await lookup('held-name')).body).toEqual({ reservedBy: orgId });
+    expect((await lookup('free-name')).body).toEqual({ reservedBy: null });
+    expect((await h.client().get('/api/v1/relays/names/held-name')).status).toBe(401);
   });
 
   it('audits every mutation in a hash chain that detects a row edited in the database', async () => {

@@ -126,6 +126,7 @@ describe('relay registration with the api', () => {
           region: 'eu-test',
           publicHost: 'relay.example.test',
           agentPort: 4443,
+          agentTls: false,
           httpPort: 8080,
           httpsPort: 8443,
           capacity: 50,

@@ -1,6 +1,7 @@
 export * from './agent-session.js';
 
-/** The agent<->relay wire protocol version spoken by this build. */
-export const PROTOCOL_VERSION = 1;
 export * from './control-channels.js';
 export * from './relay-heartbeat.js';
+export * from './wire/frame-codec.js';
+export * from './wire/handshake.js';
+export * from './wire/streams.js';

@@ -7,6 +7,8 @@ export interface RelayHeartbeat {
   region: string;
   publicHost: string;
   agentPort: number;
+  /** whether the agent listener speaks TLS (production: always) */
+  agentTls: boolean;
   httpPort: number;
   httpsPort: number;
   capacity: number;
@@ -17,4 +19,28 @@ export interface RelayHeartbeat {
 export interface RelayHeartbeatAck {
   id: string;
   staleAfterSeconds: number;
+}
+
+/** Relay -> api: tunnels that came online or went offline (same bearer as the heartbeat). */
+export const RELAY_TUNNELS_PATH = '/api/v1/relays/tunnels';
+
+export interface TunnelStatusEvent {
+  orgId: string;
+  authtokenId: string;
+  name: string;
+  proto: 'http' | 'tcp' | 'tls';
+  url: string;
+  status: 'online' | 'offline';
+}
+
+export interface TunnelStatusReport {
+  relayName: string;
+  events: TunnelStatusEvent[];
+}
+
+/** Relay -> api: who holds a tunnel name (GET; 200 `{ reservedBy: orgId | null }`). */
+export const relayNameLookupPath = (name: string) => `/api/v1/relays/names/${encodeURIComponent(name)}`;
+
+export interface NameLookup {
+  reservedBy: string | null;
 }

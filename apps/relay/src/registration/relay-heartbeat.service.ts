@@ -108,6 +108,7 @@ export class RelayHeartbeatService implements OnApplicationBootstrap, OnApplicat
       region: r.region,
       publicHost: r.publicHost,
       agentPort: r.agentPort,
+      agentTls: false, // the agent listener (issue 3) sets this from its TLS config
       httpPort: r.httpPort,
       httpsPort: r.httpsPort,
       capacity: r.capacity,

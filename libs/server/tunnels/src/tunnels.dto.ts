@@ -1,5 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 
 export class CreateAuthtokenDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) description?: string;
@@ -31,6 +47,7 @@ export class AgentRelayDto {
   @ApiProperty() host!: string;
   @ApiProperty() port!: number;
   @ApiProperty() region!: string;
+  @ApiProperty({ description: 'whether the agent listener speaks TLS' }) tls!: boolean;
 }
 export class AgentSessionDto {
   @ApiProperty({ description: 'EdDSA JWT for the relay handshake' }) token!: string;
@@ -78,6 +95,7 @@ export class RelayHeartbeatDto {
   @ApiProperty() @IsString() @Matches(/^[a-z0-9-]{1,32}$/) region!: string;
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(253) publicHost!: string;
   @ApiProperty() @IsInt() @Min(1) @Max(65535) agentPort!: number;
+  @ApiProperty() @IsBoolean() agentTls!: boolean;
   @ApiProperty() @IsInt() @Min(1) @Max(65535) httpPort!: number;
   @ApiProperty() @IsInt() @Min(1) @Max(65535) httpsPort!: number;
   @ApiProperty() @IsInt() @Min(1) @Max(10_000_000) capacity!: number;
@@ -115,4 +133,25 @@ export class TunnelDto {
 }
 export class TunnelListDto {
   @ApiProperty({ type: [TunnelDto] }) items!: TunnelDto[];
+}
+
+export class TunnelStatusEventDto {
+  @ApiProperty() @IsUUID() orgId!: string;
+  @ApiProperty() @IsUUID() authtokenId!: string;
+  @ApiProperty() @IsString() @Matches(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$|^[0-9]{1,5}$/) name!: string;
+  @ApiProperty({ enum: ['http', 'tcp', 'tls'] }) @IsIn(['http', 'tcp', 'tls']) proto!: 'http' | 'tcp' | 'tls';
+  @ApiProperty() @IsString() @MaxLength(300) url!: string;
+  @ApiProperty({ enum: ['online', 'offline'] }) @IsIn(['online', 'offline']) status!: 'online' | 'offline';
+}
+export class TunnelStatusReportDto {
+  @ApiProperty() @IsString() @Matches(/^[A-Za-z0-9._-]{1,100}$/) relayName!: string;
+  @ApiProperty({ type: [TunnelStatusEventDto] })
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => TunnelStatusEventDto)
+  events!: TunnelStatusEventDto[];
+}
+export class NameLookupDto {
+  @ApiProperty({ nullable: true, type: String }) reservedBy!: string | null;
 }

@@ -11,6 +11,8 @@ import { ReservationsService } from './reservations/reservations.service.js';
 import { AgentSessionsController } from './sessions/agent-sessions.controller.js';
 import { AgentSessionsService } from './sessions/agent-sessions.service.js';
 import { TunnelsController } from './tunnels/tunnels.controller.js';
+import { TunnelStatusService } from './tunnels/tunnel-status.service.js';
+import { RelaySecretGuard } from './relays/relay-secret.guard.js';
 
 /** Agent authtokens and sessions (JWKS), reserved names and ports, the relays registry, tunnels. */
 @Module({
@@ -22,7 +24,7 @@ import { TunnelsController } from './tunnels/tunnels.controller.js';
     RelaysController,
     TunnelsController,
   ],
-  providers: [AuthtokensService, AgentSessionsService, ReservationsService, RelaysService],
+  providers: [AuthtokensService, AgentSessionsService, ReservationsService, RelaysService, TunnelStatusService, RelaySecretGuard],
   exports: [AuthtokensService, AgentSessionsService, RelaysService],
 })
 export class TunnelsModule {}

@@ -18,6 +18,9 @@ export class Relay {
   @Column('int', { name: 'agent_port' })
   agentPort!: number;
 
+  @Column('boolean', { name: 'agent_tls', default: false })
+  agentTls!: boolean;
+
   @Column('int', { name: 'http_port' })
   httpPort!: number;
 

@@ -1,15 +1,15 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Permission, Public, RequirePermission } from '@fdt/server-core';
+import { TunnelStatusService } from '../tunnels/tunnel-status.service.js';
 import {
-  Permission,
-  PLATFORM_CONFIG,
-  type PlatformConfig,
-  Public,
-  RequirePermission,
-  safeEqual,
-} from '@fdt/server-core';
-import { RelayHeartbeatDto, type RelayHeartbeatAckDto, type RelayListDto } from '../tunnels.dto.js';
-import { TunnelsErrorCode, TunnelsException } from '../tunnels.errors.js';
+  type NameLookupDto,
+  RelayHeartbeatDto,
+  type RelayHeartbeatAckDto,
+  type RelayListDto,
+  TunnelStatusReportDto,
+} from '../tunnels.dto.js';
+import { RelaySecretGuard } from './relay-secret.guard.js';
 import { RelaysService } from './relays.service.js';
 
 @ApiTags('relays')
@@ -17,26 +17,33 @@ import { RelaysService } from './relays.service.js';
 export class RelaysController {
   constructor(
     private readonly relays: RelaysService,
-    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly status: TunnelStatusService,
   ) {}
 
-  /** Relays authenticate with the shared FDT_RELAY_SECRET, not with a user credential. */
   @Public()
+  @UseGuards(RelaySecretGuard)
   @Post('heartbeat')
   @HttpCode(200)
-  async heartbeat(
-    @Headers('authorization') authorization: string | undefined,
-    @Body() dto: RelayHeartbeatDto,
-  ): Promise<RelayHeartbeatAckDto> {
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1] ?? '';
-    if (!safeEqual(bearer, this.config.relay.secret)) {
-      throw new TunnelsException(
-        TunnelsErrorCode.RelayAuthFailed,
-        'Relay secret mismatch: set the same FDT_RELAY_SECRET on the api and the relays.',
-      );
-    }
+  async heartbeat(@Body() dto: RelayHeartbeatDto): Promise<RelayHeartbeatAckDto> {
     const relay = await this.relays.heartbeat(dto);
     return { id: relay.id, staleAfterSeconds: this.relays.staleAfterSeconds };
+  }
+
+  /** Tunnels that came online or went offline on a relay. */
+  @Public()
+  @UseGuards(RelaySecretGuard)
+  @Post('tunnels')
+  @HttpCode(204)
+  async tunnels(@Body() dto: TunnelStatusReportDto): Promise<void> {
+    await this.status.apply(dto.relayName, dto.events);
+  }
+
+  /** Which org holds a tunnel name (relays ask before granting a name that is not in the token). */
+  @Public()
+  @UseGuards(RelaySecretGuard)
+  @Get('names/:name')
+  async name(@Param('name') name: string): Promise<NameLookupDto> {
+    return { reservedBy: await this.status.reservedBy(name) };
   }
 
   @ApiBearerAuth()
@@ -46,16 +53,8 @@ export class RelaysController {
     const now = Date.now();
     return {
       items: (await this.relays.list()).map((r) => ({
-        id: r.id,
-        name: r.name,
-        region: r.region,
-        publicHost: r.publicHost,
-        agentPort: r.agentPort,
-        capacity: r.capacity,
-        load: r.load,
-        weight: r.weight,
-        status: this.relays.isLive(r, now) ? 'live' : 'stale',
-        lastHeartbeatAt: r.lastHeartbeatAt,
+        id: r.id, name: r.name, region: r.region, publicHost: r.publicHost, agentPort: r.agentPort, capacity: r.capacity,
+        load: r.load, weight: r.weight, status: this.relays.isLive(r, now) ? 'live' : 'stale', lastHeartbeatAt: r.lastHeartbeatAt,
       })),
     };
   }

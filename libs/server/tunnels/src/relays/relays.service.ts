@@ -32,6 +32,7 @@ export class RelaysService {
           'region',
           'public_host',
           'agent_port',
+          'agent_tls',
           'http_port',
           'https_port',
           'capacity',

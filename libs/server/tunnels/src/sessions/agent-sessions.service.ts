@@ -12,7 +12,7 @@ import { TunnelsErrorCode, TunnelsException } from '../tunnels.errors.js';
 export interface AgentSession {
   token: string;
   expiresAt: Date;
-  relay: { name: string; host: string; port: number; region: string };
+  relay: { name: string; host: string; port: number; region: string; tls: boolean };
   claims: AgentSessionClaims;
 }
 
@@ -70,7 +70,7 @@ export class AgentSessionsService {
     return {
       token,
       expiresAt: new Date(Date.now() + ttl * 1000),
-      relay: { name: relay.name, host: relay.publicHost, port: relay.agentPort, region: relay.region },
+      relay: { name: relay.name, host: relay.publicHost, port: relay.agentPort, region: relay.region, tls: relay.agentTls },
       claims,
     };
   }

@@ -1,0 +1,50 @@
+// Child processes and ports for the benchmark: every process is killed on exit.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+
+const children = new Set();
+export function start(cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { stdio: opts.stdio ?? ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...opts.env }, cwd: opts.cwd });
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  child.describe = () => `${cmd} ${args.join(' ')}\n${stderr}`;
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+export function stopAll() {
+  for (const c of children) c.kill('SIGKILL');
+}
+process.on('exit', stopAll);
+for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(130));
+
+export async function waitPort(port, host = '127.0.0.1', ms = 15_000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, host, () => (s.destroy(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`nothing listens on ${host}:${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function run(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err || out}`))));
+  });
+}
+
+export function rssMiB(pid) {
+  return import('node:fs').then(({ readFileSync }) => {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  });
+}

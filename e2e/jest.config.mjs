@@ -1,0 +1,3 @@
+import { e2eConfig } from '../jest.preset.mjs';
+
+export default e2eConfig(import.meta.dirname);

@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '@fdt/testing';
+
+export const ROOT = join(import.meta.dirname, '../..');
+
+/** A free TCP port on loopback (closed again before use; fine for tests run one at a time). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+  const until = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface Proc {
+  child: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function spawnNode(script: string, args: string[], env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return {
+    child,
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export interface Stack {
+  db: TestDatabase;
+  env: Record<string, string>;
+  apiUrl: string;
+  ports: { api: number; agent: number; http: number; https: number; relayAdmin: number; tcpFirst: number };
+  api: Proc;
+  relay: Proc;
+  startRelay(): Promise<Proc>;
+  close(): Promise<void>;
+}
+
+/** api and relay as real processes (their built dist), on a fresh database and the machine's Redis. */
+export async function startStack(): Promise<Stack> {
+  const db = await createTestDatabase();
+  const ports = {
+    api: await freePort(), agent: await freePort(), http: await freePort(), https: await freePort(),
+    relayAdmin: await freePort(), tcpFirst: 21000 + Math.floor(Math.random() * 800),
+  };
+  const apiUrl = `http://127.0.0.1:${ports.api}`;
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    FDT_PORTS_NAMESPACE: db.name,
+    FDT_LOG_LEVEL: process.env.FDT_TEST_LOG_LEVEL ?? 'warn',
+    FDT_API_PORT: String(ports.api),
+    FDT_API_PUBLIC_URL: apiUrl,
+    FDT_RELAY_SECRET: randomBytes(32).toString('base64url'),
+    FDT_RELAY_NAME: 'e2e-relay',
+    FDT_RELAY_ADMIN_PORT: String(ports.relayAdmin),
+    FDT_RELAY_AGENT_PORT: String(ports.agent),
+    FDT_RELAY_HTTP_PORT: String(ports.http),
+    FDT_RELAY_HTTPS_PORT: String(ports.https),
+    FDT_RELAY_TCP_PORTS: `${ports.tcpFirst}-${ports.tcpFirst + 20}`,
+    FDT_RELAY_HEARTBEAT_SECONDS: '1',
+    FDT_RELAY_TLS_DIR: mkdtempSync(join(os.tmpdir(), 'fdt-e2e-tls-')),
+  };
+  const api = spawnNode(join(ROOT, 'apps/api/dist/main.js'), [], env);
+  await waitFor('api /readyz', async () => (await fetch(`${apiUrl}/readyz`)).ok);
+  const startRelay = async () => {
+    const relay = spawnNode(join(ROOT, 'apps/relay/dist/main.js'), [], env);
+    await waitFor('relay /readyz', async () => (await fetch(`http://127.0.0.1:${ports.relayAdmin}/readyz`)).ok);
+    return relay;
+  };
+  const stack: Stack = {
+    db, env, apiUrl, ports, api,
+    relay: await startRelay(),
+    startRelay,
+    async close() {
+      await stack.relay.stop();
+      await api.stop();
+      await db.drop();
+    },
+  };
+  return stack;
+}
+
+/** Signs up an org and returns an authtoken for it. */
+export async function newAuthtoken(apiUrl: string): Promise<{ authtoken: string; accessToken: string }> {
+  const email = `e2e-${Date.now()}-${randomBytes(3).toString('hex')}@example.test`;
+  const post = async (path: string, body: unknown, bearer?: string): Promise<Record<string, string>> => {
+    const res = await fetch(apiUrl + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as Record<string, string>;
+  };
+  const s = await post('/api/v1/auth/signup', { email, password: 'e2e password long', orgName: 'e2e' });
+  const at = await post('/api/v1/authtokens', { description: 'e2e' }, s.accessToken);
+  return { authtoken: at.token, accessToken: s.accessToken };
+}
