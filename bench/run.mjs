@@ -22,7 +22,15 @@ const rounds = Number(opt.rounds);
 const seconds = Number(opt.seconds);
 const wanted = opt.legs.split(',');
 const TCP_BYTES = 256 * 1024 * 1024;
-const P = { origin: 18080, tcpOrigin: 18090, haproxy: 18081, haproxyTcp: 18091, ssh: 18022, sshHttp: 18082, sshTcp: 18092 };
+const P = {
+  origin: 18080,
+  tcpOrigin: 18090,
+  haproxy: 18081,
+  haproxyTcp: 18091,
+  ssh: 18022,
+  sshHttp: 18082,
+  sshTcp: 18092,
+};
 const F = { api: 18300, relayAdmin: 18301, agent: 18443, http: 18380, https: 18343, tcpFirst: 18400 };
 
 const dir = mkdtempSync(join(os.tmpdir(), 'fdt-bench-'));
@@ -37,13 +45,24 @@ const legs = [{ name: 'direct', http: `http://127.0.0.1:${P.origin}`, tcpPort: P
 if (wanted.includes('haproxy')) {
   log('starting haproxy');
   mkdirSync(join(dir, 'haproxy'));
-  await startHaproxy(join(dir, 'haproxy'), { httpPort: P.haproxy, tcpPort: P.haproxyTcp, origin: P.origin, tcpOrigin: P.tcpOrigin });
+  await startHaproxy(join(dir, 'haproxy'), {
+    httpPort: P.haproxy,
+    tcpPort: P.haproxyTcp,
+    origin: P.origin,
+    tcpOrigin: P.tcpOrigin,
+  });
   legs.push({ name: 'haproxy', http: `http://127.0.0.1:${P.haproxy}`, tcpPort: P.haproxyTcp });
 }
 if (wanted.includes('ssh')) {
   log('starting sshd and ssh -N -R');
   mkdirSync(join(dir, 'ssh'));
-  await startSshReverse(join(dir, 'ssh'), { sshPort: P.ssh, httpPort: P.sshHttp, tcpPort: P.sshTcp, origin: P.origin, tcpOrigin: P.tcpOrigin });
+  await startSshReverse(join(dir, 'ssh'), {
+    sshPort: P.ssh,
+    httpPort: P.sshHttp,
+    tcpPort: P.sshTcp,
+    origin: P.origin,
+    tcpOrigin: P.tcpOrigin,
+  });
   legs.push({ name: 'ssh -R', http: `http://127.0.0.1:${P.sshHttp}`, tcpPort: P.sshTcp });
 }
 let fdt;
@@ -52,7 +71,14 @@ if (wanted.includes('fdt')) {
   const { startFdt } = await import('./lib/fdt-leg.mjs');
   fdt = await startFdt(join(dir, 'fdt'), { ports: F, origin: P.origin, tcpOrigin: P.tcpOrigin });
   const u = new URL(fdt.urls.http);
-  legs.push({ name: 'fdt', http: `http://127.0.0.1:${F.http}`, host: u.host, tcpPort: Number(new URL(fdt.urls.tcp).port), pid: fdt.relay.pid, agentPid: fdt.agent.pid });
+  legs.push({
+    name: 'fdt',
+    http: `http://127.0.0.1:${F.http}`,
+    host: u.host,
+    tcpPort: Number(new URL(fdt.urls.tcp).port),
+    pid: fdt.relay.pid,
+    agentPid: fdt.agent.pid,
+  });
 }
 
 const workloads = {
@@ -92,7 +118,9 @@ for (const [w, byLeg] of Object.entries(samples)) {
       {
         [m]: median(xs.map((x) => x[m])),
         ratio: median(xs.map((x) => x[m])) / direct,
-        ...(xs[0].p99 !== undefined ? { p50ms: median(xs.map((x) => x.p50)), p99ms: median(xs.map((x) => x.p99)) } : {}),
+        ...(xs[0].p99 !== undefined
+          ? { p50ms: median(xs.map((x) => x.p50)), p99ms: median(xs.map((x) => x.p99)) }
+          : {}),
         errors: xs.reduce((s, x) => s + (x.errors ?? 0), 0),
       },
     ]),
@@ -101,7 +129,12 @@ for (const [w, byLeg] of Object.entries(samples)) {
 
 const result = {
   when: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 1024 ** 3), node: process.version },
+  machine: {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model,
+    memGiB: Math.round(os.totalmem() / 1024 ** 3),
+    node: process.version,
+  },
   method: { rounds, seconds, interleaved: true, tcpBytes: TCP_BYTES, agentLinkTls: true },
   summary,
   peakRssMiB: peakRss,
@@ -109,13 +142,19 @@ const result = {
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeFileSync(opt.out, `${JSON.stringify(result, null, 2)}\n`);
 
-console.log(`\n| workload | ${legs.map((l) => l.name).join(' | ')} |\n|---|${legs.map(() => '---').join('|')}|`);
+console.log(
+  `\n| workload | ${legs.map((l) => l.name).join(' | ')} |\n|---|${legs.map(() => '---').join('|')}|`,
+);
 for (const [w, byLeg] of Object.entries(summary)) {
   const m = metric(w);
-  const cell = (s) => `${m === 'rps' ? Math.round(s.rps) + ' req/s' : s.mbps.toFixed(0) + ' MB/s'} (${s.ratio.toFixed(2)}x)${s.p99ms !== undefined ? `, p99 ${s.p99ms.toFixed(1)} ms` : ''}`;
+  const cell = (s) =>
+    `${m === 'rps' ? Math.round(s.rps) + ' req/s' : s.mbps.toFixed(0) + ' MB/s'} (${s.ratio.toFixed(2)}x)${s.p99ms !== undefined ? `, p99 ${s.p99ms.toFixed(1)} ms` : ''}`;
   console.log(`| ${w} | ${legs.map((l) => (byLeg[l.name] ? cell(byLeg[l.name]) : '-')).join(' | ')} |`);
 }
-if (peakRss.relay) console.log(`\nfdt RSS under A: relay ${peakRss.relay.toFixed(0)} MiB, agent ${peakRss.agent.toFixed(0)} MiB`);
+if (peakRss.relay)
+  console.log(
+    `\nfdt RSS under A: relay ${peakRss.relay.toFixed(0)} MiB, agent ${peakRss.agent.toFixed(0)} MiB`,
+  );
 console.log(`results: ${opt.out}`);
 stopAll();
 process.exit(0);

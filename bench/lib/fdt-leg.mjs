@@ -43,12 +43,22 @@ export async function startFdt(dir, { ports, origin, tcpOrigin }) {
   await waitReady(`http://127.0.0.1:${ports.relayAdmin}/readyz`);
 
   const email = `bench-${Date.now()}@example.test`;
-  const signup = await post(`${apiUrl}/api/v1/auth/signup`, { email, password: 'benchmark password', orgName: 'bench' });
+  const signup = await post(`${apiUrl}/api/v1/auth/signup`, {
+    email,
+    password: 'benchmark password',
+    orgName: 'bench',
+  });
   const at = await post(`${apiUrl}/api/v1/authtokens`, { description: 'bench' }, signup.accessToken);
   const ca = join(dir, 'tls', 'ca.pem');
 
   const agent = start('node', [join(import.meta.dirname, 'fdt-agent.mjs')], {
-    env: { FDT_API_URL: apiUrl, FDT_AUTHTOKEN: at.token, FDT_CA_FILE: ca, ORIGIN: String(origin), TCP_ORIGIN: String(tcpOrigin) },
+    env: {
+      FDT_API_URL: apiUrl,
+      FDT_AUTHTOKEN: at.token,
+      FDT_CA_FILE: ca,
+      ORIGIN: String(origin),
+      TCP_ORIGIN: String(tcpOrigin),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const urls = await new Promise((resolve, reject) => {
@@ -76,7 +86,13 @@ async function post(url, body, bearer) {
 async function waitReady(url, ms = 30_000) {
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} never became ready`);

@@ -9,7 +9,8 @@ export const FILES = { '1k': 1024, '1m': 1024 * 1024, '64m': 64 * 1024 * 1024 };
 
 export async function startNginx(dir, port) {
   mkdirSync(join(dir, 'www'), { recursive: true });
-  for (const [name, size] of Object.entries(FILES)) writeFileSync(join(dir, 'www', name), Buffer.alloc(size, 'x'));
+  for (const [name, size] of Object.entries(FILES))
+    writeFileSync(join(dir, 'www', name), Buffer.alloc(size, 'x'));
   const conf = join(dir, 'nginx.conf');
   writeFileSync(
     conf,

@@ -62,10 +62,23 @@ PidFile ${join(dir, 'sshd.pid')}
   start('/usr/sbin/sshd', ['-D', '-e', '-f', cfg]);
   await waitPort(sshPort);
   start('ssh', [
-    '-N', '-p', String(sshPort), '-i', userKey,
-    '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ExitOnForwardFailure=yes', '-o', 'LogLevel=ERROR',
-    '-R', `127.0.0.1:${httpPort}:127.0.0.1:${origin}`,
-    '-R', `127.0.0.1:${tcpPort}:127.0.0.1:${tcpOrigin}`,
+    '-N',
+    '-p',
+    String(sshPort),
+    '-i',
+    userKey,
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'ExitOnForwardFailure=yes',
+    '-o',
+    'LogLevel=ERROR',
+    '-R',
+    `127.0.0.1:${httpPort}:127.0.0.1:${origin}`,
+    '-R',
+    `127.0.0.1:${tcpPort}:127.0.0.1:${tcpOrigin}`,
     `${process.env.USER ?? 'root'}@127.0.0.1`,
   ]);
   await waitPort(httpPort);

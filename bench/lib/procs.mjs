@@ -4,7 +4,11 @@ import net from 'node:net';
 
 const children = new Set();
 export function start(cmd, args, opts = {}) {
-  const child = spawn(cmd, args, { stdio: opts.stdio ?? ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...opts.env }, cwd: opts.cwd });
+  const child = spawn(cmd, args, {
+    stdio: opts.stdio ?? ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...opts.env },
+    cwd: opts.cwd,
+  });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   child.describe = () => `${cmd} ${args.join(' ')}\n${stderr}`;
@@ -38,7 +42,9 @@ export function run(cmd, args, opts = {}) {
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err || out}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err || out}`)),
+    );
   });
 }
 

@@ -15,11 +15,26 @@ function parseWrk(out) {
   };
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
   const sockErr = /Socket errors: (.*)/.exec(out)?.[1];
-  return { rps, mbps: tr ? bytes(tr[1], tr[2]) / 1024 ** 2 : NaN, p50: pct(50), p99: pct(99), errors: Number(errors), sockErr };
+  return {
+    rps,
+    mbps: tr ? bytes(tr[1], tr[2]) / 1024 ** 2 : NaN,
+    p50: pct(50),
+    p99: pct(99),
+    errors: Number(errors),
+    sockErr,
+  };
 }
 
 export async function wrk(url, { conns, seconds, host, close = false, threads = 2 }) {
-  const args = ['-t', String(Math.min(threads, conns)), '-c', String(conns), '-d', `${seconds}s`, '--latency'];
+  const args = [
+    '-t',
+    String(Math.min(threads, conns)),
+    '-c',
+    String(conns),
+    '-d',
+    `${seconds}s`,
+    '--latency',
+  ];
   if (host) args.push('-H', `Host: ${host}`);
   if (close) args.push('-H', 'Connection: close');
   return parseWrk(await run('wrk', [...args, url]));

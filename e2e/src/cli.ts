@@ -21,6 +21,10 @@ export function fdt(args: string[], env: Record<string, string>): CliRun {
     ...p,
     events,
     waitEvent: (event, ms = 15_000) =>
-      waitFor(`fdt event ${event} (output: ${p.output().slice(-600)})`, async () => events().find((e) => e.event === event), ms),
+      waitFor(
+        `fdt event ${event} (output: ${p.output().slice(-600)})`,
+        async () => events().find((e) => e.event === event),
+        ms,
+      ),
   };
 }

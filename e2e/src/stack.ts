@@ -20,7 +20,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  ms = 20_000,
+): Promise<T> {
   const until = Date.now() + ms;
   let last: unknown;
   for (;;) {
@@ -30,7 +34,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     } catch (e) {
       last = e;
     }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > until)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -42,7 +47,10 @@ export interface Proc {
 }
 
 export function spawnNode(script: string, args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));
@@ -72,8 +80,12 @@ export interface Stack {
 export async function startStack(): Promise<Stack> {
   const db = await createTestDatabase();
   const ports = {
-    api: await freePort(), agent: await freePort(), http: await freePort(), https: await freePort(),
-    relayAdmin: await freePort(), tcpFirst: 21000 + Math.floor(Math.random() * 800),
+    api: await freePort(),
+    agent: await freePort(),
+    http: await freePort(),
+    https: await freePort(),
+    relayAdmin: await freePort(),
+    tcpFirst: 21000 + Math.floor(Math.random() * 800),
   };
   const apiUrl = `http://127.0.0.1:${ports.api}`;
   const env: Record<string, string> = {
@@ -98,11 +110,18 @@ export async function startStack(): Promise<Stack> {
   await waitFor('api /readyz', async () => (await fetch(`${apiUrl}/readyz`)).ok);
   const startRelay = async () => {
     const relay = spawnNode(join(ROOT, 'apps/relay/dist/main.js'), [], env);
-    await waitFor('relay /readyz', async () => (await fetch(`http://127.0.0.1:${ports.relayAdmin}/readyz`)).ok);
+    await waitFor(
+      'relay /readyz',
+      async () => (await fetch(`http://127.0.0.1:${ports.relayAdmin}/readyz`)).ok,
+    );
     return relay;
   };
   const stack: Stack = {
-    db, env, apiUrl, ports, api,
+    db,
+    env,
+    apiUrl,
+    ports,
+    api,
     relay: await startRelay(),
     startRelay,
     async close() {
@@ -120,7 +139,10 @@ export async function newAuthtoken(apiUrl: string): Promise<{ authtoken: string;
   const post = async (path: string, body: unknown, bearer?: string): Promise<Record<string, string>> => {
     const res = await fetch(apiUrl + path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+      },
       body: JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);

@@ -2,11 +2,20 @@ import http from 'node:http';
 import net from 'node:net';
 
 /** GET a public tunnel URL: connect to 127.0.0.1 on its port with its Host (no DNS for *.localhost). */
-export function visit(url: string, opts: { headers?: Record<string, string>; path?: string } = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+export function visit(
+  url: string,
+  opts: { headers?: Record<string, string>; path?: string } = {},
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: Number(u.port || 80), path: opts.path ?? '/', headers: { host: u.host, ...opts.headers }, agent: false },
+      {
+        host: '127.0.0.1',
+        port: Number(u.port || 80),
+        path: opts.path ?? '/',
+        headers: { host: u.host, ...opts.headers },
+        agent: false,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');

@@ -63,7 +63,13 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
 
     const s = await h.client().post('/api/v1/agent/sessions', { region: 'eu' }, { bearer: at.body.token });
     expect(s.status).toBe(201);
-    expect(s.body.relay).toEqual({ name: 'relay-a', host: 'relay-a.relays.test', port: 4443, region: 'eu', tls: true });
+    expect(s.body.relay).toEqual({
+      name: 'relay-a',
+      host: 'relay-a.relays.test',
+      port: 4443,
+      region: 'eu',
+      tls: true,
+    });
 
     const jwks = createRemoteJWKSet(new URL(`${h.api.url}/api/v1/.well-known/jwks.json`));
     const { payload, protectedHeader } = await jwtVerify(s.body.token, jwks, {
@@ -148,7 +154,13 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
     expect((await owner.get('/api/v1/tunnels')).body).toEqual({ items: [] });
     await relayBeat(heartbeat('relay-a'));
     const at = await owner.post('/api/v1/authtokens', {});
-    const event = { orgId, authtokenId: at.body.id, name: 'web1', proto: 'http', url: 'http://web1.localhost:8080' };
+    const event = {
+      orgId,
+      authtokenId: at.body.id,
+      name: 'web1',
+      proto: 'http',
+      url: 'http://web1.localhost:8080',
+    };
     const report = (events: object[], secret = h.config.relay.secret) =>
       h.client().post('/api/v1/relays/tunnels', { relayName: 'relay-a', events }, { bearer: secret });
     expect((await report([{ ...event, status: 'online' }], 'y'.repeat(40))).status).toBe(401);
@@ -156,10 +168,18 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
     expect((await report([{ ...event, status: 'online' }])).status).toBe(204);
     const online = await owner.get('/api/v1/tunnels');
     expect(online.body.items).toEqual([
-      expect.objectContaining({ name: 'web1', proto: 'http', url: 'http://web1.localhost:8080', status: 'online', relayId: expect.any(String) }),
+      expect.objectContaining({
+        name: 'web1',
+        proto: 'http',
+        url: 'http://web1.localhost:8080',
+        status: 'online',
+        relayId: expect.any(String),
+      }),
     ]);
     // The relay dies without reporting: the tunnel shows offline once the relay is stale.
-    await h.ds.query(`UPDATE relays SET last_heartbeat_at = now() - interval '1 hour' WHERE name = 'relay-a'`);
+    await h.ds.query(
+      `UPDATE relays SET last_heartbeat_at = now() - interval '1 hour' WHERE name = 'relay-a'`,
+    );
     expect((await owner.get('/api/v1/tunnels')).body.items[0].status).toBe('offline');
     await relayBeat(heartbeat('relay-a'));
     expect((await owner.get('/api/v1/tunnels')).body.items[0].status).toBe('online');
@@ -174,7 +194,8 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
 
   it('tells relays which org holds a name', async () => {
     await owner.post('/api/v1/reserved-names', { name: 'held-name' });
-    const lookup = (name: string) => h.client().get(`/api/v1/relays/names/${name}`, { bearer: h.config.relay.secret });
+    const lookup = (name: string) =>
+      h.client().get(`/api/v1/relays/names/${name}`, { bearer: h.config.relay.secret });
     expect((await lookup('held-name')).body).toEqual({ reservedBy: orgId });
     expect((await lookup('free-name')).body).toEqual({ reservedBy: null });
     expect((await h.client().get('/api/v1/relays/names/held-name')).status).toBe(401);

@@ -2,5 +2,5 @@ import { loadPlatformConfig } from '@fdt/server-core';
 import { startRelay } from './bootstrap.js';
 
 const config = loadPlatformConfig();
-const { url } = await startRelay(config);
-console.log(JSON.stringify({ msg: 'fdt relay listening', adminUrl: url, name: config.relay.name }));
+const { url, ports } = await startRelay(config);
+console.log(JSON.stringify({ msg: 'fdt relay listening', adminUrl: url, name: config.relay.name, ports }));

@@ -1,4 +1,7 @@
+import { mkdtempSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TestClient, testEnv } from '@fdt/testing';
@@ -73,6 +76,16 @@ function deferred(): { promise: Promise<number>; resolve: (status: number) => vo
 
 const SECRET = 's'.repeat(40);
 
+/** Every listener on a free port, certificates in a throwaway directory. */
+function freshListeners(): Record<string, string> {
+  return {
+    FDT_RELAY_AGENT_PORT: '0',
+    FDT_RELAY_HTTP_PORT: '0',
+    FDT_RELAY_HTTPS_PORT: '0',
+    FDT_RELAY_TLS_DIR: mkdtempSync(join(tmpdir(), 'fdt-relay-reg-')),
+  };
+}
+
 describe('relay registration with the api', () => {
   const api = new FakeApi();
   let relay: RunningRelay | undefined;
@@ -95,6 +108,7 @@ describe('relay registration with the api', () => {
           FDT_RELAY_PUBLIC_HOST: 'relay.example.test',
           FDT_RELAY_HEARTBEAT_SECONDS: '1',
           FDT_RELAY_CAPACITY: '50',
+          ...freshListeners(),
         }),
       ),
     );
@@ -114,7 +128,10 @@ describe('relay registration with the api', () => {
     expect(ready.body.error).toEqual({ api_registration: { status: 'down', message: 'api answered 500' } });
   });
 
-  it('posts its identity with the relay secret as a bearer', () => {
+  it('posts its identity and the ports it bound, with the relay secret as a bearer', () => {
+    expect(relay?.ports.agent).toBeGreaterThan(0);
+    expect(relay?.ports.http).toBeGreaterThan(0);
+    expect(relay?.ports.https).toBeGreaterThan(0);
     for (const hb of api.received) {
       expect(hb).toEqual({
         method: 'POST',
@@ -125,10 +142,10 @@ describe('relay registration with the api', () => {
           name: 'edge-test',
           region: 'eu-test',
           publicHost: 'relay.example.test',
-          agentPort: 4443,
-          agentTls: false,
-          httpPort: 8080,
-          httpsPort: 8443,
+          agentPort: relay?.ports.agent,
+          agentTls: true,
+          httpPort: relay?.ports.http,
+          httpsPort: relay?.ports.https,
           capacity: 50,
           load: 0,
         },
@@ -177,6 +194,7 @@ describe('relay with the api unreachable', () => {
         testEnv('postgres://unused@127.0.0.1:1/unused', {
           FDT_RELAY_ADMIN_PORT: '0',
           FDT_API_INTERNAL_URL: `http://127.0.0.1:${port}`,
+          ...freshListeners(),
         }),
       ),
     );

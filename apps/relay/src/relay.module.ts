@@ -5,14 +5,17 @@ import {
   PlatformHealthModule,
   PlatformLoggingModule,
   PlatformMetricsModule,
+  PlatformPortsModule,
 } from '@fdt/server-core';
+import { EdgeModule } from './edge.module.js';
 import { RelayRegisteredIndicator } from './registration/relay-registered.indicator.js';
 import { RelayRegistrationModule } from './registration/relay-registration.module.js';
 
 /**
  * The edge. Its Nest HTTP server is only the admin port (health, metrics); the agent
- * listener (a custom transport strategy) and the visitor ingress listeners come next.
- * No database: readiness means "registered with the api".
+ * listener is a custom transport strategy (EdgeModule's AgentTransport) and the visitor
+ * listeners are plain Node servers piping bytes. No database: readiness means "registered
+ * with the api". Pub/sub (revocations) comes from the platform ports.
  */
 @Module({})
 export class RelayModule {
@@ -22,7 +25,9 @@ export class RelayModule {
       imports: [
         PlatformConfigModule.forRoot(config),
         PlatformLoggingModule.forRoot(config, 'relay'),
+        PlatformPortsModule.forRoot(config),
         RelayRegistrationModule,
+        EdgeModule,
         PlatformHealthModule.forRoot({
           database: false,
           imports: [RelayRegistrationModule],

@@ -5,3 +5,4 @@ export * from './relay-heartbeat.js';
 export * from './wire/frame-codec.js';
 export * from './wire/handshake.js';
 export * from './wire/streams.js';
+export * from './wire/hop-by-hop.js';

@@ -6,6 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { RelayEndpoints } from './relay-endpoints.js';
 import { RelayLoad } from './relay-load.js';
 import { RELAY_HEARTBEAT_PATH, type RelayHeartbeat } from '@fdt/protocol';
 
@@ -44,13 +45,15 @@ export class RelayHeartbeatService implements OnApplicationBootstrap, OnApplicat
   constructor(
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
     private readonly load: RelayLoad,
+    private readonly endpoints: RelayEndpoints,
   ) {
     this.url = `${config.relay.apiUrl}${HEARTBEAT_PATH}`;
     this.intervalMs = config.relay.heartbeatSeconds * 1000;
   }
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    // The first beat reports the ports actually bound (port 0 picks them at start).
+    void this.endpoints.whenBound().then(() => this.schedule(0));
   }
 
   onApplicationShutdown(): void {
@@ -107,10 +110,10 @@ export class RelayHeartbeatService implements OnApplicationBootstrap, OnApplicat
       name: r.name,
       region: r.region,
       publicHost: r.publicHost,
-      agentPort: r.agentPort,
-      agentTls: false, // the agent listener (issue 3) sets this from its TLS config
-      httpPort: r.httpPort,
-      httpsPort: r.httpsPort,
+      agentPort: this.endpoints.bound.agent,
+      agentTls: this.endpoints.agentTls,
+      httpPort: this.endpoints.httpPort,
+      httpsPort: this.endpoints.httpsPort,
       capacity: r.capacity,
       load: this.load.current(),
     };

@@ -16,7 +16,8 @@ export class FrameError extends Error {
 
 export function encodeFrame(message: unknown, max = MAX_FRAME_BYTES): Buffer {
   const body = Buffer.from(JSON.stringify(message), 'utf8');
-  if (body.length > max) throw new FrameError('frame_too_large', `frame of ${body.length} bytes exceeds ${max}`);
+  if (body.length > max)
+    throw new FrameError('frame_too_large', `frame of ${body.length} bytes exceeds ${max}`);
   const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
   out.writeUInt32BE(body.length, 0);
   body.copy(out, HEADER_BYTES);
@@ -34,7 +35,8 @@ export class FrameDecoder {
     // Reject an oversize frame as soon as its header is seen, before buffering its body.
     if (this.buf.length >= HEADER_BYTES) {
       const len = this.buf.readUInt32BE(0);
-      if (len > this.max) throw new FrameError('frame_too_large', `frame of ${len} bytes exceeds ${this.max}`);
+      if (len > this.max)
+        throw new FrameError('frame_too_large', `frame of ${len} bytes exceeds ${this.max}`);
     }
   }
 

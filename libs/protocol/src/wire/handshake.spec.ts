@@ -1,11 +1,25 @@
 import { describe, expect, it } from '@jest/globals';
-import { HandshakeErrorCode, HandshakeProblem, parseHello, parseReply, PROTOCOL_VERSION } from './handshake.js';
+import {
+  HandshakeErrorCode,
+  HandshakeProblem,
+  parseHello,
+  parseReply,
+  PROTOCOL_VERSION,
+} from './handshake.js';
 
 const hello = (over: Record<string, unknown> = {}) => ({
   type: 'hello',
   version: PROTOCOL_VERSION,
   token: 'jwt',
-  tunnels: [{ id: 'web', proto: 'http', name: 'my-app', basicAuth: [{ user: 'u', password: 'p' }], allowCidrs: ['10.0.0.0/8'] }],
+  tunnels: [
+    {
+      id: 'web',
+      proto: 'http',
+      name: 'my-app',
+      basicAuth: [{ user: 'u', password: 'p' }],
+      allowCidrs: ['10.0.0.0/8'],
+    },
+  ],
   ...over,
 });
 
@@ -32,7 +46,15 @@ describe('handshake messages', () => {
     ['no tunnels', hello({ tunnels: [] })],
     ['bad proto', hello({ tunnels: [{ id: 'a', proto: 'udp' }] })],
     ['bad name', hello({ tunnels: [{ id: 'a', proto: 'http', name: 'Not_A_Label' }] })],
-    ['duplicate ids', hello({ tunnels: [{ id: 'a', proto: 'http' }, { id: 'a', proto: 'tcp' }] })],
+    [
+      'duplicate ids',
+      hello({
+        tunnels: [
+          { id: 'a', proto: 'http' },
+          { id: 'a', proto: 'tcp' },
+        ],
+      }),
+    ],
     ['wrong types', hello({ token: 42 })],
     ['not an object', 'hello'],
     ['null', null],
@@ -41,7 +63,9 @@ describe('handshake messages', () => {
   });
 
   it('parses relay replies and refuses anything else', () => {
-    expect(parseReply({ type: 'error', code: 'auth_failed', message: 'x' })).toMatchObject({ code: 'auth_failed' });
+    expect(parseReply({ type: 'error', code: 'auth_failed', message: 'x' })).toMatchObject({
+      code: 'auth_failed',
+    });
     expect(parseReply({ type: 'welcome', tunnels: [] })).toMatchObject({ type: 'welcome' });
     expect(code(() => parseReply({ type: 'what' }))).toBe(HandshakeErrorCode.MalformedFrame);
   });

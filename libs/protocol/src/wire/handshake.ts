@@ -19,7 +19,9 @@ export const HandshakeErrorCode = {
 } as const;
 export type HandshakeErrorCode = (typeof HandshakeErrorCode)[keyof typeof HandshakeErrorCode];
 
-const label = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'a DNS label: a-z, 0-9, inner hyphens');
+const label = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'a DNS label: a-z, 0-9, inner hyphens');
 const cidr = z.string().min(3).max(64);
 
 export const tunnelRequestSchema = z
@@ -33,7 +35,10 @@ export const tunnelRequestSchema = z
     domain: z.string().min(1).max(253).optional(),
     /** wanted public TCP port (tcp), from the org's reserved addresses */
     port: z.number().int().min(1).max(65535).optional(),
-    basicAuth: z.array(z.object({ user: z.string().min(1).max(128), password: z.string().min(1).max(256) }).strict()).max(16).optional(),
+    basicAuth: z
+      .array(z.object({ user: z.string().min(1).max(128), password: z.string().min(1).max(256) }).strict())
+      .max(16)
+      .optional(),
     allowCidrs: z.array(cidr).max(256).optional(),
     denyCidrs: z.array(cidr).max(256).optional(),
     maxConns: z.number().int().positive().max(1_000_000).optional(),
@@ -48,8 +53,14 @@ export const helloSchema = z
     type: z.literal('hello'),
     version: z.number().int().positive(),
     /** the agent session JWT from POST /api/v1/agent/sessions */
-    token: z.string().min(1).max(16 * 1024),
-    client: z.object({ name: z.string().max(64), version: z.string().max(64) }).strict().optional(),
+    token: z
+      .string()
+      .min(1)
+      .max(16 * 1024),
+    client: z
+      .object({ name: z.string().max(64), version: z.string().max(64) })
+      .strict()
+      .optional(),
     tunnels: z.array(tunnelRequestSchema).min(1).max(100),
   })
   .strict();
@@ -89,20 +100,31 @@ export type RelayHandshakeReply = Welcome | HandshakeError;
 
 /** Parses an agent's hello; throws a HandshakeProblem with a code the relay sends back. */
 export function parseHello(value: unknown): Hello {
-  if (typeof value === 'object' && value !== null && (value as { version?: unknown }).version !== PROTOCOL_VERSION) {
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { version?: unknown }).version !== PROTOCOL_VERSION
+  ) {
     const v = (value as { version?: unknown }).version;
     if (typeof v === 'number') {
-      throw new HandshakeProblem(HandshakeErrorCode.VersionUnsupported, `protocol version ${v} is not supported; this relay speaks ${PROTOCOL_VERSION}. Upgrade fdt.`);
+      throw new HandshakeProblem(
+        HandshakeErrorCode.VersionUnsupported,
+        `protocol version ${v} is not supported; this relay speaks ${PROTOCOL_VERSION}. Upgrade fdt.`,
+      );
     }
   }
   const r = helloSchema.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new HandshakeProblem(HandshakeErrorCode.BadRequest, `invalid hello: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+    throw new HandshakeProblem(
+      HandshakeErrorCode.BadRequest,
+      `invalid hello: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+    );
   }
   const ids = new Set<string>();
   for (const t of r.data.tunnels) {
-    if (ids.has(t.id)) throw new HandshakeProblem(HandshakeErrorCode.BadRequest, `invalid hello: duplicate tunnel id ${t.id}`);
+    if (ids.has(t.id))
+      throw new HandshakeProblem(HandshakeErrorCode.BadRequest, `invalid hello: duplicate tunnel id ${t.id}`);
     ids.add(t.id);
   }
   return r.data;
@@ -125,6 +147,11 @@ export class HandshakeProblem extends Error {
   }
 
   toReply(): HandshakeError {
-    return { type: 'error', code: this.code, message: this.message, ...(this.tunnelId ? { tunnelId: this.tunnelId } : {}) };
+    return {
+      type: 'error',
+      code: this.code,
+      message: this.message,
+      ...(this.tunnelId ? { tunnelId: this.tunnelId } : {}),
+    };
   }
 }

@@ -24,7 +24,14 @@ import { RelaySecretGuard } from './relays/relay-secret.guard.js';
     RelaysController,
     TunnelsController,
   ],
-  providers: [AuthtokensService, AgentSessionsService, ReservationsService, RelaysService, TunnelStatusService, RelaySecretGuard],
+  providers: [
+    AuthtokensService,
+    AgentSessionsService,
+    ReservationsService,
+    RelaysService,
+    TunnelStatusService,
+    RelaySecretGuard,
+  ],
   exports: [AuthtokensService, AgentSessionsService, RelaysService],
 })
 export class TunnelsModule {}

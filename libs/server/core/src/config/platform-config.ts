@@ -62,6 +62,21 @@ export const platformConfigSchema = z.object({
   FDT_RELAY_CAPACITY: z.coerce.number().int().positive().default(1000),
   FDT_RELAY_HEARTBEAT_SECONDS: seconds.default(10),
   FDT_RELAY_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)').optional(),
+  FDT_RELAY_AGENT_TLS: bool.default(true),
+  FDT_RELAY_TLS_DIR: z.string().min(1).default('.fdt/tls'),
+  FDT_RELAY_TLS_CERT_FILE: z.string().min(1).optional(),
+  FDT_RELAY_TLS_KEY_FILE: z.string().min(1).optional(),
+  FDT_RELAY_PUBLIC_HTTP_PORT: port.optional(),
+  FDT_RELAY_PUBLIC_HTTPS_PORT: port.optional(),
+  FDT_RELAY_UPSTREAM_TIMEOUT: seconds.default(60),
+  FDT_RELAY_AGENT_PING_SECONDS: seconds.default(10),
+  FDT_RELAY_MAX_HANDSHAKES: z.coerce.number().int().positive().default(256),
+  FDT_RELAY_MAX_HEADER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024)
+    .default(64 * 1024),
   FDT_API_INTERNAL_URL: z.string().url().optional(),
   FDT_COOKIE_SECURE: bool.optional(),
   FDT_RUN_MIGRATIONS: bool.default(true),
@@ -111,6 +126,21 @@ export interface PlatformConfig {
     secret: string;
     /** Where relays reach the api: FDT_API_INTERNAL_URL, else FDT_API_PUBLIC_URL. */
     apiUrl: string;
+    /** Whether the agent listener speaks TLS (plain TCP only for local development). */
+    agentTls: boolean;
+    /** TLS material: a configured certificate, else a dev CA and wildcard kept in `dir`. */
+    tls: { dir: string; certFile?: string; keyFile?: string };
+    /** Ports in public URLs when a load balancer maps others (default: the bound ports). */
+    publicHttpPort?: number;
+    publicHttpsPort?: number;
+    /** Seconds a visitor request waits for the response head before a 504. */
+    upstreamTimeoutSeconds: number;
+    /** The relay pings each agent this often; three missed pings close the session. */
+    agentPingSeconds: number;
+    /** Agent handshakes in progress at once; more connections are refused. */
+    maxHandshakes: number;
+    /** Largest visitor request head (HTTP/1.1); bigger gets 431. */
+    maxHeaderBytes: number;
   };
   worker: { adminPort: number };
   log: { level: string };
@@ -154,6 +184,11 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
   if (c.NODE_ENV === 'production' && !c.FDT_ENCRYPTION_KEY) {
     throw new ConfigError('Invalid configuration:\n  FDT_ENCRYPTION_KEY: required in production');
   }
+  if (!c.FDT_RELAY_TLS_CERT_FILE !== !c.FDT_RELAY_TLS_KEY_FILE) {
+    throw new ConfigError(
+      'Invalid configuration:\n  FDT_RELAY_TLS_CERT_FILE, FDT_RELAY_TLS_KEY_FILE: set both or neither',
+    );
+  }
   if (c.NODE_ENV === 'production' && !c.FDT_RELAY_SECRET) {
     throw new ConfigError('Invalid configuration:\n  FDT_RELAY_SECRET: required in production');
   }
@@ -182,6 +217,18 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       heartbeatSeconds: c.FDT_RELAY_HEARTBEAT_SECONDS,
       secret: c.FDT_RELAY_SECRET ?? DEV_RELAY_SECRET,
       apiUrl: (c.FDT_API_INTERNAL_URL ?? c.FDT_API_PUBLIC_URL).replace(/\/$/, ''),
+      agentTls: c.FDT_RELAY_AGENT_TLS,
+      tls: {
+        dir: c.FDT_RELAY_TLS_DIR,
+        certFile: c.FDT_RELAY_TLS_CERT_FILE,
+        keyFile: c.FDT_RELAY_TLS_KEY_FILE,
+      },
+      publicHttpPort: c.FDT_RELAY_PUBLIC_HTTP_PORT,
+      publicHttpsPort: c.FDT_RELAY_PUBLIC_HTTPS_PORT,
+      upstreamTimeoutSeconds: c.FDT_RELAY_UPSTREAM_TIMEOUT,
+      agentPingSeconds: c.FDT_RELAY_AGENT_PING_SECONDS,
+      maxHandshakes: c.FDT_RELAY_MAX_HANDSHAKES,
+      maxHeaderBytes: c.FDT_RELAY_MAX_HEADER_BYTES,
     },
     worker: { adminPort: c.FDT_WORKER_ADMIN_PORT },
     log: { level: c.FDT_LOG_LEVEL },

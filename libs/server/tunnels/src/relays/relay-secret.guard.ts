@@ -12,7 +12,10 @@ export class RelaySecretGuard implements CanActivate {
     const header = ctx.switchToHttp().getRequest<Request>().headers.authorization ?? '';
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? '';
     if (!safeEqual(bearer, this.config.relay.secret)) {
-      throw new TunnelsException(TunnelsErrorCode.RelayAuthFailed, 'Relay secret mismatch: set the same FDT_RELAY_SECRET on the api and the relays.');
+      throw new TunnelsException(
+        TunnelsErrorCode.RelayAuthFailed,
+        'Relay secret mismatch: set the same FDT_RELAY_SECRET on the api and the relays.',
+      );
     }
     return true;
   }

@@ -53,8 +53,16 @@ export class RelaysController {
     const now = Date.now();
     return {
       items: (await this.relays.list()).map((r) => ({
-        id: r.id, name: r.name, region: r.region, publicHost: r.publicHost, agentPort: r.agentPort, capacity: r.capacity,
-        load: r.load, weight: r.weight, status: this.relays.isLive(r, now) ? 'live' : 'stale', lastHeartbeatAt: r.lastHeartbeatAt,
+        id: r.id,
+        name: r.name,
+        region: r.region,
+        publicHost: r.publicHost,
+        agentPort: r.agentPort,
+        capacity: r.capacity,
+        load: r.load,
+        weight: r.weight,
+        status: this.relays.isLive(r, now) ? 'live' : 'stale',
+        lastHeartbeatAt: r.lastHeartbeatAt,
       })),
     };
   }

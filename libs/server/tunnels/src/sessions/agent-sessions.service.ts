@@ -70,7 +70,13 @@ export class AgentSessionsService {
     return {
       token,
       expiresAt: new Date(Date.now() + ttl * 1000),
-      relay: { name: relay.name, host: relay.publicHost, port: relay.agentPort, region: relay.region, tls: relay.agentTls },
+      relay: {
+        name: relay.name,
+        host: relay.publicHost,
+        port: relay.agentPort,
+        region: relay.region,
+        tls: relay.agentTls,
+      },
       claims,
     };
   }

@@ -22,7 +22,10 @@ export class TunnelStatusService {
     ]);
     const now = Date.now();
     const live = new Set(relays.filter((r) => this.relays.isLive(r, now)).map((r) => r.id));
-    return rows.map((tunnel) => ({ tunnel, online: tunnel.status === 'online' && !!tunnel.relayId && live.has(tunnel.relayId) }));
+    return rows.map((tunnel) => ({
+      tunnel,
+      online: tunnel.status === 'online' && !!tunnel.relayId && live.has(tunnel.relayId),
+    }));
   }
 
   async apply(relayName: string, events: TunnelStatusEvent[]): Promise<void> {
@@ -35,8 +38,14 @@ export class TunnelStatusService {
         .insert()
         .into(Tunnel)
         .values({
-          orgId: e.orgId, name: e.name, proto: e.proto, url: e.url, status: e.status,
-          relayId: relay?.id ?? null, authtokenId: e.authtokenId, lastSeenAt: () => 'now()',
+          orgId: e.orgId,
+          name: e.name,
+          proto: e.proto,
+          url: e.url,
+          status: e.status,
+          relayId: relay?.id ?? null,
+          authtokenId: e.authtokenId,
+          lastSeenAt: () => 'now()',
         })
         .orUpdate(['url', 'status', 'relay_id', 'authtoken_id', 'last_seen_at'], ['org_id', 'name', 'proto'])
         .execute();

@@ -15,8 +15,14 @@ export class TunnelsController {
   async list(@CurrentActor() actor: Actor): Promise<TunnelListDto> {
     return {
       items: (await this.tunnels.list(actor.orgId)).map(({ tunnel: t, online }) => ({
-        id: t.id, name: t.name, proto: t.proto, url: t.url, status: online ? 'online' : 'offline',
-        relayId: t.relayId, lastSeenAt: t.lastSeenAt, createdAt: t.createdAt,
+        id: t.id,
+        name: t.name,
+        proto: t.proto,
+        url: t.url,
+        status: online ? 'online' : 'offline',
+        relayId: t.relayId,
+        lastSeenAt: t.lastSeenAt,
+        createdAt: t.createdAt,
       })),
     };
   }

@@ -1,0 +1,257 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import type net from 'node:net';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { FakeApi, FakeRelay } from '@fdt/agent/testing';
+
+// The built `fdt` binary as a child process, against a fake api and a fake relay that speak
+// the real protocol.
+
+const root = join(import.meta.dirname, '../../..');
+const BIN = join(root, 'apps/cli/bin/run.js');
+
+interface Run {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  lines(): Record<string, unknown>[];
+  waitEvent(event: string, ms?: number): Promise<Record<string, unknown>>;
+  exited: Promise<number | null>;
+}
+
+function fdt(args: string[], env: Record<string, string> = {}): Run {
+  const base = { ...process.env };
+  delete base.NODE_OPTIONS; // Jest's --experimental-vm-modules is not the CLI's business
+  delete base.FDT_AUTHTOKEN;
+  delete base.FDT_API_URL;
+  delete base.FDT_CA_FILE;
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const lines = () =>
+    out
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    lines,
+    exited,
+    async waitEvent(event, ms = 10_000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const hit = lines().find((l) => l.event === event);
+        if (hit) return hit;
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error(`no ${event} event; stdout: ${out} stderr: ${err}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+}
+
+describe('fdt CLI (built binary)', () => {
+  let origin: http.Server;
+  let originPort: number;
+  const seen: string[] = [];
+  const running: Run[] = [];
+  const relays: FakeRelay[] = [];
+  const apis: FakeApi[] = [];
+
+  beforeAll(async () => {
+    for (const f of ['apps/cli/dist/commands/tunnel/start.js', 'libs/agent/dist/index.js']) {
+      if (!existsSync(join(root, f)))
+        throw new Error(`${f} is missing: build first (npx tsc -b libs/agent apps/cli)`);
+    }
+    origin = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} host=${req.headers.host}`);
+      res.setHeader('set-cookie', ['s=1', 't=2']);
+      res.end(`hello from origin ${req.url}`);
+    });
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', () => r()));
+    originPort = (origin.address() as net.AddressInfo).port;
+  });
+
+  afterEach(async () => {
+    for (const r of running.splice(0)) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    await Promise.all(relays.splice(0).map((r) => r.close()));
+    await Promise.all(apis.splice(0).map((a) => a.close()));
+  });
+
+  afterAll(() => new Promise<void>((r) => origin.close(() => r())));
+
+  async function stack(relayOpts: Parameters<typeof FakeRelay.start>[0] = {}) {
+    const relay = await FakeRelay.start(relayOpts);
+    relays.push(relay);
+    const api = await FakeApi.start({
+      relay: { host: '127.0.0.1', port: relay.port },
+      authtoken: 'fdt_at_good',
+    });
+    apis.push(api);
+    return { relay, api, env: { FDT_API_URL: api.url, FDT_AUTHTOKEN: 'fdt_at_good' } };
+  }
+
+  const start = (args: string[], env: Record<string, string>) => {
+    const r = fdt(args, env);
+    running.push(r);
+    return r;
+  };
+
+  it('--help lists the commands', async () => {
+    const r = start(['--help'], {});
+    expect(await r.exited).toBe(0);
+    expect(r.stdout()).toMatch(/COMMANDS[\s\S]*tunnel start\s+Open a tunnel to a local service/);
+    const sub = start(['tunnel', 'start', '--help'], {});
+    expect(await sub.exited).toBe(0);
+    expect(sub.stdout()).toContain('--basic-auth');
+  });
+
+  it.each([
+    [['tunnel', 'start', 'http', '3000', '--allow-cidr', '10.0.0.0/33'], '--allow-cidr'],
+    [['tunnel', 'start', 'http', '3000', '--basic-auth', 'alice'], '--basic-auth'],
+    [['tunnel', 'start', 'tcp', '22', '--remote-port', '70000'], '--remote-port'],
+    [['tunnel', 'start', 'http', '99999'], 'ADDR'],
+    [['tunnel', 'start', 'http', '3000', '--no-such-flag'], '--no-such-flag'],
+    [['tunnel', 'start', 'ssh', '22'], 'one of: http, tcp, tls'],
+  ])('exits 2 on bad usage (%j), naming %s', async (args, named) => {
+    const r = start(args, { FDT_AUTHTOKEN: 'x', FDT_API_URL: 'http://127.0.0.1:1' });
+    expect(await r.exited).toBe(2);
+    expect(r.stderr()).toContain(named);
+    expect(r.lines()).toEqual([expect.objectContaining({ event: 'error', code: 'bad_usage', exitCode: 2 })]);
+  });
+
+  it('exits 3 with where to get an authtoken when the api refuses it', async () => {
+    const { env } = await stack();
+    const r = start(['tunnel', 'start', 'http', String(originPort)], {
+      ...env,
+      FDT_AUTHTOKEN: 'fdt_at_wrong',
+    });
+    expect(await r.exited).toBe(3);
+    expect(r.lines()).toEqual([
+      expect.objectContaining({ event: 'error', code: 'auth_failed', exitCode: 3 }),
+    ]);
+    expect(r.stderr()).toContain('Authentication failed');
+    expect(r.stderr()).toContain("admin's Authtokens page");
+    expect(r.stderr()).toContain('fdt login --authtoken <token>');
+  });
+
+  it('exits 3 when no authtoken is configured at all', async () => {
+    const r = start(['tunnel', 'start', 'http', '3000'], {});
+    expect(await r.exited).toBe(3);
+    expect(r.stderr()).toMatch(/no authtoken given[\s\S]*fdt login/);
+  });
+
+  it('exits 4 when the relay refuses the name', async () => {
+    const { env } = await stack({
+      onHello: (h) => ({
+        type: 'error',
+        code: 'name_taken',
+        message: 'the name "taken" is held by another org',
+        tunnelId: h.tunnels[0]?.id,
+      }),
+    });
+    const r = start(['tunnel', 'start', 'http', String(originPort), '--name', 'taken'], env);
+    expect(await r.exited).toBe(4);
+    expect(r.lines()).toEqual([expect.objectContaining({ event: 'error', code: 'name_taken', exitCode: 4 })]);
+    expect(r.stderr()).toMatch(/another --name/);
+  });
+
+  it('serves a tunnel: a tunnel_online line, a request through the relay reaches the origin, SIGINT exits 0 within 2 s', async () => {
+    const { relay, env } = await stack();
+    const r = start(
+      [
+        'tunnel',
+        'start',
+        'http',
+        String(originPort),
+        '--name',
+        'cli-web',
+        '--log',
+        'json',
+        '--basic-auth',
+        'u:p',
+        '--allow-cidr',
+        '10.0.0.0/8',
+      ],
+      env,
+    );
+    const online = await r.waitEvent('tunnel_online');
+    expect(online).toMatchObject({
+      event: 'tunnel_online',
+      url: 'http://cli-web.localhost:8080',
+      urls: ['http://cli-web.localhost:8080', 'https://cli-web.localhost:8443'],
+      name: 'cli-web',
+      proto: 'http',
+      addr: `http://127.0.0.1:${originPort}`,
+    });
+    expect(typeof online.time).toBe('string');
+    expect(relay.hellos[0]?.tunnels[0]).toMatchObject({
+      name: 'cli-web',
+      basicAuth: [{ user: 'u', password: 'p' }],
+      allowCidrs: ['10.0.0.0/8'],
+    });
+    expect(relay.hellos[0]?.client).toEqual({ name: 'fdt', version: '0.1.0' });
+    await r.waitEvent('session_started');
+
+    const res = await relay.request({
+      tunnel: 'cli-web',
+      path: '/hi?x=1',
+      authority: 'cli-web.localhost:8080',
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe('hello from origin /hi?x=1');
+    expect(res.headers['set-cookie']).toEqual(['s=1', 't=2']);
+    expect(seen).toContain('GET /hi?x=1 host=cli-web.localhost:8080');
+    expect(await r.waitEvent('request')).toMatchObject({
+      method: 'GET',
+      path: '/hi?x=1',
+      status: 200,
+      durationMs: expect.any(Number),
+    });
+
+    const conn = relay.current;
+    const t0 = Date.now();
+    r.child.kill('SIGINT');
+    expect(await r.exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await conn.goaway;
+    const lines = r.lines();
+    for (const l of lines)
+      expect(l).toEqual(expect.objectContaining({ event: expect.any(String), time: expect.any(String) }));
+    expect(lines.at(-1)).toMatchObject({ event: 'stopped', signal: 'SIGINT' });
+    expect(r.stderr()).toBe('');
+  });
+
+  it('prints JSON lines when stdout is not a terminal, and stops on SIGTERM with 0', async () => {
+    const { env } = await stack();
+    const r = start(['tunnel', 'start', 'tcp', String(originPort)], env);
+    expect(await r.waitEvent('tunnel_online')).toMatchObject({
+      proto: 'tcp',
+      url: expect.stringMatching(/^tcp:\/\/localhost:\d+$/),
+    });
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+    expect(r.lines().at(-1)).toMatchObject({ event: 'stopped', signal: 'SIGTERM' });
+  });
+
+  it('prints a human block with --log text', async () => {
+    const { env } = await stack();
+    const r = start(['tunnel', 'start', 'http', String(originPort), '--name', 'txt', '--log', 'text'], env);
+    const deadline = Date.now() + 10_000;
+    while (!r.stdout().includes('Forwarding') && Date.now() < deadline)
+      await new Promise((x) => setTimeout(x, 20));
+    expect(r.stdout()).toContain(`Forwarding http://txt.localhost:8080 -> http://127.0.0.1:${originPort}`);
+    r.child.kill('SIGINT');
+    expect(await r.exited).toBe(0);
+  });
+});

@@ -1,0 +1,149 @@
+import { Args, Command, Flags } from '@oclif/core';
+import { AgentClient, AuthError, DEFAULT_API_URL, type AgentEvents } from '@fdt/agent';
+import { cliDebug, loadCliEnv } from '../../config/cli.config.js';
+import { toFailure } from '../../errors.js';
+import { Reporter, type LogFormat } from '../../output.js';
+import { tunnelSpecFromFlags, type Proto } from '../../tunnel-flags.js';
+
+const EVENTS = [
+  'session_started',
+  'tunnel_online',
+  'reconnecting',
+  'reconnected',
+  'request',
+  'connection',
+  'warning',
+] as const satisfies readonly (keyof AgentEvents)[];
+
+export default class TunnelStart extends Command {
+  static override summary = 'Open a tunnel to a local service.';
+  static override description = `Prints the public URL and forwards visitors to <addr> until stopped (Ctrl-C).
+With --log json, or when stdout is not a terminal, prints one JSON object per line; the line
+announcing the public endpoint has "event":"tunnel_online" and "url".
+Exit codes: 0 stopped, 2 bad usage, 3 authentication failed, 4 refused by plan or policy, 1 otherwise.`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> http 3000',
+    '<%= config.bin %> <%= command.id %> http https://localhost:8443 --name my-app --basic-auth alice:secret',
+    '<%= config.bin %> <%= command.id %> tcp 5432 --allow-cidr 10.0.0.0/8',
+    '<%= config.bin %> <%= command.id %> tls 8443 --domain app.example.com',
+  ];
+
+  static override args = {
+    proto: Args.string({
+      description: 'what the tunnel carries',
+      options: ['http', 'tcp', 'tls'],
+      required: true,
+    }),
+    addr: Args.string({ description: 'local port, host:port, or (http) an http(s):// URL', required: true }),
+  };
+
+  static override flags = {
+    name: Flags.string({ description: 'public name: <name>.<base domain> (http, tls)' }),
+    domain: Flags.string({
+      description: 'public host: a custom domain (http) or the passthrough host (tls, required)',
+    }),
+    'basic-auth': Flags.string({
+      description: 'ask visitors for user:password (repeatable; http)',
+      multiple: true,
+      multipleNonGreedy: true,
+    }),
+    'allow-cidr': Flags.string({
+      description: 'only let visitors from this CIDR in (repeatable)',
+      multiple: true,
+      multipleNonGreedy: true,
+    }),
+    'deny-cidr': Flags.string({
+      description: 'keep visitors from this CIDR out (repeatable)',
+      multiple: true,
+      multipleNonGreedy: true,
+    }),
+    'remote-port': Flags.integer({
+      description: 'public TCP port from your reserved addresses (tcp)',
+      min: 1,
+      max: 65535,
+    }),
+    region: Flags.string({ description: 'preferred relay region' }),
+    'max-conns': Flags.integer({
+      description: 'most concurrent visitor connections',
+      min: 1,
+      max: 1_000_000,
+    }),
+    authtoken: Flags.string({ description: 'agent authtoken', env: 'FDT_AUTHTOKEN' }),
+    api: Flags.string({ description: 'fdt api URL', env: 'FDT_API_URL', default: DEFAULT_API_URL }),
+    log: Flags.option({
+      description: 'output: json lines, or text for humans (default: text on a terminal, else json)',
+      options: ['json', 'text'] as const,
+    })(),
+    inspect: Flags.boolean({
+      description: 'record HTTP exchanges for inspection',
+      allowNo: true,
+      default: true,
+    }),
+  };
+
+  private reporter: Reporter | undefined;
+  private apiUrl: string | undefined;
+
+  async run(): Promise<void> {
+    // Before parsing, so that usage errors already come out in the chosen format.
+    this.reporter = new Reporter(logFormat(this.argv));
+    const { args, flags } = await this.parse(TunnelStart);
+    const out = new Reporter(flags.log ?? logFormat(this.argv));
+    this.reporter = out;
+    this.apiUrl = flags.api;
+    const spec = tunnelSpecFromFlags(args.proto as Proto, args.addr, flags);
+    const env = loadCliEnv();
+    if (!flags.authtoken) throw new AuthError('no authtoken given (--authtoken or FDT_AUTHTOKEN)');
+
+    const client = new AgentClient({
+      authtoken: flags.authtoken,
+      apiUrl: flags.api,
+      region: flags.region,
+      ca: env.ca,
+      clientVersion: this.config.version,
+      tunnels: [spec],
+    });
+    for (const e of EVENTS) client.on(e, (data: object) => out.event(e, data));
+
+    let stopping: string | undefined;
+    const stopped = new Promise<string>((resolve) => {
+      const onSignal = (sig: NodeJS.Signals) => {
+        // A second signal (a terminal sends it to the whole process group) changes nothing:
+        // the close is already bounded.
+        if (stopping) return;
+        stopping = sig;
+        resolve(sig);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+
+    const started = client.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const first = await Promise.race([started, stopped.then(() => 'signal' as const)]);
+    if (first !== 'signal' && first !== undefined) throw first;
+    const outcome =
+      first === 'signal' ? undefined : await Promise.race([client.wait(), stopped.then(() => undefined)]);
+    if (outcome?.error) throw outcome.error;
+    await client.close();
+    out.event('stopped', { signal: stopping ?? null });
+    process.exit(0);
+  }
+
+  protected override async catch(err: Error & { exitCode?: number }): Promise<void> {
+    const failure = toFailure(err, { apiUrl: this.apiUrl });
+    const out = this.reporter ?? new Reporter(logFormat(this.argv));
+    out.failure(failure, failure.bug && cliDebug() ? err.stack : undefined);
+    process.exit(failure.exitCode);
+  }
+}
+
+function logFormat(argv: string[]): LogFormat {
+  const i = argv.findIndex((a) => a === '--log' || a.startsWith('--log='));
+  const v = i < 0 ? undefined : argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
+  if (v === 'json' || v === 'text') return v;
+  return process.stdout.isTTY ? 'text' : 'json';
+}

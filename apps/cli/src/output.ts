@@ -1,0 +1,79 @@
+import type { Failure } from './errors.js';
+
+export type LogFormat = 'json' | 'text';
+
+export interface Sink {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const processSink: Sink = {
+  out: (l) => process.stdout.write(`${l}\n`),
+  err: (l) => process.stderr.write(`${l}\n`),
+};
+
+/** One JSON object per line: `event` and `time` first, then the event's fields. */
+export function jsonLine(event: string, data: object = {}, now = new Date()): string {
+  return JSON.stringify({ event, time: now.toISOString(), ...data });
+}
+
+type Data = Record<string, unknown>;
+
+/** Prints the agent's events: JSON lines for machines, a short human log on a terminal. */
+export class Reporter {
+  constructor(
+    readonly format: LogFormat,
+    private readonly sink: Sink = processSink,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  event(event: string, data: object = {}): void {
+    if (this.format === 'json') return this.sink.out(jsonLine(event, data, this.clock()));
+    this.text(event, data as Data);
+  }
+
+  failure(f: Failure, stack?: string): void {
+    if (this.format === 'json')
+      this.sink.out(
+        jsonLine(
+          'error',
+          { code: f.code, message: f.message, exitCode: f.exitCode, ...(f.hint ? { hint: f.hint } : {}) },
+          this.clock(),
+        ),
+      );
+    this.sink.err(`Error: ${f.message}`);
+    if (f.hint) this.sink.err(`Try this: ${f.hint}`);
+    if (stack) this.sink.err(stack);
+  }
+
+  private text(event: string, d: Data): void {
+    const t = this.clock().toTimeString().slice(0, 8);
+    switch (event) {
+      case 'session_started':
+        return this.sink.out(
+          `Session    online (relay ${String(d.relay)}${d.region ? `, region ${String(d.region)}` : ''})`,
+        );
+      case 'tunnel_online': {
+        const urls = Array.isArray(d.urls) && d.urls.length ? (d.urls as string[]) : [String(d.url)];
+        urls.forEach((u, i) => this.sink.out(`${i ? '          ' : 'Forwarding'} ${u} -> ${String(d.addr)}`));
+        return this.sink.out('');
+      }
+      case 'request':
+        return this.sink.out(
+          `${t}  ${String(d.method).padEnd(7)} ${String(d.status)}  ${String(d.path)}  ${String(d.durationMs)} ms`,
+        );
+      case 'connection':
+        return this.sink.out(`${t}  ${String(d.kind)} connection from ${String(d.remoteAddr ?? 'unknown')}`);
+      case 'reconnecting':
+        return this.sink.err(
+          `${t}  Reconnecting (attempt ${String(d.attempt)}, in ${String(d.delayMs)} ms): ${String(d.reason)}`,
+        );
+      case 'reconnected':
+        return this.sink.err(`${t}  Reconnected after ${(Number(d.downtimeMs) / 1000).toFixed(1)} s`);
+      case 'warning':
+        return this.sink.err(`Warning: ${String(d.message)}`);
+      case 'stopped':
+        return this.sink.err('Stopped.');
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { PubSub, Unsubscribe } from '@fdt/ports';
+import { type AuthtokenRevokedMessage, ControlChannel, type TunnelStatusEvent } from '@fdt/protocol';
+import { PUBSUB } from '@fdt/server-core';
+import { TcpIngress } from '../ingress/tcp/tcp-ingress.js';
+import type { TunnelRoute } from '../routing/route.js';
+import { RoutingTable } from '../routing/routing-table.js';
+import type { AgentClosedMessage, AgentTunnelsMessage } from '../transport/messages.js';
+import { TunnelStatusReporter } from './tunnel-status.reporter.js';
+
+/**
+ * Sessions after the handshake: their tunnels go online when the link is up and offline when
+ * it closes (ports released, the api told), and a revoked authtoken's sessions are closed
+ * as soon as the revocation arrives over pub/sub.
+ */
+@Injectable()
+export class AgentSessionsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AgentSessionsService.name);
+  private unsubscribe?: Unsubscribe;
+
+  constructor(
+    private readonly routing: RoutingTable,
+    private readonly tcp: TcpIngress,
+    private readonly reporter: TunnelStatusReporter,
+    @Inject(PUBSUB) private readonly pubsub: PubSub,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.unsubscribe = await this.pubsub.subscribe<AuthtokenRevokedMessage>(
+      ControlChannel.AuthtokenRevoked,
+      (m) => this.revoke(m),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.unsubscribe?.().catch(() => undefined);
+    for (const s of this.routing.allSessions()) s.link?.close('relay shutting down');
+    for (const s of this.routing.allSessions())
+      this.closed({ sessionId: s.id, reason: 'relay shutting down' });
+  }
+
+  online(m: AgentTunnelsMessage): void {
+    const session = this.routing.activate(m.sessionId, m.link);
+    if (!session) {
+      // Closed (or revoked) while the link came up.
+      m.link.close('session closed');
+      return;
+    }
+    this.reporter.report(session.routes.map((r) => event(r, 'online')));
+  }
+
+  closed(m: AgentClosedMessage): void {
+    const session = this.routing.session(m.sessionId);
+    const wasOnline = !!session?.link;
+    const released = this.routing.remove(m.sessionId);
+    for (const r of released) if (r.port !== undefined) this.tcp.close(r.port);
+    if (wasOnline) this.reporter.report(released.map((r) => event(r, 'offline')));
+  }
+
+  revoke(m: AuthtokenRevokedMessage): void {
+    if (typeof m?.authtokenId !== 'string') return;
+    for (const s of this.routing.sessionsOfAuthtoken(m.authtokenId)) {
+      this.logger.log(`closing session ${s.id}: its authtoken was revoked`);
+      s.link?.close('authtoken revoked');
+      // Off the routing table now, not when the socket finishes closing.
+      this.closed({ sessionId: s.id, reason: 'authtoken revoked' });
+    }
+  }
+}
+
+function event(r: TunnelRoute, status: TunnelStatusEvent['status']): TunnelStatusEvent {
+  return { orgId: r.orgId, authtokenId: r.authtokenId, name: r.name, proto: r.proto, url: r.url, status };
+}

@@ -1,0 +1,57 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type NameLookup, relayNameLookupPath } from '@fdt/protocol';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+
+const TIMEOUT_MS = 5_000;
+
+export class ApiCallError extends Error {}
+
+/** The relay's calls to the api (besides the heartbeat): relay secret as bearer, bounded in time. */
+@Injectable()
+export class RelayApiClient {
+  constructor(@Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig) {}
+
+  /** Which org reserved a name (null: nobody). */
+  async nameReservedBy(name: string): Promise<string | null> {
+    const res = await this.call('GET', relayNameLookupPath(name));
+    const body = (await res.json().catch(() => undefined)) as Partial<NameLookup> | undefined;
+    if (
+      !body ||
+      !('reservedBy' in body) ||
+      (body.reservedBy !== null && typeof body.reservedBy !== 'string')
+    ) {
+      throw new ApiCallError('api answered the name lookup without {reservedBy}');
+    }
+    return body.reservedBy ?? null;
+  }
+
+  async post(path: string, body: unknown, signal?: AbortSignal): Promise<void> {
+    const res = await this.call('POST', path, body, signal);
+    await res.body?.cancel();
+  }
+
+  private async call(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    const timeout = AbortSignal.timeout(TIMEOUT_MS);
+    let res: Response;
+    try {
+      res = await fetch(`${this.config.relay.apiUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.config.relay.secret}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        redirect: 'error',
+      });
+    } catch (e) {
+      throw new ApiCallError(`api unreachable: ${(e as Error).message}`);
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new ApiCallError(`api answered ${res.status} to ${method} ${path}`);
+    }
+    return res;
+  }
+}

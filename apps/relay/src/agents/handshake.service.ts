@@ -1,0 +1,298 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  type AgentSessionClaims,
+  HandshakeErrorCode,
+  HandshakeProblem,
+  type Hello,
+  parseHello,
+  PROTOCOL_VERSION,
+  type TunnelGrant,
+  type TunnelRequest,
+} from '@fdt/protocol';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { TcpIngress } from '../ingress/tcp/tcp-ingress.js';
+import { CidrError } from '../policy/cidr.js';
+import { TunnelPolicy } from '../policy/tunnel-policy.js';
+import { RelayEndpoints } from '../registration/relay-endpoints.js';
+import type { AgentSession, TunnelRoute } from '../routing/route.js';
+import { RoutingTable } from '../routing/routing-table.js';
+import type { AgentHelloMessage, AgentHelloOutcome } from '../transport/messages.js';
+import { ApiCallError, RelayApiClient } from './api-client.service.js';
+import { TokenVerifier } from './token-verifier.service.js';
+
+const RANDOM_NAME_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const RANDOM_NAME_TRIES = 5;
+
+type Wanted =
+  | { req: TunnelRequest; host: string; name: string; reserved: boolean }
+  | { req: TunnelRequest; port?: number };
+
+/**
+ * An agent's hello, from token to welcome: verifies the session token, checks each wanted
+ * tunnel against the claims and what this relay holds (asking the api who reserved a name
+ * the token does not carry), allocates names and TCP ports, and adds the session's routes
+ * to the routing table. Never throws: every refusal is a handshake error with its code.
+ */
+@Injectable()
+export class HandshakeService {
+  private readonly logger = new Logger(HandshakeService.name);
+  // Allocation is checked and committed under this lock, after the slow (network) checks.
+  private commit: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly verifier: TokenVerifier,
+    private readonly api: RelayApiClient,
+    private readonly routing: RoutingTable,
+    private readonly tcp: TcpIngress,
+    private readonly endpoints: RelayEndpoints,
+  ) {}
+
+  async accept(msg: AgentHelloMessage): Promise<AgentHelloOutcome> {
+    try {
+      const hello = parseHello(msg.hello);
+      const claims = await this.verifier.verify(hello.token);
+      if (hello.tunnels.length > claims.limits.maxTunnels) {
+        throw new HandshakeProblem(
+          HandshakeErrorCode.PlanLimit,
+          `${hello.tunnels.length} tunnels asked, the plan allows ${claims.limits.maxTunnels} per agent: upgrade the plan or start fewer`,
+        );
+      }
+      const wanted = await Promise.all(hello.tunnels.map((t) => this.want(t, claims)));
+      const session: AgentSession = {
+        id: randomUUID(),
+        claims,
+        remoteAddress: msg.remoteAddress,
+        routes: [],
+        closed: false,
+      };
+      const grants = await this.locked(() => this.allocate(session, hello, wanted));
+      return {
+        ok: true,
+        welcome: {
+          type: 'welcome',
+          version: PROTOCOL_VERSION,
+          sessionId: session.id,
+          region: this.config.relay.region,
+          tunnels: grants,
+          heartbeatSeconds: this.config.relay.agentPingSeconds,
+        },
+      };
+    } catch (e) {
+      if (e instanceof HandshakeProblem) return { ok: false, error: e.toReply() };
+      this.logger.error(`handshake failed: ${e instanceof Error ? e.stack : String(e)}`);
+      return {
+        ok: false,
+        error: {
+          type: 'error',
+          code: HandshakeErrorCode.Internal,
+          message: 'the relay failed to set up the session; try again',
+        },
+      };
+    }
+  }
+
+  /** The network-bound checks of one tunnel request, before anything is held. */
+  private async want(req: TunnelRequest, claims: AgentSessionClaims): Promise<Wanted> {
+    if (req.proto === 'tcp') {
+      if (req.port !== undefined && !claims.tcpPorts.includes(req.port)) {
+        throw new HandshakeProblem(
+          HandshakeErrorCode.PolicyDenied,
+          `port ${req.port} is not reserved for your org: reserve it first, or omit it for a random port`,
+          req.id,
+        );
+      }
+      return { req, port: req.port };
+    }
+    if (req.domain) {
+      const entry = claims.hosts.find((h) => h.host === req.domain?.toLowerCase());
+      if (!entry)
+        throw new HandshakeProblem(
+          HandshakeErrorCode.PolicyDenied,
+          `${req.domain} is not a domain of your org: add and verify it first`,
+          req.id,
+        );
+      return { req, host: entry.host, name: entry.name, reserved: true };
+    }
+    if (req.name) {
+      const host = `${req.name}.${this.config.baseDomain}`;
+      const reserved = claims.hosts.some((h) => h.host === host);
+      if (!reserved) await this.assertNotReservedByOthers(req, req.name, claims);
+      return { req, host, name: req.name, reserved };
+    }
+    for (let i = 0; i < RANDOM_NAME_TRIES; i++) {
+      const name = randomName();
+      const host = `${name}.${this.config.baseDomain}`;
+      if (this.routing.byHost(host)) continue;
+      if ((await this.reservedBy(req, name)) === null) return { req, host, name, reserved: false };
+    }
+    throw new HandshakeProblem(
+      HandshakeErrorCode.Internal,
+      'could not find a free random name; try again',
+      req.id,
+    );
+  }
+
+  private async assertNotReservedByOthers(
+    req: TunnelRequest,
+    name: string,
+    claims: AgentSessionClaims,
+  ): Promise<void> {
+    const holder = this.routing.holder({ host: `${name}.${this.config.baseDomain}` });
+    if (holder && holder.claims.sub !== claims.sub) throw taken(req, name);
+    const by = await this.reservedBy(req, name);
+    if (by !== null && by !== claims.org) throw taken(req, name);
+  }
+
+  private async reservedBy(req: TunnelRequest, name: string): Promise<string | null> {
+    try {
+      return await this.api.nameReservedBy(name);
+    } catch (e) {
+      const why = e instanceof ApiCallError ? e.message : String(e);
+      throw new HandshakeProblem(
+        HandshakeErrorCode.Internal,
+        `could not check the name ${name} with the api (${why}); try again`,
+        req.id,
+      );
+    }
+  }
+
+  /** Under the lock: re-checks holders (another handshake may have won meanwhile), binds ports, commits. */
+  private async allocate(session: AgentSession, hello: Hello, wanted: Wanted[]): Promise<TunnelGrant[]> {
+    const claims = session.claims;
+    const routes: TunnelRoute[] = [];
+    const opened: number[] = [];
+    try {
+      for (const w of wanted) {
+        const policy = this.policy(w.req, claims);
+        const base = {
+          sessionId: session.id,
+          tunnelId: w.req.id,
+          proto: w.req.proto,
+          orgId: claims.org,
+          authtokenId: claims.sub,
+          policy,
+          inspect: w.req.inspect ?? true,
+          active: 0,
+        };
+        if ('host' in w) {
+          const holder = this.routing.holder({ host: w.host });
+          const mine = routes.some((r) => r.host === w.host);
+          // The same authtoken takes its names back (a reconnect); an org takes its reserved
+          // name from another org; anything else held is taken.
+          const yields =
+            holder && (holder.claims.sub === claims.sub || (w.reserved && holder.claims.org !== claims.org));
+          if (mine || (holder && !yields)) throw taken(w.req, w.name);
+          routes.push({ ...base, name: w.name, host: w.host, ...this.hostUrls(w.req.proto, w.host) });
+        } else {
+          const port = w.port ?? (await this.freePort(claims, routes));
+          if (w.port !== undefined) {
+            const holder = this.routing.holder({ port });
+            if (routes.some((r) => r.port === port) || (holder && holder.claims.sub !== claims.sub)) {
+              throw new HandshakeProblem(
+                HandshakeErrorCode.NameTaken,
+                `port ${port} is in use by another agent`,
+                w.req.id,
+              );
+            }
+            if (!this.tcp.isOpen(port)) {
+              await this.tcp.open(port).catch(() => {
+                throw new HandshakeProblem(
+                  HandshakeErrorCode.NameTaken,
+                  `port ${port} is in use on this relay`,
+                  w.req.id,
+                );
+              });
+              opened.push(port);
+            }
+          } else opened.push(port);
+          const url = this.endpoints.tcpUrl(port);
+          routes.push({ ...base, name: String(port), port, url, urls: [url] });
+        }
+      }
+    } catch (e) {
+      for (const port of opened) this.tcp.close(port);
+      throw e;
+    }
+    session.routes = routes;
+    for (const old of this.routing.add(session)) {
+      this.logger.log(`session ${session.id} takes over ${old.url} from session ${old.sessionId}`);
+      // An older session left with no tunnel (a reconnect took them all) is closed.
+      const owner = this.routing.session(old.sessionId);
+      if (owner && owner.routes.length === 0)
+        owner.link?.close('replaced by a newer session of the same agent');
+    }
+    return routes.map((r) => ({
+      id: r.tunnelId,
+      proto: r.proto,
+      name: r.name,
+      url: r.url,
+      urls: r.urls,
+      host: r.host,
+      port: r.port,
+    }));
+  }
+
+  private policy(req: TunnelRequest, claims: AgentSessionClaims): TunnelPolicy {
+    try {
+      return TunnelPolicy.compile(claims.policy, req, claims.limits.maxConnsPerTunnel);
+    } catch (e) {
+      if (e instanceof CidrError)
+        throw new HandshakeProblem(HandshakeErrorCode.BadRequest, e.message, req.id);
+      throw e;
+    }
+  }
+
+  private hostUrls(proto: TunnelRequest['proto'], host: string): { url: string; urls: string[] } {
+    if (proto === 'tls') {
+      const url = this.endpoints.tlsUrl(host);
+      return { url, urls: [url] };
+    }
+    const url = this.endpoints.httpUrl(host);
+    return { url, urls: [url, this.endpoints.httpsUrl(host)] };
+  }
+
+  /**
+   * A free port of the pool, from the top down. The relay knows only this org's reserved
+   * ports (the claims), which it skips; another org's reservation inside the pool could be
+   * handed out here until the api shares the full list (see docs).
+   */
+  private async freePort(claims: AgentSessionClaims, routes: TunnelRoute[]): Promise<number> {
+    const { first, last } = this.config.relay.tcpPorts;
+    for (let port = last; port >= first; port--) {
+      if (claims.tcpPorts.includes(port) || this.tcp.isOpen(port) || routes.some((r) => r.port === port))
+        continue;
+      try {
+        await this.tcp.open(port);
+        return port;
+      } catch {
+        // in use by another process: try the next
+      }
+    }
+    throw new HandshakeProblem(
+      HandshakeErrorCode.PlanLimit,
+      'no TCP port left on this relay; try again later',
+    );
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.commit.then(fn, fn);
+    this.commit = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function taken(req: TunnelRequest, name: string): HandshakeProblem {
+  return new HandshakeProblem(
+    HandshakeErrorCode.NameTaken,
+    `the name ${name} is taken: choose another, or reserve it for your org`,
+    req.id,
+  );
+}
+
+function randomName(): string {
+  let s = '';
+  for (let i = 0; i < 8; i++) s += RANDOM_NAME_ALPHABET[randomInt(RANDOM_NAME_ALPHABET.length)];
+  return s;
+}

@@ -1,0 +1,68 @@
+import { Module } from '@nestjs/common';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { AgentSessionsService } from './agents/agent-sessions.service.js';
+import { AgentsController } from './agents/agents.controller.js';
+import { RelayApiClient } from './agents/api-client.service.js';
+import { HandshakeService } from './agents/handshake.service.js';
+import { TokenVerifier } from './agents/token-verifier.service.js';
+import { TunnelStatusReporter } from './agents/tunnel-status.reporter.js';
+import { EdgeIngress } from './ingress/edge-ingress.service.js';
+import { HttpProxy } from './ingress/http/http-proxy.js';
+import { UpgradeProxy } from './ingress/http/upgrade-proxy.js';
+import { TcpIngress } from './ingress/tcp/tcp-ingress.js';
+import { CertificateStore } from './ingress/tls/certificate-store.js';
+import { loadTlsMaterial, type TlsMaterial } from './ingress/tls/dev-ca.js';
+import { VisitorGate } from './ingress/visitor-gate.js';
+import { EXCHANGE_STORE, MemoryExchangeStore } from './inspection/exchange-store.js';
+import { RelayMetrics } from './metrics/relay-metrics.js';
+import { RelayRegistrationModule } from './registration/relay-registration.module.js';
+import { RoutingTable } from './routing/routing-table.js';
+import { AgentTransport } from './transport/agent-transport.strategy.js';
+
+export const TLS_MATERIAL = Symbol('TLS_MATERIAL');
+
+/**
+ * The data plane and its control: the agent transport and its handlers, the routing table,
+ * the visitor ingress (HTTP, HTTPS/TLS by SNI, TCP ports), edge policy, inspection, metrics.
+ */
+@Module({
+  imports: [RelayRegistrationModule],
+  controllers: [AgentsController],
+  providers: [
+    RelayMetrics,
+    RoutingTable,
+    { provide: EXCHANGE_STORE, useFactory: () => new MemoryExchangeStore() },
+    {
+      provide: TLS_MATERIAL,
+      inject: [PLATFORM_CONFIG],
+      useFactory: (config: PlatformConfig): Promise<TlsMaterial> =>
+        loadTlsMaterial({
+          dir: config.relay.tls.dir,
+          certFile: config.relay.tls.certFile,
+          keyFile: config.relay.tls.keyFile,
+          baseDomain: config.baseDomain,
+          publicHost: config.relay.publicHost,
+        }),
+    },
+    {
+      provide: CertificateStore,
+      inject: [TLS_MATERIAL, RoutingTable],
+      // Certificates are issued on the fly only for hosts with an http tunnel here.
+      useFactory: (material: TlsMaterial, routing: RoutingTable) =>
+        new CertificateStore(material, (host) => routing.byHost(host)?.proto === 'http'),
+    },
+    TokenVerifier,
+    RelayApiClient,
+    TunnelStatusReporter,
+    HandshakeService,
+    AgentSessionsService,
+    VisitorGate,
+    HttpProxy,
+    UpgradeProxy,
+    TcpIngress,
+    EdgeIngress,
+    AgentTransport,
+  ],
+  exports: [AgentTransport, EdgeIngress, RoutingTable, CertificateStore, EXCHANGE_STORE, TLS_MATERIAL],
+})
+export class EdgeModule {}

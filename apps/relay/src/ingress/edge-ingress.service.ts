@@ -1,0 +1,155 @@
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { visitorError, VisitorErrorCode, writeVisitorError } from '../errors/visitor-errors.js';
+import { RelayMetrics } from '../metrics/relay-metrics.js';
+import { RoutingTable } from '../routing/routing-table.js';
+import { HttpProxy, type VisitorProto } from './http/http-proxy.js';
+import { UpgradeProxy } from './http/upgrade-proxy.js';
+import { CertificateStore } from './tls/certificate-store.js';
+import { peekServerName } from './tls/tls-front.js';
+import { VisitorGate } from './visitor-gate.js';
+
+const HEADERS_TIMEOUT_MS = 30_000;
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
+/**
+ * The public listeners: HTTP, and on the HTTPS port a front that reads the SNI of each
+ * ClientHello and either passes the connection through untouched to a tls tunnel's agent
+ * or terminates TLS here (certificate by SNI) and serves it as HTTP.
+ */
+@Injectable()
+export class EdgeIngress implements OnApplicationShutdown {
+  private readonly logger = new Logger(EdgeIngress.name);
+  private httpServer?: Server;
+  private httpsServer?: https.Server;
+  private tlsFront?: TcpServer;
+
+  constructor(
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly routing: RoutingTable,
+    private readonly gate: VisitorGate,
+    private readonly proxy: HttpProxy,
+    private readonly upgrades: UpgradeProxy,
+    private readonly certificates: CertificateStore,
+    private readonly metrics: RelayMetrics,
+  ) {}
+
+  /** Binds the HTTP and HTTPS ports; resolves with the ports bound. */
+  async listen(): Promise<{ http: number; https: number }> {
+    const r = this.config.relay;
+    const httpServer = this.visitorServer(http.createServer(this.serverOptions()), 'http');
+    this.httpServer = httpServer;
+    this.httpsServer = this.visitorServer(
+      https.createServer({
+        ...this.serverOptions(),
+        SNICallback: this.certificates.sniCallback,
+        cert: this.certificates.defaultPair.certPem,
+        key: this.certificates.defaultPair.keyPem,
+        ALPNProtocols: ['http/1.1'],
+        handshakeTimeout: 10_000,
+      }),
+      'https',
+    );
+    this.httpsServer.on('tlsClientError', () => this.metrics.rejected('tls_handshake_failed'));
+    const tlsFront = createTcpServer({ noDelay: true }, (socket) => void this.front(socket));
+    this.tlsFront = tlsFront;
+    const httpPort = await this.bind(httpServer, r.httpPort);
+    const httpsPort = await this.bind(tlsFront, r.httpsPort);
+    return { http: httpPort, https: httpsPort };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const closing = [this.httpServer, this.tlsFront].map((s) =>
+      s ? new Promise((r) => s.close(r)) : undefined,
+    );
+    this.httpServer?.closeAllConnections();
+    this.httpsServer?.closeAllConnections();
+    await Promise.all(closing);
+  }
+
+  private serverOptions(): http.ServerOptions {
+    return {
+      maxHeaderSize: this.config.relay.maxHeaderBytes,
+      // Uploads of any size stream through; only the request head has a deadline.
+      requestTimeout: 0,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      requireHostHeader: false,
+      noDelay: true,
+    };
+  }
+
+  private visitorServer<S extends Server>(server: S, proto: VisitorProto): S {
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.proxy.handle(req, res, proto).catch((e: unknown) => this.crash(e, res));
+    });
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      this.upgrades.handle(req, socket, head, proto).catch((e: unknown) => this.crash(e, socket));
+    });
+    server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+      this.metrics.rejected(VisitorErrorCode.MethodNotAllowed);
+      writeVisitorError(socket, visitorError(VisitorErrorCode.MethodNotAllowed), req.headers.accept);
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
+    return server;
+  }
+
+  /** Bytes that are not HTTP, or a head too large: answered (400 / 431), never a crash. */
+  private clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const code =
+      err.code === 'HPE_HEADER_OVERFLOW' ? VisitorErrorCode.HeadersTooLarge : VisitorErrorCode.BadRequest;
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      this.metrics.rejected('request_timeout');
+      socket.destroy();
+      return;
+    }
+    this.metrics.rejected(code);
+    writeVisitorError(socket, visitorError(code), undefined);
+  }
+
+  private async front(socket: Socket): Promise<void> {
+    socket.setNoDelay(true);
+    socket.on('error', () => undefined);
+    let peek: { servername?: string; head: Buffer };
+    try {
+      peek = await peekServerName(socket);
+    } catch {
+      this.metrics.rejected('not_tls');
+      socket.destroy();
+      return;
+    }
+    const route = peek.servername ? this.routing.byHost(peek.servername) : undefined;
+    if (route?.proto === 'tls') {
+      await this.gate.raw(route, socket, peek.head);
+      return;
+    }
+    // Terminate here: give the bytes back and let the HTTPS server run the handshake.
+    socket.unshift(peek.head);
+    this.httpsServer?.emit('connection', socket);
+  }
+
+  private crash(e: unknown, target: ServerResponse | Duplex): void {
+    this.logger.error(`visitor request failed: ${e instanceof Error ? e.stack : String(e)}`);
+    target.destroy();
+  }
+
+  private bind(server: Server | TcpServer, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port, host: this.config.bindHost }, () => {
+        server.off('error', reject);
+        server.on('error', (e) => this.logger.warn(`listener error: ${e.message}`));
+        const a = server.address();
+        resolve(typeof a === 'object' && a ? a.port : port);
+      });
+    });
+  }
+}

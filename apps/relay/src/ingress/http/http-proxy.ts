@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import http2, { type ClientHttp2Stream } from 'node:http2';
+import { Inject, Injectable } from '@nestjs/common';
+import { AgentStreamError, StreamHeader } from '@fdt/protocol';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { sendVisitorError, visitorError, VisitorErrorCode } from '../../errors/visitor-errors.js';
+import { ExchangeRecorder } from '../../inspection/exchange-recorder.js';
+import { EXCHANGE_STORE, type ExchangeStore } from '../../inspection/exchange-store.js';
+import { RelayMetrics } from '../../metrics/relay-metrics.js';
+import { normalizeIp } from '../../policy/cidr.js';
+import type { TunnelRoute } from '../../routing/route.js';
+import { RoutingTable } from '../../routing/routing-table.js';
+import { meter } from '../socket-meter.js';
+import { VisitorGate } from '../visitor-gate.js';
+import { agentRequestHeaders, remoteAddr, visitorResponseHeaders } from './forward-headers.js';
+import { visitorHost } from './visitor-host.js';
+
+export type VisitorProto = 'http' | 'https';
+
+export const WWW_AUTHENTICATE = 'Basic realm="fdt", charset="UTF-8"';
+
+/** What the agent's fdt-error means for the visitor. */
+export function agentErrorCode(agentError: string): VisitorErrorCode {
+  switch (agentError) {
+    case AgentStreamError.LocalUnreachable:
+      return VisitorErrorCode.LocalUnreachable;
+    case AgentStreamError.LocalTimeout:
+      return VisitorErrorCode.LocalTimeout;
+    case AgentStreamError.UnknownTunnel:
+      return VisitorErrorCode.TunnelNotFound;
+    default:
+      return VisitorErrorCode.TunnelError;
+  }
+}
+
+/** The admission checks every HTTP request and Upgrade passes, in order; a code when refused. */
+export async function admit(
+  routing: RoutingTable,
+  req: IncomingMessage,
+): Promise<{ route: TunnelRoute; host: string; ip: string } | { refuse: VisitorErrorCode; host?: string }> {
+  const host = visitorHost(req.headers.host);
+  if (!host) return { refuse: VisitorErrorCode.BadRequest };
+  const route = routing.byHost(host);
+  if (!route || route.proto !== 'http') {
+    const offline = !route && routing.recentlyOffline(host);
+    return { refuse: offline ? VisitorErrorCode.AgentOffline : VisitorErrorCode.TunnelNotFound, host };
+  }
+  const ip = normalizeIp(req.socket.remoteAddress);
+  if (!route.policy.ipAllowed(ip)) return { refuse: VisitorErrorCode.IpDenied, host };
+  if (!(await route.policy.authorized(req.headers.authorization)))
+    return { refuse: VisitorErrorCode.BasicAuthRequired, host };
+  return { route, host, ip };
+}
+
+export function refusalHeaders(code: VisitorErrorCode): Record<string, string> {
+  if (code === VisitorErrorCode.BasicAuthRequired) return { 'www-authenticate': WWW_AUTHENTICATE };
+  if (code === VisitorErrorCode.TooManyConnections || code === VisitorErrorCode.AgentOffline)
+    return { 'retry-after': '1' };
+  return {};
+}
+
+/**
+ * One visitor HTTP request through a tunnel: admission, then an `http` stream to the agent
+ * with the request body piped in and the response piped out as it comes (no buffering,
+ * backpressure both ways), a deadline on the response head, and errors as pages.
+ */
+@Injectable()
+export class HttpProxy {
+  private readonly headTimeoutMs: number;
+
+  constructor(
+    @Inject(PLATFORM_CONFIG) config: PlatformConfig,
+    private readonly routing: RoutingTable,
+    private readonly gate: VisitorGate,
+    private readonly metrics: RelayMetrics,
+    @Inject(EXCHANGE_STORE) private readonly exchanges: ExchangeStore,
+  ) {
+    this.headTimeoutMs = config.relay.upstreamTimeoutSeconds * 1000;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, proto: VisitorProto): Promise<void> {
+    const started = performance.now();
+    res.once('finish', () => meter(this.metrics, 'http', req.socket));
+    const a = await admit(this.routing, req);
+    if ('refuse' in a) return this.refuse(req, res, a.refuse, a.host);
+    const { route, host, ip } = a;
+    if (!this.gate.acquire(route)) return this.refuse(req, res, VisitorErrorCode.TooManyConnections, host);
+
+    const requestId = randomUUID();
+    const remotePort = req.socket.remotePort ?? 0;
+    const stream = await this.gate.open(
+      route,
+      agentRequestHeaders(req, {
+        proto,
+        remoteIp: ip,
+        remotePort,
+        tunnelId: route.tunnelId,
+        requestId,
+        kind: 'http',
+        dropAuthorization: route.policy.requiresAuth,
+      }),
+    );
+    if (!stream) {
+      this.gate.release(route);
+      return this.refuse(req, res, VisitorErrorCode.AgentOffline, host);
+    }
+    if (res.closed) {
+      // The visitor left while the link was coming up.
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      this.gate.release(route);
+      return;
+    }
+    const recorder =
+      route.inspect && route.host
+        ? new ExchangeRecorder(this.exchanges, route.host, requestId, req, remoteAddr(ip, remotePort))
+        : undefined;
+    let error: VisitorErrorCode | undefined;
+    const fail = (code: VisitorErrorCode) => {
+      if (error || res.writableFinished) return;
+      error = code;
+      req.unpipe(stream);
+      if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+      // Mid-body there is no way to say it but cutting the connection.
+      if (res.headersSent) res.destroy();
+      else this.refuse(req, res, code, host);
+    };
+
+    const timer = setTimeout(() => fail(VisitorErrorCode.LocalTimeout), this.headTimeoutMs);
+    res.once('close', () => {
+      clearTimeout(timer);
+      this.gate.release(route);
+      // The visitor went away mid-exchange: the agent stops too.
+      if (!res.writableFinished && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+      this.metrics.observeRequest(res.statusCode, (performance.now() - started) / 1000);
+      recorder?.finish(res.statusCode, error);
+    });
+
+    stream.once('response', (headers, _flags, rawHeaders) => {
+      clearTimeout(timer);
+      const agentError = headers[StreamHeader.Error];
+      if (typeof agentError === 'string') return fail(agentErrorCode(agentError));
+      this.respond(
+        res,
+        stream,
+        Number(headers[':status']),
+        rawHeaders as unknown as string[],
+        recorder,
+        fail,
+      );
+    });
+    stream.on('error', () => fail(VisitorErrorCode.TunnelError));
+    stream.on('close', () => {
+      // Reset before the response ended: the agent died, or refused the stream.
+      if (!res.writableEnded) fail(VisitorErrorCode.TunnelError);
+    });
+    req.on('error', () => stream.close(http2.constants.NGHTTP2_CANCEL));
+    req.pipe(stream);
+  }
+
+  private respond(
+    res: ServerResponse,
+    stream: ClientHttp2Stream,
+    status: number,
+    rawHeaders: string[],
+    recorder: ExchangeRecorder | undefined,
+    fail: (code: VisitorErrorCode) => void,
+  ): void {
+    if (res.headersSent || res.writableEnded) return;
+    // A final status only: HTTP/2 has no 101, and informational ones never arrive here.
+    if (!Number.isInteger(status) || status < 200 || status > 599) return fail(VisitorErrorCode.TunnelError);
+    const headers = visitorResponseHeaders(rawHeaders);
+    try {
+      res.writeHead(status, headers);
+    } catch {
+      return fail(VisitorErrorCode.TunnelError);
+    }
+    recorder?.response(status, headers, stream);
+    // Streaming answers (SSE, chunked) reach the visitor before their first byte of body.
+    res.flushHeaders();
+    stream.pipe(res);
+  }
+
+  refuse(req: IncomingMessage, res: ServerResponse, code: VisitorErrorCode, host?: string): void {
+    this.metrics.rejected(code);
+    sendVisitorError(res, visitorError(code, host), req.headers.accept, refusalHeaders(code));
+  }
+}

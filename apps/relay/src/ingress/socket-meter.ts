@@ -1,0 +1,13 @@
+import type { Socket } from 'node:net';
+import type { RelayMetrics } from '../metrics/relay-metrics.js';
+
+// Bytes of a keep-alive connection are counted as each exchange ends, and the rest at close.
+const counted = new WeakMap<Socket, { read: number; written: number }>();
+
+export function meter(metrics: RelayMetrics, proto: string, socket: Socket): void {
+  const prev = counted.get(socket) ?? { read: 0, written: 0 };
+  const read = socket.bytesRead;
+  const written = socket.bytesWritten;
+  metrics.transferred(proto, read - prev.read, written - prev.written);
+  counted.set(socket, { read, written });
+}

@@ -1,0 +1,75 @@
+import { connect, type TLSSocket } from 'node:tls';
+import { createServer as createTcp, type AddressInfo, type Socket } from 'node:net';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { peekClientHello } from './client-hello.js';
+
+// Real ClientHellos from Node's TLS client, captured by a plain TCP server.
+async function captureHello(servername?: string): Promise<Buffer> {
+  const server = createTcp();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const got = new Promise<Buffer>((resolve) => {
+    server.once('connection', (s: Socket) => {
+      const chunks: Buffer[] = [];
+      s.on('data', (d) => {
+        chunks.push(d);
+        const all = Buffer.concat(chunks);
+        if (peekClientHello(all).state !== 'partial') {
+          resolve(all);
+          s.destroy();
+        }
+      });
+    });
+  });
+  const c: TLSSocket = connect({
+    port: (server.address() as AddressInfo).port,
+    host: '127.0.0.1',
+    servername,
+    rejectUnauthorized: false,
+  });
+  c.on('error', () => undefined);
+  const hello = await got;
+  c.destroy();
+  server.close();
+  return hello;
+}
+
+describe('ClientHello peek', () => {
+  let withSni: Buffer;
+  let withoutSni: Buffer;
+  beforeAll(async () => {
+    withSni = await captureHello('App-1.Example.localhost');
+    withoutSni = await captureHello();
+  });
+
+  it('finds the server name, lower-cased, also when bytes arrive one at a time', () => {
+    expect(peekClientHello(withSni)).toEqual({ state: 'done', servername: 'app-1.example.localhost' });
+    for (let i = 1; i < withSni.length; i += 97)
+      expect(peekClientHello(withSni.subarray(0, i)).state).toBe('partial');
+  });
+
+  it('reports a ClientHello without SNI', () => {
+    expect(peekClientHello(withoutSni)).toEqual({ state: 'done' });
+  });
+
+  it('reassembles a ClientHello split across two TLS records', () => {
+    const body = withSni.subarray(5);
+    const cut = 40;
+    const rec = (b: Buffer) =>
+      Buffer.concat([Buffer.from([0x16, 0x03, 0x01, b.length >> 8, b.length & 0xff]), b]);
+    expect(peekClientHello(Buffer.concat([rec(body.subarray(0, cut)), rec(body.subarray(cut))]))).toEqual({
+      state: 'done',
+      servername: 'app-1.example.localhost',
+    });
+  });
+
+  it('refuses plain HTTP and garbage without waiting for more', () => {
+    expect(peekClientHello(Buffer.from('GET / HTTP/1.1\r\n')).state).toBe('invalid');
+    expect(peekClientHello(Buffer.from([0x16, 0x03, 0x01, 0xff, 0xff])).state).toBe('invalid');
+    for (let i = 0; i < 300; i++) {
+      const junk = Buffer.from(Array.from({ length: 5 + (i % 90) }, (_, j) => (i * 7 + j * 13) % 256));
+      junk[0] = 0x16;
+      junk[1] = 0x03;
+      expect(['partial', 'invalid', 'done']).toContain(peekClientHello(junk).state);
+    }
+  });
+});

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import http2, { type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
+import type { Socket } from 'node:net';
+import { RAW_STREAM_PATH } from '@fdt/protocol';
+import { Injectable, Logger } from '@nestjs/common';
+import { RelayMetrics } from '../metrics/relay-metrics.js';
+import { normalizeIp } from '../policy/cidr.js';
+import type { TunnelRoute } from '../routing/route.js';
+import { RoutingTable } from '../routing/routing-table.js';
+import { type AgentLink, LinkClosedError } from '../transport/agent-link.js';
+import { streamHeaders } from './http/forward-headers.js';
+import { pipeRaw } from './raw-pipe.js';
+import { meter } from './socket-meter.js';
+
+// How long a visitor waits for a link whose handshake is finishing.
+const LINK_WAIT_MS = 5_000;
+
+/**
+ * What every ingress shares: the way from a route to an agent stream, the connection limit
+ * per tunnel, and raw (tcp, tls passthrough) connections end to end.
+ */
+@Injectable()
+export class VisitorGate {
+  private readonly logger = new Logger(VisitorGate.name);
+
+  constructor(
+    private readonly routing: RoutingTable,
+    private readonly metrics: RelayMetrics,
+  ) {}
+
+  /** Takes a connection slot of the tunnel; false when it is at its limit. */
+  acquire(route: TunnelRoute): boolean {
+    if (route.active >= route.policy.maxConns) return false;
+    route.active += 1;
+    return true;
+  }
+
+  release(route: TunnelRoute): void {
+    route.active = Math.max(0, route.active - 1);
+  }
+
+  /** Opens a stream on the route's agent link; undefined when the agent is gone. */
+  async open(route: TunnelRoute, headers: OutgoingHttpHeaders): Promise<ClientHttp2Stream | undefined> {
+    const link = await this.link(route);
+    if (!link?.alive) return undefined;
+    try {
+      return link.open(headers);
+    } catch (e) {
+      if (!(e instanceof LinkClosedError))
+        this.logger.warn(`opening a stream failed: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** The route's link, waiting (bounded) for one whose welcome is still on its way. */
+  private async link(route: TunnelRoute): Promise<AgentLink | undefined> {
+    const session = this.routing.session(route.sessionId);
+    if (!session || session.link || !session.linked) return session?.link;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>(
+      (resolve) => (timer = setTimeout(() => resolve(undefined), LINK_WAIT_MS)),
+    );
+    try {
+      return await Promise.race([session.linked, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A connection on a tcp tunnel's port. */
+  tcp(port: number, socket: Socket): void {
+    const route = this.routing.byPort(port);
+    if (!route) {
+      this.metrics.rejected('tunnel_not_found');
+      socket.destroy();
+      return;
+    }
+    void this.raw(route, socket, Buffer.alloc(0));
+  }
+
+  /**
+   * Joins a visitor connection to a raw stream: IP policy, then the connection limit
+   * (refused, not queued), then bytes both ways. `head` is what was read already (the
+   * ClientHello of a TLS passthrough).
+   */
+  async raw(route: TunnelRoute, socket: Socket, head: Buffer): Promise<void> {
+    socket.setNoDelay(true);
+    socket.on('error', () => undefined);
+    const ip = normalizeIp(socket.remoteAddress);
+    if (!route.policy.ipAllowed(ip)) return this.refuse(socket, 'ip_denied');
+    if (!this.acquire(route)) return this.refuse(socket, 'too_many_connections');
+    const stream = await this.open(route, {
+      ':method': 'POST',
+      ':path': RAW_STREAM_PATH,
+      ...streamHeaders({
+        tunnelId: route.tunnelId,
+        kind: 'raw',
+        remoteIp: ip,
+        remotePort: socket.remotePort ?? 0,
+        requestId: randomUUID(),
+      }),
+    });
+    if (!stream || socket.destroyed) {
+      stream?.close(http2.constants.NGHTTP2_CANCEL);
+      this.release(route);
+      return this.refuse(socket, 'agent_offline');
+    }
+    socket.once('close', () => {
+      this.release(route);
+      meter(this.metrics, route.proto, socket);
+    });
+    if (head.length) stream.write(head);
+    pipeRaw(socket, stream, (r) => this.metrics.rejected(r.agentError ?? 'agent_refused'));
+  }
+
+  private refuse(socket: Socket, reason: string): void {
+    this.metrics.rejected(reason);
+    socket.destroy();
+  }
+}

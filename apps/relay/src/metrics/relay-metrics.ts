@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, register } from 'prom-client';
+
+// `npm start` hosts every app in one process on prom-client's default registry (see
+// PlatformMetricsModule), and tests start several relays: metrics are created once and
+// shared, and gauges move by inc/dec so that each relay adds its own share.
+function once<T>(name: string, make: () => T): T {
+  return (register.getSingleMetric(name) as T | undefined) ?? make();
+}
+
+const agents = () =>
+  once(
+    'fdt_relay_agents_connected',
+    () => new Gauge({ name: 'fdt_relay_agents_connected', help: 'Agent sessions connected now' }),
+  );
+const tunnels = () =>
+  once(
+    'fdt_relay_tunnels',
+    () =>
+      new Gauge({ name: 'fdt_relay_tunnels', help: 'Tunnels online, by protocol', labelNames: ['proto'] }),
+  );
+const streams = () =>
+  once(
+    'fdt_relay_open_streams',
+    () => new Gauge({ name: 'fdt_relay_open_streams', help: 'Multiplexed streams open to agents' }),
+  );
+const bytes = () =>
+  once(
+    'fdt_relay_bytes_total',
+    () =>
+      new Counter({
+        name: 'fdt_relay_bytes_total',
+        help: 'Visitor bytes through the edge: in = from visitors, out = to visitors',
+        labelNames: ['direction', 'proto'],
+      }),
+  );
+const duration = () =>
+  once(
+    'fdt_relay_request_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'fdt_relay_request_duration_seconds',
+        help: 'HTTP exchanges through tunnels, from request head to response end',
+        labelNames: ['status_class'],
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      }),
+  );
+const rejections = () =>
+  once(
+    'fdt_relay_rejections_total',
+    () =>
+      new Counter({
+        name: 'fdt_relay_rejections_total',
+        help: 'Visitor requests or connections the edge refused, by reason',
+        labelNames: ['reason'],
+      }),
+  );
+const handshakeFailures = () =>
+  once(
+    'fdt_relay_handshake_failures_total',
+    () =>
+      new Counter({
+        name: 'fdt_relay_handshake_failures_total',
+        help: 'Agent handshakes refused, by error code',
+        labelNames: ['code'],
+      }),
+  );
+
+@Injectable()
+export class RelayMetrics {
+  readonly agents = agents();
+  readonly tunnels = tunnels();
+  readonly streams = streams();
+  readonly bytes = bytes();
+  readonly duration = duration();
+  private readonly rejections = rejections();
+  private readonly handshakes = handshakeFailures();
+
+  rejected(reason: string): void {
+    this.rejections.inc({ reason });
+  }
+
+  handshakeFailed(code: string): void {
+    this.handshakes.inc({ code });
+  }
+
+  transferred(proto: string, inBytes: number, outBytes: number): void {
+    if (inBytes > 0) this.bytes.inc({ direction: 'in', proto }, inBytes);
+    if (outBytes > 0) this.bytes.inc({ direction: 'out', proto }, outBytes);
+  }
+
+  observeRequest(status: number, seconds: number): void {
+    this.duration.observe({ status_class: `${Math.floor(status / 100)}xx` }, seconds);
+  }
+}

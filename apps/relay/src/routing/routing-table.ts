@@ -1,0 +1,138 @@
+import { Injectable } from '@nestjs/common';
+import { RelayLoad } from '../registration/relay-load.js';
+import { RelayMetrics } from '../metrics/relay-metrics.js';
+import type { AgentLink } from '../transport/agent-link.js';
+import { type AgentSession, routeKey, type TunnelRoute } from './route.js';
+
+// Hosts that went offline recently answer 503 "agent offline" rather than 404; bounded.
+const OFFLINE_MEMORY = 10_000;
+const OFFLINE_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * Which agent session serves which host or port on this relay. The one place that knows;
+ * the handshake reserves routes, the link going up activates them, a session closing
+ * removes them. Lookups are synchronous: they sit on every visitor request.
+ */
+@Injectable()
+export class RoutingTable {
+  private readonly sessions = new Map<string, AgentSession>();
+  private readonly routes = new Map<string, TunnelRoute>();
+  private readonly offline = new Map<string, number>();
+  private readonly linkWaiters = new Map<string, (link: AgentLink | undefined) => void>();
+
+  constructor(
+    private readonly load: RelayLoad,
+    private readonly metrics: RelayMetrics,
+  ) {}
+
+  byHost(host: string): TunnelRoute | undefined {
+    return this.routes.get(`host:${host}`);
+  }
+
+  byPort(port: number): TunnelRoute | undefined {
+    return this.routes.get(`port:${port}`);
+  }
+
+  session(id: string): AgentSession | undefined {
+    return this.sessions.get(id);
+  }
+
+  /** The session holding a host or port, if any. */
+  holder(key: Pick<TunnelRoute, 'host' | 'port'>): AgentSession | undefined {
+    const r = this.routes.get(routeKey(key));
+    return r && this.sessions.get(r.sessionId);
+  }
+
+  /** Live sessions exchanged with one authtoken (the revocation handle). */
+  sessionsOfAuthtoken(authtokenId: string): AgentSession[] {
+    return [...this.sessions.values()].filter((s) => s.claims.sub === authtokenId);
+  }
+
+  /**
+   * Adds a session and its routes (not yet served: no link). A route already held is taken
+   * over: the handshake only asks for that when the holder is the same authtoken's older
+   * session (an agent reconnecting). Returns the routes taken over.
+   */
+  add(session: AgentSession): TunnelRoute[] {
+    const taken: TunnelRoute[] = [];
+    this.sessions.set(session.id, session);
+    // The agent may announce its URLs the moment it reads the welcome, a little before the
+    // link is up here: visitors arriving in between wait for it (see VisitorGate.link).
+    session.linked = new Promise((resolve) => this.linkWaiters.set(session.id, resolve));
+    for (const r of session.routes) {
+      const key = routeKey(r);
+      const prev = this.routes.get(key);
+      if (prev) {
+        taken.push(prev);
+        const owner = this.sessions.get(prev.sessionId);
+        if (owner) owner.routes = owner.routes.filter((x) => x !== prev);
+        if (owner?.link) this.metrics.tunnels.dec({ proto: prev.proto });
+      }
+      this.routes.set(key, r);
+      this.offline.delete(key);
+    }
+    return taken;
+  }
+
+  /** The session's link is up: its routes serve visitors from now on. */
+  activate(sessionId: string, link: NonNullable<AgentSession['link']>): AgentSession | undefined {
+    const s = this.sessions.get(sessionId);
+    if (!s || s.closed) return undefined;
+    s.link = link;
+    this.linkWaiters.get(sessionId)?.(link);
+    this.linkWaiters.delete(sessionId);
+    for (const r of s.routes) this.metrics.tunnels.inc({ proto: r.proto });
+    this.metrics.agents.inc();
+    this.load.set(this.load.current() + 1);
+    return s;
+  }
+
+  /** Removes a session; returns the routes it still held (not taken over by another). */
+  remove(sessionId: string): TunnelRoute[] {
+    const s = this.sessions.get(sessionId);
+    if (!s) return [];
+    s.closed = true;
+    this.sessions.delete(sessionId);
+    this.linkWaiters.get(sessionId)?.(undefined);
+    this.linkWaiters.delete(sessionId);
+    const released: TunnelRoute[] = [];
+    for (const r of s.routes) {
+      const key = routeKey(r);
+      if (this.routes.get(key) !== r) continue;
+      this.routes.delete(key);
+      released.push(r);
+      if (s.link) {
+        this.metrics.tunnels.dec({ proto: r.proto });
+        this.rememberOffline(key);
+      }
+    }
+    if (s.link) {
+      this.metrics.agents.dec();
+      this.load.set(this.load.current() - 1);
+    }
+    return released;
+  }
+
+  /** Whether a host had a tunnel here within the last hour. */
+  recentlyOffline(host: string): boolean {
+    const at = this.offline.get(`host:${host}`);
+    return at !== undefined && Date.now() - at < OFFLINE_TTL_MS;
+  }
+
+  private rememberOffline(key: string): void {
+    this.offline.delete(key);
+    this.offline.set(key, Date.now());
+    if (this.offline.size > OFFLINE_MEMORY) {
+      const oldest = this.offline.keys().next().value;
+      if (oldest !== undefined) this.offline.delete(oldest);
+    }
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  allSessions(): AgentSession[] {
+    return [...this.sessions.values()];
+  }
+}

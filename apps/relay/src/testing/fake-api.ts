@@ -1,0 +1,154 @@
+// Test support (excluded from the build): the api as the relay sees it, over real HTTP.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import {
+  AGENT_SESSION_AUDIENCE,
+  AGENT_SESSION_TYPE,
+  type AgentSessionClaims,
+  type RelayHeartbeat,
+  type TunnelStatusEvent,
+  type TunnelStatusReport,
+} from '@fdt/protocol';
+
+type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
+export interface Recorded {
+  method: string;
+  url: string;
+  authorization?: string;
+  body: unknown;
+}
+
+/** JWKS, heartbeat, tunnel reports and name lookups, as the api serves them to relays. */
+export class FakeApi {
+  readonly requests: Recorded[] = [];
+  readonly reports: TunnelStatusReport[] = [];
+  /** name -> orgId */
+  readonly reservations = new Map<string, string>();
+  /** answer the tunnels route with this status (then 204 again once reset) */
+  tunnelsStatus = 204;
+  jwksFetches = 0;
+  url = '';
+  private readonly server: Server;
+  private keys: { kid: string; privateKey: SigningKey; jwk: JWK }[] = [];
+
+  constructor(private readonly secret: string) {
+    this.server = createServer(async (req, res) => {
+      const body = await readJson(req);
+      const url = req.url ?? '/';
+      this.requests.push({ method: req.method ?? '', url, authorization: req.headers.authorization, body });
+      const json = (status: number, value?: unknown) => {
+        res.writeHead(status, value === undefined ? {} : { 'content-type': 'application/json' });
+        res.end(value === undefined ? undefined : JSON.stringify(value));
+      };
+      if (url === '/api/v1/.well-known/jwks.json') {
+        this.jwksFetches += 1;
+        return json(200, { keys: this.keys.map((k) => k.jwk) });
+      }
+      if (req.headers.authorization !== `Bearer ${this.secret}`)
+        return json(401, { code: 'relay_auth_failed' });
+      if (url === '/api/v1/relays/heartbeat') return json(200, { id: 'relay-1', staleAfterSeconds: 30 });
+      if (url === '/api/v1/relays/tunnels' && req.method === 'POST') {
+        if (this.tunnelsStatus !== 204) return json(this.tunnelsStatus, { code: 'boom' });
+        this.reports.push(body as TunnelStatusReport);
+        return json(204);
+      }
+      const name = /^\/api\/v1\/relays\/names\/([^/?]+)$/.exec(url)?.[1];
+      if (name && req.method === 'GET')
+        return json(200, { reservedBy: this.reservations.get(decodeURIComponent(name)) ?? null });
+      json(404, { code: 'not_found' });
+    });
+  }
+
+  async start(): Promise<this> {
+    await this.addKey();
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  /** A new signing key, published in the JWKS; tokens are signed with the newest. */
+  async addKey(): Promise<string> {
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    const kid = randomUUID();
+    this.keys.push({
+      kid,
+      privateKey,
+      jwk: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' },
+    });
+    return kid;
+  }
+
+  /** A session token as the api signs it (typ, aud, iss, EdDSA), claims overridable. */
+  async token(
+    claims: Partial<AgentSessionClaims> = {},
+    opts: { expiresIn?: string | number; typ?: string; audience?: string; unpublished?: boolean } = {},
+  ): Promise<string> {
+    const full = sessionClaims(claims);
+    let key = this.keys[this.keys.length - 1];
+    if (opts.unpublished) {
+      const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+      key = { kid: key.kid, privateKey, jwk: {} };
+    }
+    return new SignJWT({ ...full })
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: opts.typ ?? AGENT_SESSION_TYPE })
+      .setIssuer(this.url)
+      .setAudience(opts.audience ?? AGENT_SESSION_AUDIENCE)
+      .setSubject(full.sub)
+      .setIssuedAt()
+      .setExpirationTime(opts.expiresIn ?? '1h')
+      .sign(key.privateKey);
+  }
+
+  heartbeats(): RelayHeartbeat[] {
+    return this.requests
+      .filter((r) => r.url === '/api/v1/relays/heartbeat')
+      .map((r) => r.body as RelayHeartbeat);
+  }
+
+  events(): TunnelStatusEvent[] {
+    return this.reports.flatMap((r) => r.events);
+  }
+
+  async waitFor<T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const v = fn();
+      if (v) return v;
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+export function sessionClaims(over: Partial<AgentSessionClaims> = {}): AgentSessionClaims {
+  return {
+    sub: 'authtoken-1',
+    org: 'org-1',
+    sid: randomUUID(),
+    typ: AGENT_SESSION_TYPE,
+    region: 'local',
+    hosts: [],
+    tcpPorts: [],
+    policy: {},
+    limits: { maxTunnels: 10, maxConnsPerTunnel: 1000 },
+    ...over,
+  };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  let s = '';
+  for await (const chunk of req) s += chunk;
+  try {
+    return s ? JSON.parse(s) : undefined;
+  } catch {
+    return s;
+  }
+}

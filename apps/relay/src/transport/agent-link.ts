@@ -1,0 +1,116 @@
+import { EventEmitter } from 'node:events';
+import http2, { type ClientHttp2Session, type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
+import type { Socket } from 'node:net';
+import { H2_SESSION_WINDOW, H2_SETTINGS } from '@fdt/protocol';
+
+const GOAWAY_GRACE_MS = 30_000;
+
+export class LinkClosedError extends Error {
+  constructor() {
+    super('the agent link is closed');
+  }
+}
+
+export interface AgentLinkOptions {
+  pingSeconds: number;
+  /** misses in a row before the link is declared dead */
+  maxMissedPings?: number;
+  onStreamOpen?: () => void;
+  onStreamClose?: () => void;
+}
+
+/**
+ * The multiplexed half of an agent connection: after the handshake the relay is the HTTP/2
+ * client on the agent's socket (the agent serves). Every visitor request or connection is
+ * one stream. Pings keep the link honest; a link that misses three closes itself.
+ * Emits 'close' once, with a reason.
+ */
+export class AgentLink extends EventEmitter<{ close: [reason: string] }> {
+  private readonly session: ClientHttp2Session;
+  private readonly pinger: NodeJS.Timeout;
+  private missed = 0;
+  private pinging = false;
+  private closedReason?: string;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly opts: AgentLinkOptions,
+  ) {
+    super();
+    this.session = http2.connect('http://agent.fdt.invalid', {
+      createConnection: () => socket,
+      settings: H2_SETTINGS,
+      // Bulk transfers on many streams: nghttp2's default budget (10 MB) is too tight.
+      maxSessionMemory: 64,
+    });
+    this.session.on('connect', () => this.session.setLocalWindowSize(H2_SESSION_WINDOW));
+    this.session.on('error', (e) => this.finish(`link error: ${e.message}`));
+    // A graceful GOAWAY: no new streams, those in flight finish (Node closes the session
+    // once they have), bounded by GOAWAY_GRACE_MS.
+    this.session.on('goaway', () => this.finish('agent sent GOAWAY', GOAWAY_GRACE_MS));
+    this.session.on('close', () => this.finish('link closed'));
+    socket.on('close', () => this.finish('socket closed'));
+    this.pinger = setInterval(() => this.ping(), opts.pingSeconds * 1000);
+    this.pinger.unref();
+  }
+
+  get alive(): boolean {
+    return this.closedReason === undefined && !this.session.destroyed && !this.session.closed;
+  }
+
+  /** Opens a stream to the agent; throws LinkClosedError when the link is gone. */
+  open(headers: OutgoingHttpHeaders): ClientHttp2Stream {
+    if (!this.alive) throw new LinkClosedError();
+    let stream: ClientHttp2Stream;
+    try {
+      stream = this.session.request(headers, { endStream: false });
+    } catch (e) {
+      if (!this.alive) throw new LinkClosedError();
+      throw e;
+    }
+    this.opts.onStreamOpen?.();
+    stream.once('close', () => this.opts.onStreamClose?.());
+    return stream;
+  }
+
+  /** Tears the link down (revocation, shutdown, replaced session); GOAWAY carries the reason. */
+  close(reason: string): void {
+    if (this.closedReason !== undefined) return;
+    try {
+      this.session.goaway(http2.constants.NGHTTP2_NO_ERROR, 0, Buffer.from(reason.slice(0, 200)));
+    } catch {
+      // already closing
+    }
+    // Let GOAWAY reach the wire, then drop everything still open.
+    this.finish(reason, 50);
+  }
+
+  private ping(): void {
+    if (!this.alive || this.pinging) {
+      if (this.pinging && ++this.missed >= (this.opts.maxMissedPings ?? 3))
+        this.close('agent missed 3 pings');
+      return;
+    }
+    this.pinging = true;
+    const sent = this.session.ping((err) => {
+      this.pinging = false;
+      if (err) {
+        if (++this.missed >= (this.opts.maxMissedPings ?? 3)) this.close('agent missed 3 pings');
+      } else this.missed = 0;
+    });
+    if (!sent) this.pinging = false;
+  }
+
+  private finish(reason: string, destroyAfterMs = 0): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    clearInterval(this.pinger);
+    const destroy = () => {
+      if (!this.session.destroyed) this.session.destroy();
+      if (!this.socket.destroyed) this.socket.destroy();
+    };
+    if (destroyAfterMs > 0) setTimeout(destroy, destroyAfterMs).unref();
+    else destroy();
+    this.emit('close', reason);
+  }
+}
