@@ -45,6 +45,9 @@ if (!env.DATABASE_URL) {
 }
 // Quiet by default so the banner stays readable; FDT_LOG_LEVEL=info shows every request.
 env.FDT_LOG_LEVEL ??= 'warn';
+// Agents on this machine reach the relay over loopback: plain TCP (DESIGN allows it for local
+// development only) spares them trusting the dev CA. Visitors' HTTPS on 8443 still uses it.
+env.FDT_RELAY_AGENT_TLS ??= 'false';
 env.FDT_ENCRYPTION_KEY ??= secrets.encryptionKey;
 env.FDT_RELAY_SECRET ??= secrets.relaySecret;
 
@@ -74,8 +77,11 @@ console.log(`
   Admin & API     ${api.url}          (OpenAPI: ${api.url}/api/docs)
   Sign in         ${devJson.adminEmail} / ${devJson.adminPassword}
   Agent authtoken ${devJson.authtoken}
+  Tunnels         http://<name>.localhost:${config.relay.httpPort}  https://<name>.localhost:${config.relay.httpsPort} (dev CA: .fdt/tls/ca.pem)
   Relay admin     ${relay.url}   Worker admin ${worker.url}
   Saved to        .fdt/dev.json
+
+  Try it:         FDT_AUTHTOKEN=${devJson.authtoken} npx fdt tunnel start http 3000
 
   Press Ctrl-C to stop.
 `);
