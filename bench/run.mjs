@@ -15,6 +15,7 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '5' },
     legs: { type: 'string', default: 'direct,haproxy,ssh,fdt' },
+    'idle-agents': { type: 'string', default: '2000' },
     out: { type: 'string', default: join(import.meta.dirname, 'results', 'latest.json') },
   },
 });
@@ -107,6 +108,18 @@ for (let r = 1; r <= rounds; r++) {
   }
 }
 
+const extras = {};
+if (fdt) {
+  const { idleAgentMemory, timeToOnline } = await import('./lib/fdt-extras.mjs');
+  log('time from `fdt tunnel start` to the first 200');
+  extras.timeToOnline = await timeToOnline(fdt, P.origin);
+  const n = Number(opt['idle-agents']);
+  if (n > 0) {
+    log(`relay memory with ${n} idle agents`);
+    extras.idleAgents = await idleAgentMemory(fdt, P.origin, n);
+  }
+}
+
 const metric = (w) => (w.startsWith('A') || w.startsWith('D') ? 'rps' : 'mbps');
 const summary = {};
 for (const [w, byLeg] of Object.entries(samples)) {
@@ -138,6 +151,7 @@ const result = {
   method: { rounds, seconds, interleaved: true, tcpBytes: TCP_BYTES, agentLinkTls: true },
   summary,
   peakRssMiB: peakRss,
+  ...extras,
 };
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeFileSync(opt.out, `${JSON.stringify(result, null, 2)}\n`);
@@ -155,6 +169,8 @@ if (peakRss.relay)
   console.log(
     `\nfdt RSS under A: relay ${peakRss.relay.toFixed(0)} MiB, agent ${peakRss.agent.toFixed(0)} MiB`,
   );
+if (extras.timeToOnline) console.log(`time to online (CLI spawn to first 200): median ${extras.timeToOnline.medianMs.toFixed(0)} ms`);
+if (extras.idleAgents) console.log(`relay with ${extras.idleAgents.agents} idle agents: ${extras.idleAgents.relayRssAfterMiB.toFixed(0)} MiB RSS, ${extras.idleAgents.kibPerAgent.toFixed(1)} KiB per agent`);
 console.log(`results: ${opt.out}`);
 stopAll();
 process.exit(0);

@@ -34,6 +34,8 @@ export async function startFdt(dir, { ports, origin, tcpOrigin }) {
     FDT_RELAY_PUBLIC_HOST: 'localhost',
     FDT_RELAY_TLS_DIR: join(dir, 'tls'),
     FDT_RATE_LIMIT_PER_MINUTE: '1000000',
+    FDT_RELAY_CAPACITY: '100000',
+    FDT_RELAY_HEARTBEAT_SECONDS: '2',
     ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
   };
   const api = start('node', [join(root, 'apps/api/dist/main.js')], { env });
