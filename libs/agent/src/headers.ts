@@ -16,15 +16,16 @@ const SINGLE_VALUE = new Set([
 /** Our own stream headers; never passed to the local service, never accepted from it. */
 const isOurs = (name: string) => name.startsWith('fdt-');
 
-/** Field names a `Connection` header lists are hop-by-hop too. */
-const connectionFields = (pairs: [string, string][]): Set<string> =>
-  connectionTokens(pairs.filter(([n]) => n === 'connection').map(([, v]) => v));
+const NONE: ReadonlySet<string> = new Set();
 
-function pairs(raw: readonly string[]): [string, string][] {
-  const out: [string, string][] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([String(raw[i]).toLowerCase(), String(raw[i + 1])]);
-  return out;
+/** Field names a `Connection` header lists are hop-by-hop too (one pass, no copies when absent). */
+function connectionFields(raw: readonly string[]): ReadonlySet<string> {
+  let values: string[] | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2)
+    if (String(raw[i]).toLowerCase() === 'connection') (values ??= []).push(String(raw[i + 1]));
+  return values ? connectionTokens(values) : NONE;
 }
+
 
 export interface LocalRequestHead {
   /** flat `[name, value, ...]`, the shape `http.request({ headers })` takes without reordering */
@@ -41,8 +42,7 @@ export function toLocalRequestHeaders(
   rawHeaders: readonly string[],
   opts: { hasBody: boolean; method: string; fallbackHost: string },
 ): LocalRequestHead {
-  const all = pairs(rawHeaders);
-  const drop = connectionFields(all);
+  const drop = connectionFields(rawHeaders);
   let host: string | undefined;
   const cookies: string[] = [];
   const out: string[] = [];
@@ -83,15 +83,17 @@ export function toLocalRequestHeaders(
  * order.
  */
 export function toH2ResponseHeaders(status: number, rawHeaders: readonly string[]): OutgoingHttpHeaders {
-  const all = pairs(rawHeaders);
-  const drop = connectionFields(all);
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of all) {
+  const drop = connectionFields(rawHeaders);
+  const out: OutgoingHttpHeaders = { ':status': status };
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = String(rawHeaders[i]).toLowerCase();
+    const value = String(rawHeaders[i + 1]);
     if (!name || name.startsWith(':') || isOurs(name) || HOP_BY_HOP_HEADERS.has(name) || drop.has(name)) continue;
     const prev = out[name];
     if (prev === undefined) out[name] = value;
     else if (SINGLE_VALUE.has(name)) continue;
-    else out[name] = Array.isArray(prev) ? [...prev, value] : [prev, value];
+    else if (Array.isArray(prev)) prev.push(value);
+    else out[name] = [String(prev), value];
   }
-  return { ':status': status, ...out };
+  return out;
 }

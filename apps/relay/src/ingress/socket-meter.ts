@@ -5,9 +5,15 @@ import type { RelayMetrics } from '../metrics/relay-metrics.js';
 const counted = new WeakMap<Socket, { read: number; written: number }>();
 
 export function meter(metrics: RelayMetrics, proto: string, socket: Socket): void {
-  const prev = counted.get(socket) ?? { read: 0, written: 0 };
   const read = socket.bytesRead;
   const written = socket.bytesWritten;
+  const prev = counted.get(socket);
+  if (!prev) {
+    metrics.transferred(proto, read, written);
+    counted.set(socket, { read, written });
+    return;
+  }
   metrics.transferred(proto, read - prev.read, written - prev.written);
-  counted.set(socket, { read, written });
+  prev.read = read;
+  prev.written = written;
 }

@@ -40,11 +40,17 @@ export class VisitorGate {
   }
 
   /** Opens a stream on the route's agent link; undefined when the agent is gone. */
-  async open(route: TunnelRoute, headers: OutgoingHttpHeaders): Promise<ClientHttp2Stream | undefined> {
-    const link = await this.link(route);
+  async open(
+    route: TunnelRoute,
+    headers: OutgoingHttpHeaders,
+    endStream = false,
+  ): Promise<ClientHttp2Stream | undefined> {
+    const session = this.routing.session(route.sessionId);
+    // The usual case, without a promise: the link is up.
+    const link = session?.link ?? (await this.link(route));
     if (!link?.alive) return undefined;
     try {
-      return link.open(headers);
+      return link.open(headers, endStream);
     } catch (e) {
       if (!(e instanceof LinkClosedError))
         this.logger.warn(`opening a stream failed: ${(e as Error).message}`);

@@ -98,4 +98,6 @@ export class MemoryExchangeStore implements ExchangeStore {
   }
 }
 
-const size = (x: RecordedExchange) => x.requestBody.length + x.responseBody.length + 1024;
+// From the byte counts (what the capture holds), so sizing a record does not assemble its bodies.
+const size = (x: RecordedExchange) =>
+  Math.min(x.requestBytes, BODY_CAPTURE_BYTES) + Math.min(x.responseBytes, BODY_CAPTURE_BYTES) + 1024;

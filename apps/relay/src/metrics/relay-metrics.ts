@@ -84,12 +84,24 @@ export class RelayMetrics {
     this.handshakes.inc({ code });
   }
 
+  // Labelled children, resolved once: prom-client hashes the labels on every call otherwise.
+  private readonly bytesIn = new Map<string, Counter.Internal>();
+  private readonly bytesOut = new Map<string, Counter.Internal>();
+  private readonly durationBy = new Map<number, Histogram.Internal<string>>();
+
   transferred(proto: string, inBytes: number, outBytes: number): void {
-    if (inBytes > 0) this.bytes.inc({ direction: 'in', proto }, inBytes);
-    if (outBytes > 0) this.bytes.inc({ direction: 'out', proto }, outBytes);
+    if (inBytes > 0) child(this.bytesIn, proto, () => this.bytes.labels('in', proto)).inc(inBytes);
+    if (outBytes > 0) child(this.bytesOut, proto, () => this.bytes.labels('out', proto)).inc(outBytes);
   }
 
   observeRequest(status: number, seconds: number): void {
-    this.duration.observe({ status_class: `${Math.floor(status / 100)}xx` }, seconds);
+    const cls = Math.floor(status / 100);
+    child(this.durationBy, cls, () => this.duration.labels(`${cls}xx`)).observe(seconds);
   }
+}
+
+function child<K, V>(cache: Map<K, V>, key: K, make: () => V): V {
+  let c = cache.get(key);
+  if (c === undefined) cache.set(key, (c = make()));
+  return c;
 }

@@ -58,12 +58,15 @@ export class AgentLink extends EventEmitter<{ close: [reason: string] }> {
     return this.closedReason === undefined && !this.session.destroyed && !this.session.closed;
   }
 
-  /** Opens a stream to the agent; throws LinkClosedError when the link is gone. */
-  open(headers: OutgoingHttpHeaders): ClientHttp2Stream {
+  /**
+   * Opens a stream to the agent; throws LinkClosedError when the link is gone. `endStream`
+   * ends the relay's side on the HEADERS frame (a request without a body).
+   */
+  open(headers: OutgoingHttpHeaders, endStream = false): ClientHttp2Stream {
     if (!this.alive) throw new LinkClosedError();
     let stream: ClientHttp2Stream;
     try {
-      stream = this.session.request(headers, { endStream: false });
+      stream = this.session.request(headers, { endStream });
     } catch (e) {
       if (!this.alive) throw new LinkClosedError();
       throw e;

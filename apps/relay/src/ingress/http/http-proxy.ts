@@ -53,6 +53,14 @@ export async function admit(
   return { route, host, ip };
 }
 
+/** Whether a visitor's HTTP/1.1 request carries a body (RFC 9112 §6.3). */
+export function hasBody(req: IncomingMessage): boolean {
+  const h = req.headers;
+  if (h['transfer-encoding'] !== undefined) return true;
+  const length = h['content-length'];
+  return length !== undefined && length !== '0';
+}
+
 export function refusalHeaders(code: VisitorErrorCode): Record<string, string> {
   if (code === VisitorErrorCode.BasicAuthRequired) return { 'www-authenticate': WWW_AUTHENTICATE };
   if (code === VisitorErrorCode.TooManyConnections || code === VisitorErrorCode.AgentOffline)
@@ -89,6 +97,8 @@ export class HttpProxy {
 
     const requestId = randomUUID();
     const remotePort = req.socket.remotePort ?? 0;
+    // HTTP/1.1 framing says whether a body follows: none ends the stream on its HEADERS.
+    const noBody = !hasBody(req);
     const stream = await this.gate.open(
       route,
       agentRequestHeaders(req, {
@@ -100,6 +110,7 @@ export class HttpProxy {
         kind: 'http',
         dropAuthorization: route.policy.requiresAuth,
       }),
+      noBody,
     );
     if (!stream) {
       this.gate.release(route);
@@ -155,7 +166,8 @@ export class HttpProxy {
       if (!res.writableEnded) fail(VisitorErrorCode.TunnelError);
     });
     req.on('error', () => stream.close(http2.constants.NGHTTP2_CANCEL));
-    req.pipe(stream);
+    if (noBody) req.resume();
+    else req.pipe(stream);
   }
 
   private respond(
@@ -176,9 +188,14 @@ export class HttpProxy {
       return fail(VisitorErrorCode.TunnelError);
     }
     recorder?.response(status, headers, stream);
-    // Streaming answers (SSE, chunked) reach the visitor before their first byte of body.
-    res.flushHeaders();
+    let bodyStarted = false;
+    stream.once('data', () => (bodyStarted = true));
     stream.pipe(res);
+    // Streaming answers (SSE, chunked) reach the visitor before their first byte of body. A
+    // body already here (the usual case) leaves with the head, in one write.
+    setImmediate(() => {
+      if (!bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders();
+    });
   }
 
   refuse(req: IncomingMessage, res: ServerResponse, code: VisitorErrorCode, host?: string): void {
