@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeApi, FakeRelay } from '@fdt/agent/testing';
@@ -11,6 +12,9 @@ import { FakeApi, FakeRelay } from '@fdt/agent/testing';
 
 const root = join(import.meta.dirname, '../../..');
 const BIN = join(root, 'apps/cli/bin/run.js');
+// HOME and XDG_CONFIG_HOME of every run: never the real user's config file.
+const HOME = mkdtempSync(join(tmpdir(), 'fdt-cli-home-'));
+const CONFIG_FILE = join(HOME, 'xdg', 'fdt', 'config.yml');
 
 interface Run {
   child: ChildProcess;
@@ -27,8 +31,9 @@ function fdt(args: string[], env: Record<string, string> = {}): Run {
   delete base.FDT_AUTHTOKEN;
   delete base.FDT_API_URL;
   delete base.FDT_CA_FILE;
+  delete base.FDT_API_KEY;
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...base, ...env },
+    env: { ...base, HOME, XDG_CONFIG_HOME: join(HOME, 'xdg'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -88,7 +93,12 @@ describe('fdt CLI (built binary)', () => {
     await Promise.all(apis.splice(0).map((a) => a.close()));
   });
 
-  afterAll(() => new Promise<void>((r) => origin.close(() => r())));
+  afterEach(() => rmSync(join(HOME, 'xdg'), { recursive: true, force: true }));
+
+  afterAll(async () => {
+    await new Promise<void>((r) => origin.close(() => r()));
+    rmSync(HOME, { recursive: true, force: true });
+  });
 
   async function stack(relayOpts: Parameters<typeof FakeRelay.start>[0] = {}) {
     const relay = await FakeRelay.start(relayOpts);
@@ -253,5 +263,209 @@ describe('fdt CLI (built binary)', () => {
     expect(r.stdout()).toContain(`Forwarding http://txt.localhost:8080 -> http://127.0.0.1:${originPort}`);
     r.child.kill('SIGINT');
     expect(await r.exited).toBe(0);
+  });
+
+  it('login checks the authtoken, writes a 0600 config file, and tunnel start uses it', async () => {
+    const { api } = await stack();
+    const bad = start(['login', '--authtoken', 'fdt_at_wrong', '--api', api.url], {});
+    expect(await bad.exited).toBe(3);
+    expect(bad.stderr()).toContain('fdt login --authtoken <token>');
+    expect(existsSync(CONFIG_FILE)).toBe(false);
+
+    const login = start(
+      ['login', '--authtoken', 'fdt_at_good', '--api', api.url, '--api-key', 'fdt_ak_k'],
+      {},
+    );
+    expect(await login.exited).toBe(0);
+    expect(statSync(CONFIG_FILE).mode & 0o777).toBe(0o600);
+    expect(statSync(join(HOME, 'xdg', 'fdt')).mode & 0o777).toBe(0o700);
+    const text = readFileSync(CONFIG_FILE, 'utf8');
+    expect(text).toContain('authtoken: "fdt_at_good"');
+    expect(text).toContain(`api_url: "${api.url}"`);
+    expect(text).toContain('api_key: "fdt_ak_k"');
+
+    const path = start(['config', 'path'], {});
+    expect(await path.exited).toBe(0);
+    expect(path.stdout().trim()).toBe(CONFIG_FILE);
+
+    const calls = api.calls.length;
+    const r = start(['tunnel', 'start', 'http', String(originPort), '--name', 'from-config'], {});
+    expect(await r.waitEvent('tunnel_online')).toMatchObject({ url: 'http://from-config.localhost:8080' });
+    expect(api.calls.slice(calls)[0]?.authorization).toBe('Bearer fdt_at_good');
+    r.child.kill('SIGINT');
+    expect(await r.exited).toBe(0);
+  });
+
+  it('the environment beats the config file', async () => {
+    const { api } = await stack();
+    expect(await start(['login', '--authtoken', 'fdt_at_good', '--api', api.url], {}).exited).toBe(0);
+    const r = start(['tunnel', 'start', 'http', String(originPort)], { FDT_AUTHTOKEN: 'fdt_at_env' });
+    expect(await r.exited).toBe(3);
+    expect(api.calls.at(-1)?.authorization).toBe('Bearer fdt_at_env');
+  });
+
+  it('logout removes the secrets and keeps the api URL', async () => {
+    const { api } = await stack();
+    expect(
+      await start(['login', '--authtoken', 'fdt_at_good', '--api', api.url, '--api-key', 'fdt_ak_k'], {})
+        .exited,
+    ).toBe(0);
+    const out = start(['logout'], {});
+    expect(await out.exited).toBe(0);
+    const text = readFileSync(CONFIG_FILE, 'utf8');
+    expect(text).not.toContain('fdt_at_good');
+    expect(text).not.toContain('fdt_ak_k');
+    expect(text).toContain(api.url);
+    const r = start(['tunnel', 'start', 'http', '3000'], {});
+    expect(await r.exited).toBe(3);
+    expect(r.stderr()).toMatch(/no authtoken given[\s\S]*fdt login/);
+  });
+
+  it('--config opens three tunnels in one session: one tunnel_online line each', async () => {
+    const { relay, api, env } = await stack();
+    const file = join(HOME, 'three.yml');
+    writeFileSync(
+      file,
+      `version: 1
+tunnels:
+  web:
+    proto: http
+    addr: ${originPort}
+    name: three-web
+    basic_auth: ["u:p"]
+  admin:
+    proto: http
+    addr: 127.0.0.1:${originPort}
+    name: three-admin
+    inspect: false
+  db:
+    proto: tcp
+    addr: ${originPort}
+    allow_cidr: [10.0.0.0/8]
+`,
+    );
+    const r = start(['tunnel', 'start', '--config', file], env);
+    const deadline = Date.now() + 10_000;
+    while (r.lines().filter((l) => l.event === 'tunnel_online').length < 3 && Date.now() < deadline) {
+      if (r.child.exitCode !== null) break;
+      await new Promise((x) => setTimeout(x, 20));
+    }
+    const online = r.lines().filter((l) => l.event === 'tunnel_online');
+    expect(online).toHaveLength(3);
+    expect(online.map((l) => l.url).sort()).toEqual([
+      'http://three-admin.localhost:8080',
+      'http://three-web.localhost:8080',
+      expect.stringMatching(/^tcp:\/\/localhost:\d+$/),
+    ]);
+    expect(api.calls).toHaveLength(1);
+    expect(relay.hellos).toHaveLength(1);
+    expect(relay.hellos[0]?.tunnels.map((t) => t.id).sort()).toEqual(['admin', 'db', 'web']);
+    const res = await relay.request({ tunnel: 'web', path: '/x', authority: 'three-web.localhost:8080' });
+    expect(res.status).toBe(200);
+    r.child.kill('SIGINT');
+    expect(await r.exited).toBe(0);
+  });
+
+  it.each([
+    [
+      'version: 1\ntunnels:\n  web:\n    proto: http\n    addr: 3000\n    max_conns: many\n',
+      ':6: tunnels.web.max_conns: expected an integer',
+    ],
+    ['version: 1\ntunnels:\n  web:\n    proto: http\n    adr: 3000\n', ':5: tunnels.web.adr: unknown key'],
+    ['version: 1\ntunnels:\n  web:\n    addr: 3000\n', ':3: tunnels.web.proto: missing'],
+    ['version: 1\ntunnels:\n  web: [\n', ':'],
+  ])('a bad config file exits 2 naming the file and line (%j)', async (text, named) => {
+    const file = join(HOME, 'bad.yml');
+    writeFileSync(file, text);
+    const r = start(['tunnel', 'start', '--config', file], {
+      FDT_AUTHTOKEN: 'x',
+      FDT_API_URL: 'http://127.0.0.1:1',
+    });
+    expect(await r.exited).toBe(2);
+    expect(r.stderr()).toContain(`${file}${named}`);
+    expect(r.lines()).toEqual([expect.objectContaining({ event: 'error', code: 'bad_usage', exitCode: 2 })]);
+  });
+
+  it('api-key commands: without a key they say how to get one; with one they call the api', async () => {
+    const none = start(['tunnel', 'list'], {});
+    expect(await none.exited).toBe(3);
+    expect(none.stderr()).toMatch(/needs an API key[\s\S]*Create an API key/);
+    const who = start(['whoami'], {});
+    expect(await who.exited).toBe(3);
+    expect(who.stderr()).toContain('FDT_API_KEY');
+
+    const seenApi: string[] = [];
+    const mgmt = http.createServer((req, res) => {
+      seenApi.push(`${req.method} ${req.url} ${req.headers.authorization}`);
+      if (req.headers.authorization !== 'Bearer fdt_ak_good') {
+        res.writeHead(401, { 'content-type': 'application/problem+json' });
+        return res.end(JSON.stringify({ status: 401, code: 'unauthorized', detail: 'bad key' }));
+      }
+      res.setHeader('content-type', 'application/json');
+      if (req.url === '/api/v1/tunnels')
+        return res.end(
+          JSON.stringify({
+            items: [
+              { id: 't1', name: 'web', proto: 'http', url: 'http://web.localhost:8080', status: 'online' },
+            ],
+          }),
+        );
+      if (req.url === '/api/v1/me')
+        return res.end(JSON.stringify({ user: { email: 'a@b.c' }, org: { name: 'Acme' }, role: 'owner' }));
+      if (req.method === 'POST' && req.url === '/api/v1/authtokens')
+        return res.writeHead(201).end(JSON.stringify({ id: 'a1', token: 'fdt_at_new' }));
+      if (req.method === 'GET' && req.url === '/api/v1/authtokens')
+        return res.end(
+          JSON.stringify({ items: [{ id: 'a1', description: 'ci', createdAt: '2026-01-01T00:00:00Z' }] }),
+        );
+      if (req.method === 'DELETE' && req.url === '/api/v1/authtokens/a1') return res.writeHead(204).end();
+      return res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => mgmt.listen(0, '127.0.0.1', () => r()));
+    const env = {
+      FDT_API_URL: `http://127.0.0.1:${(mgmt.address() as net.AddressInfo).port}`,
+      FDT_API_KEY: 'fdt_ak_good',
+    };
+    try {
+      const list = start(['tunnel', 'list', '--json'], env);
+      expect(await list.exited).toBe(0);
+      expect(JSON.parse(list.stdout())).toEqual({
+        items: [expect.objectContaining({ name: 'web', status: 'online' })],
+      });
+      const table = start(['tunnel', 'list'], env);
+      expect(await table.exited).toBe(0);
+      expect(table.stdout()).toMatch(
+        /NAME\s+PROTO\s+STATUS\s+URL[\s\S]*web\s+http\s+online\s+http:\/\/web\.localhost:8080/,
+      );
+      const me = start(['whoami'], env);
+      expect(await me.exited).toBe(0);
+      expect(me.stdout()).toMatch(/a@b\.c[\s\S]*Acme[\s\S]*owner/);
+      const created = start(['authtoken', 'create', '--description', 'ci', '--json'], env);
+      expect(await created.exited).toBe(0);
+      expect(JSON.parse(created.stdout())).toEqual({ id: 'a1', token: 'fdt_at_new' });
+      const tokens = start(['authtoken', 'list'], env);
+      expect(await tokens.exited).toBe(0);
+      expect(tokens.stdout()).toContain('a1');
+      const revoked = start(['authtoken', 'revoke', 'a1'], env);
+      expect(await revoked.exited).toBe(0);
+      const refused = start(['tunnel', 'list'], { ...env, FDT_API_KEY: 'fdt_ak_wrong' });
+      expect(await refused.exited).toBe(3);
+      expect(refused.stderr()).toContain('Create an API key');
+      expect(seenApi).toContain('DELETE /api/v1/authtokens/a1 Bearer fdt_ak_good');
+    } finally {
+      mgmt.closeAllConnections();
+      await new Promise<void>((r) => mgmt.close(() => r()));
+    }
+  });
+
+  it('version and --help of every command', async () => {
+    const v = start(['version'], {});
+    expect(await v.exited).toBe(0);
+    expect(v.stdout()).toMatch(/^fdt 0\.1\.0/);
+    for (const cmd of ['login', 'logout', 'whoami', 'tunnel list', 'authtoken create', 'config path']) {
+      const h = start([...cmd.split(' '), '--help'], {});
+      expect(await h.exited).toBe(0);
+      expect(h.stdout()).toContain('EXAMPLES');
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { AgentError, AgentErrorCode, type ExitCode } from '@fdt/agent';
+import { AgentError, AgentErrorCode, AuthError, type ExitCode } from '@fdt/agent';
 
 /** A mistake in how fdt was called (exit 2); `flag` names the culprit. */
 export class UsageError extends Error {
@@ -7,6 +7,16 @@ export class UsageError extends Error {
     message: string,
     readonly flag?: string,
   ) {
+    super(message);
+  }
+}
+
+export const API_KEY_HINT =
+  'Create an API key (it starts with fdt_ak_): sign in and `POST /api/v1/api-keys {"name":"cli"}` (see the api docs at /api/docs), then run `fdt login --authtoken <token> --api-key <key>` or set FDT_API_KEY.';
+
+/** No API key, or the api refused it (exit 3): the hint says how to get one. */
+export class ApiKeyError extends AuthError {
+  constructor(message: string) {
     super(message);
   }
 }
@@ -30,20 +40,23 @@ interface OclifLike {
   code?: string;
 }
 
-export function toFailure(err: unknown, ctx: { apiUrl?: string } = {}): Failure {
+export function toFailure(err: unknown, ctx: { apiUrl?: string; command?: string } = {}): Failure {
+  const help = `See \`fdt ${ctx.command ?? 'tunnel start'} --help\`.`;
   if (err instanceof UsageError)
     return {
       exitCode: 2,
       code: 'bad_usage',
       message: err.message,
-      hint: 'See `fdt tunnel start --help`.',
+      hint: help,
       bug: false,
     };
+  if (err instanceof ApiKeyError)
+    return { exitCode: 3, code: err.code, message: err.message, hint: API_KEY_HINT, bug: false };
   if (err instanceof AgentError) {
     const f: Failure = { exitCode: err.exitCode, code: err.code, message: err.message, bug: false };
     switch (err.exitCode) {
       case 2:
-        return { ...f, hint: 'See `fdt tunnel start --help`.' };
+        return { ...f, hint: help };
       case 3:
         return { ...f, message: `Authentication failed: ${err.message}`, hint: AUTHTOKEN_HINT };
       case 4:
@@ -73,7 +86,7 @@ export function toFailure(err: unknown, ctx: { apiUrl?: string } = {}): Failure 
       .replace(/^Parsing (--[\w-]+) \n\t/, '$1: ')
       // Our repeatable flags are non-greedy, so oclif's note about their values does not apply.
       .replace(/\n\nNote: [^]*$/, '');
-    return { exitCode: 2, code: 'bad_usage', message, hint: 'See `fdt tunnel start --help`.', bug: false };
+    return { exitCode: 2, code: 'bad_usage', message, hint: help, bug: false };
   }
   const message = err instanceof Error ? err.message : String(err);
   return {

@@ -1,9 +1,12 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { AgentClient, AuthError, DEFAULT_API_URL, type AgentEvents } from '@fdt/agent';
+import { readFileSync } from 'node:fs';
+import { AgentClient, AuthError, type AgentEvents, type TunnelSpec } from '@fdt/agent';
 import { cliDebug, loadCliEnv } from '../../config/cli.config.js';
-import { toFailure } from '../../errors.js';
+import { loadSettings } from '../../config/user-config.js';
+import { toFailure, UsageError } from '../../errors.js';
 import { Reporter, type LogFormat } from '../../output.js';
 import { tunnelSpecFromFlags, type Proto } from '../../tunnel-flags.js';
+import { parseTunnelsFile } from '../../tunnels-file.js';
 
 const EVENTS = [
   'session_started',
@@ -19,7 +22,10 @@ export default class TunnelStart extends Command {
   static override summary = 'Open a tunnel to a local service.';
   static override description = `Prints the public URL and forwards visitors to <addr> until stopped (Ctrl-C).
 With --log json, or when stdout is not a terminal, prints one JSON object per line; the line
-announcing the public endpoint has "event":"tunnel_online" and "url".
+announcing the public endpoint has "event":"tunnel_online" and "url" (one per tunnel).
+With --config fdt.yml, opens every tunnel of the file in one session.
+The authtoken and api URL come from the flags, else FDT_AUTHTOKEN / FDT_API_URL, else the
+config file written by \`fdt login\`, else (api) http://localhost:3000.
 Exit codes: 0 stopped, 2 bad usage, 3 authentication failed, 4 refused by plan or policy, 1 otherwise.`;
 
   static override examples = [
@@ -27,15 +33,15 @@ Exit codes: 0 stopped, 2 bad usage, 3 authentication failed, 4 refused by plan o
     '<%= config.bin %> <%= command.id %> http https://localhost:8443 --name my-app --basic-auth alice:secret',
     '<%= config.bin %> <%= command.id %> tcp 5432 --allow-cidr 10.0.0.0/8',
     '<%= config.bin %> <%= command.id %> tls 8443 --domain app.example.com',
+    '<%= config.bin %> <%= command.id %> --config fdt.yml',
   ];
 
   static override args = {
     proto: Args.string({
       description: 'what the tunnel carries',
       options: ['http', 'tcp', 'tls'],
-      required: true,
     }),
-    addr: Args.string({ description: 'local port, host:port, or (http) an http(s):// URL', required: true }),
+    addr: Args.string({ description: 'local port, host:port, or (http) an http(s):// URL' }),
   };
 
   static override flags = {
@@ -69,8 +75,13 @@ Exit codes: 0 stopped, 2 bad usage, 3 authentication failed, 4 refused by plan o
       min: 1,
       max: 1_000_000,
     }),
-    authtoken: Flags.string({ description: 'agent authtoken', env: 'FDT_AUTHTOKEN' }),
-    api: Flags.string({ description: 'fdt api URL', env: 'FDT_API_URL', default: DEFAULT_API_URL }),
+    config: Flags.string({
+      description: 'open the tunnels of this file (version: 1, tunnels: ...) instead of <proto> <addr>',
+    }),
+    authtoken: Flags.string({ description: 'agent authtoken (else FDT_AUTHTOKEN, else the config file)' }),
+    api: Flags.string({
+      description: 'fdt api URL (else FDT_API_URL, else the config file, else http://localhost:3000)',
+    }),
     log: Flags.option({
       description: 'output: json lines, or text for humans (default: text on a terminal, else json)',
       options: ['json', 'text'] as const,
@@ -91,18 +102,62 @@ Exit codes: 0 stopped, 2 bad usage, 3 authentication failed, 4 refused by plan o
     const { args, flags } = await this.parse(TunnelStart);
     const out = new Reporter(flags.log ?? logFormat(this.argv));
     this.reporter = out;
-    this.apiUrl = flags.api;
-    const spec = tunnelSpecFromFlags(args.proto as Proto, args.addr, flags);
+    let tunnels: TunnelSpec[];
+    let region = flags.region;
+    if (flags.config) {
+      if (args.proto || args.addr)
+        throw new UsageError('give either --config or <proto> <addr>, not both', '--config');
+      const perTunnel = [
+        'name',
+        'domain',
+        'basic-auth',
+        'allow-cidr',
+        'deny-cidr',
+        'remote-port',
+        'max-conns',
+      ] as const;
+      const given = perTunnel.find((f) => flags[f] !== undefined);
+      if (given)
+        throw new UsageError(
+          `--${given} does not go with --config: set it per tunnel in the file`,
+          `--${given}`,
+        );
+      const file = flags.config;
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new UsageError(
+          `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+          '--config',
+        );
+      }
+      const parsed = parseTunnelsFile(text, file);
+      tunnels = parsed.tunnels;
+      region ??= parsed.region;
+    } else {
+      if (!args.proto || !args.addr)
+        throw new UsageError(
+          'missing <proto> <addr> (e.g. `fdt tunnel start http 3000`), or give --config fdt.yml',
+          'PROTO',
+        );
+      tunnels = [tunnelSpecFromFlags(args.proto as Proto, args.addr, flags)];
+    }
+    const settings = loadSettings({ api: flags.api, authtoken: flags.authtoken });
+    this.apiUrl = settings.apiUrl;
     const env = loadCliEnv();
-    if (!flags.authtoken) throw new AuthError('no authtoken given (--authtoken or FDT_AUTHTOKEN)');
+    if (!settings.authtoken)
+      throw new AuthError(
+        `no authtoken given (--authtoken, FDT_AUTHTOKEN, or fdt login to save one in ${settings.configPath})`,
+      );
 
     const client = new AgentClient({
-      authtoken: flags.authtoken,
-      apiUrl: flags.api,
-      region: flags.region,
+      authtoken: settings.authtoken,
+      apiUrl: settings.apiUrl,
+      region,
       ca: env.ca,
       clientVersion: this.config.version,
-      tunnels: [spec],
+      tunnels,
     });
     for (const e of EVENTS) client.on(e, (data: object) => out.event(e, data));
 
