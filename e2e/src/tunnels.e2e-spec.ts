@@ -99,6 +99,19 @@ describe('fdt end to end: the CLI binary, the api and the relay as real processe
     expect(await cli.stop('SIGINT')).toBe(0);
   });
 
+  it('exits 4 when the name is reserved by another org', async () => {
+    const other = await newAuthtoken(stack.apiUrl);
+    const reserved = await fetch(`${stack.apiUrl}/api/v1/reserved-names`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${other.accessToken}` },
+      body: JSON.stringify({ name: 'someone-elses' }),
+    });
+    expect(reserved.status).toBe(201);
+    const cli = fdt(['tunnel', 'start', 'http', String(originPort), '--name', 'someone-elses'], cliEnv);
+    expect(await new Promise((r) => cli.child.on('exit', r))).toBe(4);
+    expect(cli.events().find((e) => e.event === 'error')).toMatchObject({ code: 'name_taken' });
+  });
+
   it('exits 3 with a hint when the authtoken is bad', async () => {
     const cli = fdt(['tunnel', 'start', 'http', String(originPort)], {
       ...cliEnv,
