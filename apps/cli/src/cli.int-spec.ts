@@ -242,6 +242,57 @@ describe('fdt CLI (built binary)', () => {
     expect(r.stderr()).toBe('');
   });
 
+  it('serves the local inspector at --inspect-addr: inspector_online, and GET /api/requests lists a request', async () => {
+    const { relay, env } = await stack();
+    const probe = http.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const r = start(
+      [
+        'tunnel',
+        'start',
+        'http',
+        String(originPort),
+        '--name',
+        'insp',
+        '--inspect-addr',
+        `127.0.0.1:${port}`,
+      ],
+      env,
+    );
+    expect(await r.waitEvent('inspector_online')).toMatchObject({ url: `http://127.0.0.1:${port}` });
+    const res = await relay.request({ tunnel: 'insp', path: '/seen-by-inspector' });
+    expect(res.status).toBe(200);
+    await r.waitEvent('request');
+    const list = (await (await fetch(`http://127.0.0.1:${port}/api/requests`)).json()) as {
+      items: Record<string, unknown>[];
+    };
+    expect(list.items[0]).toMatchObject({
+      method: 'GET',
+      path: '/seen-by-inspector',
+      status: 200,
+      tunnel: 'insp',
+      durationMs: expect.any(Number),
+    });
+    r.child.kill('SIGINT');
+    expect(await r.exited).toBe(0);
+    expect(r.stderr()).toBe('');
+  });
+
+  it('--no-inspect opens no inspector; a bad --inspect-addr is bad usage', async () => {
+    const { env } = await stack();
+    const r = start(['tunnel', 'start', 'http', String(originPort), '--no-inspect'], env);
+    await r.waitEvent('tunnel_online');
+    await r.waitEvent('session_started');
+    expect(r.lines().some((l) => l.event === 'inspector_online')).toBe(false);
+    r.child.kill('SIGINT');
+    expect(await r.exited).toBe(0);
+    const bad = start(['tunnel', 'start', 'http', '3000', '--inspect-addr', '0.0.0.0:4040'], env);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toContain('--inspect-addr');
+  });
+
   it('prints JSON lines when stdout is not a terminal, and stops on SIGTERM with 0', async () => {
     const { env } = await stack();
     const r = start(['tunnel', 'start', 'tcp', String(originPort)], env);

@@ -1,4 +1,5 @@
 import type { Failure } from './errors.js';
+import { LiveView, liveViewSupported } from './status-view/index.js';
 
 export type LogFormat = 'json' | 'text';
 
@@ -19,20 +20,67 @@ export function jsonLine(event: string, data: object = {}, now = new Date()): st
 
 type Data = Record<string, unknown>;
 
-/** Prints the agent's events: JSON lines for machines, a short human log on a terminal. */
+/**
+ * Where text output goes: `auto` draws the live status view when printing to a capable terminal
+ * (a TTY of at least 60 columns, not `TERM=dumb`), else plain appended lines; or a given view.
+ */
+export type ViewChoice = 'auto' | 'plain' | LiveView;
+
+/**
+ * Prints the agent's events: JSON lines for machines; on a terminal, a live status view
+ * (see status-view/), or a short human log where the view cannot be drawn.
+ */
 export class Reporter {
+  private readonly view: LiveView | undefined;
+
   constructor(
     readonly format: LogFormat,
     private readonly sink: Sink = processSink,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+    view: ViewChoice = 'auto',
+  ) {
+    if (format !== 'text' || view === 'plain') return;
+    if (view !== 'auto') this.view = view;
+    else if (sink === processSink && liveViewSupported(process.stdout, process.env.TERM))
+      this.view = new LiveView(process.stdout, { clock });
+  }
+
+  /** Whether events are drawn on the live status view (rather than printed as lines). */
+  get live(): boolean {
+    return this.view !== undefined;
+  }
+
+  /** Shows the relay round trip in the status view, e.g. `reporter.latencyFrom(() => client.rttMs)`. */
+  latencyFrom(fn: () => number | undefined): void {
+    this.view?.setLatencySource(fn);
+  }
 
   event(event: string, data: object = {}): void {
     if (this.format === 'json') return this.sink.out(jsonLine(event, data, this.clock()));
+    if (this.view) return this.draw(event, data);
     this.text(event, data as Data);
   }
 
+  /** Restores the terminal if the live view is drawn (also done on process exit). */
+  close(): void {
+    this.view?.stop();
+  }
+
+  private draw(event: string, data: object): void {
+    const view = this.view as LiveView;
+    if (!view.active && event !== 'stopped') {
+      view.start();
+      process.once('exit', () => view.stop());
+    }
+    view.update(event, data);
+    if (event === 'stopped') {
+      view.stop();
+      this.sink.err('Stopped.');
+    }
+  }
+
   failure(f: Failure, stack?: string): void {
+    this.close();
     if (this.format === 'json')
       this.sink.out(
         jsonLine(
@@ -58,6 +106,8 @@ export class Reporter {
         urls.forEach((u, i) => this.sink.out(`${i ? '          ' : 'Forwarding'} ${u} -> ${String(d.addr)}`));
         return this.sink.out('');
       }
+      case 'inspector_online':
+        return this.sink.out(`Inspector  ${String(d.url)}`);
       case 'request':
         return this.sink.out(
           `${t}  ${String(d.method).padEnd(7)} ${String(d.status)}  ${String(d.path)}  ${String(d.durationMs)} ms`,

@@ -19,6 +19,7 @@ import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { AgentError, AgentErrorCode, AuthError, InvalidOptionsError, RefusedError } from './errors.js';
 import type { AgentEvents, ClosedEvent } from './events.js';
 import { StreamForwarder, type StreamRoute } from './forwarder.js';
+import { ExchangeRecorder, InspectorServer, type RecorderOptions } from './inspector/index.js';
 import { createAgentSession, type AgentSessionGrant } from './session-api.js';
 import { formatTarget, parseTarget, type LocalTarget } from './target.js';
 import type { CaOption } from './tls-trust.js';
@@ -74,6 +75,16 @@ export interface AgentClientOptions {
   verifyLocalTls?: boolean;
   /** warn at start when nothing listens on a local target (default true) */
   checkLocal?: boolean;
+  /**
+   * the local inspector of http tunnels (those without `inspect: false`): `true` or options
+   * to serve it (the CLI does by default), `false`/absent for none
+   */
+  inspector?: boolean | InspectorOptions;
+}
+
+export interface InspectorOptions extends RecorderOptions {
+  /** `host:port` on loopback (default 127.0.0.1:4040; when taken, the next 9 ports are tried) */
+  addr?: string;
 }
 
 /** A tunnel as the relay granted it. */
@@ -182,7 +193,12 @@ export class AgentClient extends EventEmitter<AgentEvents> {
   private readonly tunnelsById: Map<string, ResolvedTunnel>;
   private readonly forwarder: StreamForwarder;
   private readonly backoff: Backoff;
-  private readonly o: Required<Omit<AgentClientOptions, 'region' | 'ca' | 'backoff' | 'tunnels'>> &
+  private readonly recorder: ExchangeRecorder | undefined;
+  private readonly inspectAddr: string | undefined;
+  private inspectorServer: InspectorServer | undefined;
+  private readonly o: Required<
+    Omit<AgentClientOptions, 'region' | 'ca' | 'backoff' | 'tunnels' | 'inspector'>
+  > &
     Pick<AgentClientOptions, 'region' | 'ca'>;
   private grant: AgentSessionGrant | undefined;
   private link: Link | undefined;
@@ -216,6 +232,13 @@ export class AgentClient extends EventEmitter<AgentEvents> {
     };
     this.tunnelsById = new Map(resolveTunnels(options.tunnels).map((t) => [t.id, t]));
     this.backoff = new Backoff({ ...DEFAULT_BACKOFF, ...options.backoff });
+    const inspected = options.tunnels.some((t) => t.proto === 'http' && t.inspect !== false);
+    if (options.inspector && inspected) {
+      const io = options.inspector === true ? {} : options.inspector;
+      this.recorder = new ExchangeRecorder(io);
+      this.inspectAddr = io.addr;
+    }
+    const recorder = this.recorder;
     this.forwarder = new StreamForwarder({
       route: (id) => this.route(id),
       localTimeoutMs: this.o.localTimeoutMs,
@@ -224,6 +247,14 @@ export class AgentClient extends EventEmitter<AgentEvents> {
       verifyLocalTls: this.o.verifyLocalTls,
       onRequest: (e) => this.emit('request', e),
       onConnection: (e) => this.emit('connection', e),
+      ...(recorder
+        ? {
+            tap: (route, method, path) =>
+              route.proto === 'http' && this.tunnelsById.get(route.id)?.request.inspect !== false
+                ? recorder.begin(route.id, method, path)
+                : undefined,
+          }
+        : {}),
     });
     this.finished = new Promise((r) => (this.resolveFinished = r));
   }
@@ -265,6 +296,7 @@ export class AgentClient extends EventEmitter<AgentEvents> {
       throw err;
     }
     this.adopt(link, true);
+    if (this.recorder) await this.openInspector(this.recorder);
     if (this.o.checkLocal) void this.checkLocalTargets();
     return this.tunnels();
   }
@@ -282,6 +314,28 @@ export class AgentClient extends EventEmitter<AgentEvents> {
       this.finish(undefined);
     })();
     return this.closing;
+  }
+
+  /** The local inspector's URL, once it listens. */
+  inspectorUrl(): string | undefined {
+    return this.inspectorServer?.url;
+  }
+
+  private async openInspector(recorder: ExchangeRecorder): Promise<void> {
+    const server = new InspectorServer({
+      recorder,
+      target: (id) => this.tunnelsById.get(id)?.target,
+      localTimeoutMs: this.o.localTimeoutMs,
+      verifyLocalTls: this.o.verifyLocalTls,
+    });
+    try {
+      const url = await server.listen(this.inspectAddr);
+      if (this._state === 'closed' || this._state === 'closing') return void (await server.close());
+      this.inspectorServer = server;
+      this.emit('inspector_online', { url });
+    } catch (e) {
+      this.emit('warning', { message: `the local inspector is off: ${(e as Error).message}` });
+    }
   }
 
   private route(id: string): StreamRoute | undefined {
@@ -564,6 +618,8 @@ export class AgentClient extends EventEmitter<AgentEvents> {
     }
     this.links.clear();
     this.forwarder.close();
+    void this.inspectorServer?.close();
+    this.inspectorServer = undefined;
     const event: ClosedEvent = error ? { error } : {};
     this.emit('closed', event);
     this.resolveFinished(event);

@@ -51,6 +51,11 @@ export interface ConnectionEvent {
   remoteAddr?: string;
 }
 
+export interface InspectorOnlineEvent {
+  /** where the local inspector serves its page and api, e.g. `http://127.0.0.1:4040` */
+  url: string;
+}
+
 export interface WarningEvent {
   message: string;
   tunnel?: string;
@@ -69,6 +74,7 @@ export interface AgentEvents {
   reconnected: [ReconnectedEvent];
   request: [RequestEvent];
   connection: [ConnectionEvent];
+  inspector_online: [InspectorOnlineEvent];
   warning: [WarningEvent];
   closed: [ClosedEvent];
 }

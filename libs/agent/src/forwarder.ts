@@ -6,6 +6,7 @@ import tls from 'node:tls';
 import { AgentStreamError, StreamHeader, type TunnelProto } from '@fdt/protocol';
 import type { ConnectionEvent, RequestEvent } from './events.js';
 import { toH2ResponseHeaders, toLocalRequestHeaders } from './headers.js';
+import type { ExchangeTap } from './inspector/recorder.js';
 import { formatTarget, type LocalTarget } from './target.js';
 
 const { NGHTTP2_CONNECT_ERROR, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR } = http2.constants;
@@ -28,6 +29,8 @@ export interface ForwarderOptions {
   verifyLocalTls: boolean;
   onRequest(e: RequestEvent): void;
   onConnection(e: ConnectionEvent): void;
+  /** the local inspector's recorder of an http exchange (copies up to its cap as chunks pass) */
+  tap?(route: StreamRoute, method: string, path: string): ExchangeTap | undefined;
 }
 
 const header = (h: http2.IncomingHttpHeaders, name: string): string | undefined => {
@@ -115,10 +118,12 @@ export class StreamForwarder {
     let complete = false;
     let timer: NodeJS.Timeout | undefined;
     let req: http.ClientRequest | undefined;
+    const tap = this.o.tap?.(route, method, path);
 
     stream.once('close', () => {
       clearTimeout(timer);
       if (!complete) req?.destroy();
+      tap?.done(status, Math.round(performance.now() - started));
       if (status) {
         this.o.onRequest({
           tunnel: route.id,
@@ -173,6 +178,7 @@ export class StreamForwarder {
         );
       }
       const r = req;
+      tap?.request(head.headers);
       r.on('socket', (s) => s.setNoDelay(true));
       r.on('information', (info) => {
         if (!stream.headersSent && !stream.destroyed && info.statusCode !== 101) {
@@ -191,6 +197,7 @@ export class StreamForwarder {
           (s) => (status = s),
           () => (complete = true),
           () => clearTimeout(timer),
+          tap,
         ),
       );
       r.on('error', (err: NodeJS.ErrnoException) => {
@@ -212,7 +219,11 @@ export class StreamForwarder {
         );
       });
       if (!hasBody) return void r.end();
-      if (first) r.write(first);
+      if (first) {
+        tap?.requestChunk(first);
+        r.write(first);
+      }
+      if (tap) stream.on('data', (c: Buffer) => tap.requestChunk(c));
       stream.pipe(r);
       // Upload progress counts as life: a slow upload is not a dead service.
       stream.on('data', armTimer);
@@ -242,6 +253,7 @@ export class StreamForwarder {
     setStatus: (s: number) => void,
     setComplete: () => void,
     stopTimer: () => void,
+    tap?: ExchangeTap,
   ): void {
     stopTimer();
     if (stream.destroyed || stream.closed || stream.headersSent) {
@@ -250,6 +262,7 @@ export class StreamForwarder {
     }
     const status = res.statusCode ?? 502;
     setStatus(status);
+    tap?.response(status, res.rawHeaders);
     const noBody = method === 'HEAD' || status === 204 || status === 304;
     try {
       stream.respond(toH2ResponseHeaders(status, res.rawHeaders), { endStream: noBody });
@@ -269,6 +282,7 @@ export class StreamForwarder {
       if (!res.complete && !stream.destroyed) stream.close(NGHTTP2_INTERNAL_ERROR);
     });
     res.on('error', () => undefined);
+    if (tap) res.on('data', (c: Buffer) => tap.responseChunk(c));
     res.pipe(stream);
   }
 

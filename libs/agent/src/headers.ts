@@ -26,7 +26,6 @@ function connectionFields(raw: readonly string[]): ReadonlySet<string> {
   return values ? connectionTokens(values) : NONE;
 }
 
-
 export interface LocalRequestHead {
   /** flat `[name, value, ...]`, the shape `http.request({ headers })` takes without reordering */
   headers: string[];
@@ -88,7 +87,8 @@ export function toH2ResponseHeaders(status: number, rawHeaders: readonly string[
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = String(rawHeaders[i]).toLowerCase();
     const value = String(rawHeaders[i + 1]);
-    if (!name || name.startsWith(':') || isOurs(name) || HOP_BY_HOP_HEADERS.has(name) || drop.has(name)) continue;
+    if (!name || name.startsWith(':') || isOurs(name) || HOP_BY_HOP_HEADERS.has(name) || drop.has(name))
+      continue;
     const prev = out[name];
     if (prev === undefined) out[name] = value;
     else if (SINGLE_VALUE.has(name)) continue;

@@ -2,6 +2,7 @@ export {
   AgentClient,
   type AgentClientOptions,
   type AgentState,
+  type InspectorOptions,
   type TunnelInfo,
   type TunnelSpec,
 } from './agent-client.js';
@@ -18,6 +19,14 @@ export {
 } from './errors.js';
 export type * from './events.js';
 export { forward, Listener, type ForwardOptions } from './forward.js';
+export {
+  DEFAULT_INSPECT_ADDR,
+  parseInspectAddr,
+  type CapturedBody,
+  type Exchange,
+  type ExchangeSummary,
+  type HeaderMap,
+} from './inspector/index.js';
 export { toH2ResponseHeaders, toLocalRequestHeaders } from './headers.js';
 export {
   createAgentSession,

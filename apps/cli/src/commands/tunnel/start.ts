@@ -1,6 +1,14 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { readFileSync } from 'node:fs';
-import { AgentClient, AuthError, type AgentEvents, type TunnelSpec } from '@fdt/agent';
+import {
+  AgentClient,
+  AuthError,
+  DEFAULT_INSPECT_ADDR,
+  InvalidOptionsError,
+  parseInspectAddr,
+  type AgentEvents,
+  type TunnelSpec,
+} from '@fdt/agent';
 import { cliDebug, loadCliEnv } from '../../config/cli.config.js';
 import { loadSettings } from '../../config/user-config.js';
 import { toFailure, UsageError } from '../../errors.js';
@@ -11,6 +19,7 @@ import { parseTunnelsFile } from '../../tunnels-file.js';
 const EVENTS = [
   'session_started',
   'tunnel_online',
+  'inspector_online',
   'reconnecting',
   'reconnected',
   'request',
@@ -87,9 +96,12 @@ Exit codes: 0 stopped, 2 bad usage, 3 authentication failed, 4 refused by plan o
       options: ['json', 'text'] as const,
     })(),
     inspect: Flags.boolean({
-      description: 'record HTTP exchanges for inspection',
+      description: `record HTTP exchanges for inspection, served by the local inspector (http://${DEFAULT_INSPECT_ADDR}); --no-inspect turns both off`,
       allowNo: true,
       default: true,
+    }),
+    'inspect-addr': Flags.string({
+      description: `where the local inspector listens, host:port on loopback (default ${DEFAULT_INSPECT_ADDR}; when taken, the next 9 ports are tried)`,
     }),
   };
 
@@ -143,6 +155,18 @@ Exit codes: 0 stopped, 2 bad usage, 3 authentication failed, 4 refused by plan o
         );
       tunnels = [tunnelSpecFromFlags(args.proto as Proto, args.addr, flags)];
     }
+    const inspectAddr = flags['inspect-addr'];
+    if (inspectAddr !== undefined) {
+      if (!flags.inspect)
+        throw new UsageError('--inspect-addr does not go with --no-inspect', '--inspect-addr');
+      try {
+        parseInspectAddr(inspectAddr);
+      } catch (e) {
+        if (e instanceof InvalidOptionsError)
+          throw new UsageError(`--inspect-addr: ${e.message}`, '--inspect-addr');
+        throw e;
+      }
+    }
     const settings = loadSettings({ api: flags.api, authtoken: flags.authtoken });
     this.apiUrl = settings.apiUrl;
     const env = loadCliEnv();
@@ -158,8 +182,10 @@ Exit codes: 0 stopped, 2 bad usage, 3 authentication failed, 4 refused by plan o
       ca: env.ca,
       clientVersion: this.config.version,
       tunnels,
+      inspector: flags.inspect ? { addr: inspectAddr ?? DEFAULT_INSPECT_ADDR } : false,
     });
     for (const e of EVENTS) client.on(e, (data: object) => out.event(e, data));
+    out.latencyFrom(() => client.rttMs);
 
     let stopping: string | undefined;
     const stopped = new Promise<string>((resolve) => {
