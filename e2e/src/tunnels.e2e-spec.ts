@@ -51,6 +51,10 @@ describe('fdt end to end: the CLI binary, the api and the relay as real processe
     const cli = fdt(['tunnel', 'start', 'http', String(originPort), '--name', 'e2e-web'], cliEnv);
     const online = await cli.waitEvent('tunnel_online');
     expect(online.url).toBe(`http://e2e-web.localhost:${stack.ports.http}`);
+    expect(cli.events().find((e) => e.event === 'session_started')).toMatchObject({
+      org: 'e2e',
+      account: expect.stringMatching(/@example\.test$/),
+    });
     const res = await visit(online.url as string, { path: '/hi?x=1' });
     expect(res.status).toBe(200);
     expect(res.body).toBe('hello from origin GET /hi?x=1 xff=127.0.0.1');

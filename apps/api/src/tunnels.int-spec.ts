@@ -70,6 +70,10 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
       region: 'eu',
       tls: true,
     });
+    expect(s.body.account).toEqual({
+      org: expect.stringMatching(/^Org /),
+      user: expect.stringMatching(/@example\.test$/),
+    });
 
     const jwks = createRemoteJWKSet(new URL(`${h.api.url}/api/v1/.well-known/jwks.json`));
     const { payload, protectedHeader } = await jwtVerify(s.body.token, jwks, {

@@ -473,6 +473,7 @@ export class AgentClient extends EventEmitter<AgentEvents> {
         sessionId: link.welcome.sessionId,
         region: link.welcome.region,
         relay: link.relay,
+        ...(this.grant?.account ? { account: this.grant.account.user, org: this.grant.account.org } : {}),
       });
     for (const t of this.tunnelsById.values()) {
       const g = this.granted.get(t.id);

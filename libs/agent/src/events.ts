@@ -19,6 +19,9 @@ export interface SessionStartedEvent {
   region: string;
   /** `host:port` of the relay */
   relay: string;
+  /** the authtoken owner's email and org name, when the api says */
+  account?: string;
+  org?: string;
 }
 
 export interface ReconnectingEvent {

@@ -18,6 +18,8 @@ export interface AgentSessionGrant {
   token: string;
   expiresAt: Date;
   relay: RelayAssignment;
+  /** who this agent runs as (older apis send nothing) */
+  account?: { org: string; user: string };
 }
 
 export interface SessionRequest {
@@ -106,7 +108,13 @@ function parseGrant(json: Record<string, unknown> | undefined): AgentSessionGran
       region: typeof relay.region === 'string' ? relay.region : '',
       tls: typeof relay.tls === 'boolean' ? relay.tls : relayTlsDefault(relay.host),
     },
+    ...accountOf(json.account),
   };
+}
+
+function accountOf(value: unknown): { account?: { org: string; user: string } } {
+  const a = value as { org?: unknown; user?: unknown } | undefined;
+  return typeof a?.org === 'string' && typeof a?.user === 'string' ? { account: { org: a.org, user: a.user } } : {};
 }
 
 function post(url: URL, body: string, req: SessionRequest): Promise<{ status: number; text: string }> {

@@ -49,10 +49,15 @@ export class AgentRelayDto {
   @ApiProperty() region!: string;
   @ApiProperty({ description: 'whether the agent listener speaks TLS' }) tls!: boolean;
 }
+export class AgentAccountDto {
+  @ApiProperty({ description: 'the org name' }) org!: string;
+  @ApiProperty({ description: 'the authtoken owner’s email' }) user!: string;
+}
 export class AgentSessionDto {
   @ApiProperty({ description: 'EdDSA JWT for the relay handshake' }) token!: string;
   @ApiProperty() expiresAt!: Date;
   @ApiProperty() relay!: AgentRelayDto;
+  @ApiProperty() account!: AgentAccountDto;
 }
 
 export class ReserveNameDto {

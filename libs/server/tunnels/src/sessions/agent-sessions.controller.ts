@@ -24,7 +24,7 @@ export class AgentSessionsController {
   ): Promise<AgentSessionDto> {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     const s = await this.sessions.exchange(bearer, { region: dto.region });
-    return { token: s.token, expiresAt: s.expiresAt, relay: s.relay };
+    return { token: s.token, expiresAt: s.expiresAt, relay: s.relay, account: s.account };
   }
 
   @Public()

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { AGENT_SESSION_AUDIENCE, AGENT_SESSION_TYPE, type AgentSessionClaims } from '@fdt/protocol';
 import { KeyRingService, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
 import { AuthtokensService } from '../authtokens/authtokens.service.js';
+import { Org, User } from '@fdt/identity';
 import { Authtoken, ReservedAddress, ReservedName } from '../entities/index.js';
 import { RelaysService } from '../relays/relays.service.js';
 import { TunnelsErrorCode, TunnelsException } from '../tunnels.errors.js';
@@ -13,6 +14,8 @@ export interface AgentSession {
   token: string;
   expiresAt: Date;
   relay: { name: string; host: string; port: number; region: string; tls: boolean };
+  /** who the agent runs as, for display (`fdt` shows it in its status view) */
+  account: { org: string; user: string };
   claims: AgentSessionClaims;
 }
 
@@ -39,7 +42,9 @@ export class AgentSessionsService {
         'No relay is online to take this agent; try again shortly.',
       );
     }
-    const [names, addresses] = await Promise.all([
+    const [org, user, names, addresses] = await Promise.all([
+      this.ds.getRepository(Org).findOneBy({ id: authtoken.orgId }),
+      this.ds.getRepository(User).findOneBy({ id: authtoken.userId }),
       this.ds.getRepository(ReservedName).find({ where: { orgId: authtoken.orgId } }),
       this.ds.getRepository(ReservedAddress).find({ where: { orgId: authtoken.orgId } }),
     ]);
@@ -77,6 +82,7 @@ export class AgentSessionsService {
         region: relay.region,
         tls: relay.agentTls,
       },
+      account: { org: org?.name ?? '', user: user?.email ?? '' },
       claims,
     };
   }
