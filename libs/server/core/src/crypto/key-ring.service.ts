@@ -37,6 +37,8 @@ const JWKS_MAX_AGE_MS = 1_000;
 @Injectable()
 export class KeyRingService implements OnModuleInit {
   private keys: LoadedKey[] = [];
+  // Built once per load: importing the public keys on every verify would cost each api request.
+  private verifyKeys: ReturnType<typeof createLocalJWKSet> = createLocalJWKSet({ keys: [] });
   private loadedAt = 0;
 
   constructor(
@@ -96,6 +98,7 @@ export class KeyRingService implements OnModuleInit {
       rotateAt: r.rotateAt,
       expiresAt: r.expiresAt,
     }));
+    this.verifyKeys = createLocalJWKSet(this.publicKeys());
     this.loadedAt = Date.now();
   }
 
@@ -137,12 +140,12 @@ export class KeyRingService implements OnModuleInit {
       typ: opts.type,
     };
     try {
-      return (await jwtVerify<T>(token, createLocalJWKSet(this.publicKeys()), options)).payload;
+      return (await jwtVerify<T>(token, this.verifyKeys, options)).payload;
     } catch (e) {
       // A key minted by another replica after our last load: reload once and retry.
       if ((e as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw e;
       await this.load(true);
-      return (await jwtVerify<T>(token, createLocalJWKSet(this.publicKeys()), options)).payload;
+      return (await jwtVerify<T>(token, this.verifyKeys, options)).payload;
     }
   }
 }
