@@ -217,6 +217,46 @@ describe('agent handshake', () => {
     await keep.close();
   });
 
+  it('applies a policy change from pub/sub to the next request without reconnecting the agent', async () => {
+    const agent = await edge.agent([{ id: 'w', proto: 'http', name: 'guarded', local: origin.port }], {
+      sub: 'at-policy',
+      org: 'org-p',
+    });
+    const other = await edge.agent([{ id: 'w', proto: 'http', name: 'guarded-not', local: origin.port }], {
+      sub: 'at-policy-2',
+      org: 'org-p',
+    });
+    let dropped = false;
+    void agent.closed.then(() => (dropped = true));
+    const host = hostOf(agent.url('w'));
+    expect((await visit(edge.relay.ports.http, host)).status).toBe(200);
+    const bus = new MemoryPubSub({ namespace: edge.config.portsNamespace });
+    const publish = (policy: object, orgId = 'org-p') =>
+      bus.publish(ControlChannel.PolicyChanged, { orgId, tunnel: 'guarded', policy });
+    const statusSoon = async (want: number) => {
+      for (let i = 0; i < 20; i++) {
+        const got = (await visit(edge.relay.ports.http, host)).status;
+        if (got === want) return got;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return (await visit(edge.relay.ports.http, host)).status;
+    };
+
+    await publish({ denyCidrs: ['127.0.0.0/8', '::1/128'] }, 'another-org');
+    await publish({ denyCidrs: ['not a cidr'] });
+    expect(await statusSoon(200)).toBe(200);
+    await publish({ denyCidrs: ['127.0.0.0/8', '::1/128'] });
+    expect(await statusSoon(403)).toBe(403);
+    // Another tunnel of the org keeps its own policy, and the agent never reconnected.
+    expect((await visit(edge.relay.ports.http, hostOf(other.url('w')))).status).toBe(200);
+    await publish({ maxConns: 5 });
+    expect(await statusSoon(200)).toBe(200);
+    expect(dropped).toBe(false);
+    await bus.close();
+    await agent.close();
+    await other.close();
+  });
+
   it('retries tunnel reports the api refused', async () => {
     edge.api.tunnelsStatus = 503;
     const agent = await edge.agent([{ id: 'w', proto: 'http', name: 'retried', local: origin.port }], {

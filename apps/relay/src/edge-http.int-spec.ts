@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { InspectionLog } from '@fdt/ports';
+import { INSPECTION_LOG } from '@fdt/server-core';
 import { testEnv } from '@fdt/testing';
-import { EXCHANGE_STORE, type ExchangeStore } from './inspection/exchange-store.js';
+import { RoutingTable } from './routing/routing-table.js';
 import { type Edge, hostOf, startEdge, visit } from './testing/harness.js';
 import { digest, generated, listen, type Listening } from './testing/origins.js';
 import type { TestAgent } from './testing/test-agent.js';
@@ -459,14 +461,15 @@ describe('relay HTTP ingress', () => {
   });
 
   it('records each exchange in the tunnel log, bodies capped at 64 KiB', async () => {
-    const store = edge.relay.app.get<symbol, ExchangeStore>(EXCHANGE_STORE, { strict: false });
+    const log = edge.relay.app.get<symbol, InspectionLog>(INSPECTION_LOG, { strict: false });
     await visit(port, host('api'), {
       method: 'POST',
       path: '/echo?inspect=1',
       body: 'x'.repeat(100 * 1024),
       headers: { 'content-type': 'text/plain' },
     });
-    const [x] = store.list(host('api').split(':')[0], 1);
+    const route = edge.relay.app.get(RoutingTable).byHost(host('api').split(':')[0]);
+    const [x] = await log.list(route?.orgId ?? '', route?.name ?? '', { limit: 1 });
     expect(x).toMatchObject({
       method: 'POST',
       path: '/echo?inspect=1',
@@ -474,8 +477,10 @@ describe('relay HTTP ingress', () => {
       requestBytes: 100 * 1024,
       requestBodyTruncated: true,
     });
-    expect(x.requestBody.length).toBe(64 * 1024);
-    expect(JSON.parse(x.responseBody.toString()).label).toBe('B');
+    expect(x.host).toBe(host('api').split(':')[0]);
+    expect(x.id).toMatch(/^\d+-\d+$/);
+    expect(Buffer.from(x.requestBody, 'base64').length).toBe(64 * 1024);
+    expect(JSON.parse(Buffer.from(x.responseBody, 'base64').toString()).label).toBe('B');
     expect(x.requestHeaders).toContainEqual(['content-type', 'text/plain']);
     expect(x.responseHeaders.some(([k]) => k === 'content-type')).toBe(true);
     expect(x.durationMs).toBeGreaterThan(0);

@@ -13,7 +13,6 @@ import { TcpIngress } from './ingress/tcp/tcp-ingress.js';
 import { CertificateStore } from './ingress/tls/certificate-store.js';
 import { loadTlsMaterial, type TlsMaterial } from './ingress/tls/dev-ca.js';
 import { VisitorGate } from './ingress/visitor-gate.js';
-import { EXCHANGE_STORE, MemoryExchangeStore } from './inspection/exchange-store.js';
 import { RelayMetrics } from './metrics/relay-metrics.js';
 import { RelayRegistrationModule } from './registration/relay-registration.module.js';
 import { RoutingTable } from './routing/routing-table.js';
@@ -31,7 +30,6 @@ export const TLS_MATERIAL = Symbol('TLS_MATERIAL');
   providers: [
     RelayMetrics,
     RoutingTable,
-    { provide: EXCHANGE_STORE, useFactory: () => new MemoryExchangeStore() },
     {
       provide: TLS_MATERIAL,
       inject: [PLATFORM_CONFIG],
@@ -63,6 +61,6 @@ export const TLS_MATERIAL = Symbol('TLS_MATERIAL');
     EdgeIngress,
     AgentTransport,
   ],
-  exports: [AgentTransport, EdgeIngress, RoutingTable, CertificateStore, EXCHANGE_STORE, TLS_MATERIAL],
+  exports: [AgentTransport, EdgeIngress, RoutingTable, CertificateStore, TLS_MATERIAL],
 })
 export class EdgeModule {}

@@ -13,6 +13,9 @@ import { MemoryRouteRegistry } from './registry/memory-route-registry.adapter.js
 import type { RouteRegistry } from './registry/route-registry.port.js';
 import { RedisRouteRegistry } from './registry/redis-route-registry.adapter.js';
 import { closeRedis, createRedisClient } from './shared/redis.js';
+import type { InspectionLog } from './inspection/inspection-log.port.js';
+import { MemoryInspectionLog } from './inspection/memory-inspection-log.adapter.js';
+import { RedisInspectionLog } from './inspection/redis-inspection-log.adapter.js';
 
 export interface PortsConfig {
   /** `redis`: the scaled shape. `single-node`: in-process state and jobs in PostgreSQL. */
@@ -39,10 +42,11 @@ export interface Ports {
   registry: RouteRegistry;
   rateLimiter: RateLimiter;
   queue: JobQueue;
+  inspection: InspectionLog;
   close(): Promise<void>;
 }
 
-/** The four ports of one app, with the adapters its configuration names. */
+/** The ports of one app, with the adapters its configuration names. */
 export function createPorts(config: PortsConfig): Ports {
   const namespace = config.namespace ?? DEFAULT_NAMESPACE;
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -53,6 +57,7 @@ export function createPorts(config: PortsConfig): Ports {
       pubsub: new MemoryPubSub({ namespace, onError }),
       registry: new MemoryRouteRegistry({ namespace }),
       rateLimiter: new MemoryRateLimiter({ namespace }),
+      inspection: new MemoryInspectionLog({ namespace }),
       queue: BullMqJobQueue.postgres({
         databaseUrl: config.databaseUrl,
         schema: config.queueSchema ?? 'public',
@@ -72,6 +77,7 @@ export function createPorts(config: PortsConfig): Ports {
       pubsub: new RedisPubSub({ redis, namespace, timeoutMs, onError }),
       registry: new RedisRouteRegistry({ redis, namespace }),
       rateLimiter: new RedisRateLimiter({ redis, namespace }),
+      inspection: new RedisInspectionLog({ redis, namespace, timeoutMs, onError }),
       queue: BullMqJobQueue.redis({ redisUrl: config.redisUrl, namespace, timeoutMs, onError }),
     },
     () => closeRedis(redis),
@@ -86,7 +92,12 @@ function assemble(ports: Omit<Ports, 'close'>, afterAll?: () => Promise<void>): 
       (closing ??= (async () => {
         // The queue first: its workers may still publish or touch the registry while draining.
         await ports.queue.close();
-        await Promise.allSettled([ports.pubsub.close(), ports.registry.close(), ports.rateLimiter.close()]);
+        await Promise.allSettled([
+          ports.pubsub.close(),
+          ports.registry.close(),
+          ports.rateLimiter.close(),
+          ports.inspection.close(),
+        ]);
         await afterAll?.();
       })()),
   };

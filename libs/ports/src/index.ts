@@ -12,4 +12,7 @@ export * from './rate-limit/memory-rate-limiter.adapter.js';
 export * from './rate-limit/redis-rate-limiter.adapter.js';
 export * from './queue/job-queue.port.js';
 export * from './queue/bullmq-job-queue.adapter.js';
+export * from './inspection/inspection-log.port.js';
+export * from './inspection/memory-inspection-log.adapter.js';
+export * from './inspection/redis-inspection-log.adapter.js';
 export type { RedisConnection } from './shared/redis.js';

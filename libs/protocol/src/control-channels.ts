@@ -1,12 +1,25 @@
+import type { EdgePolicy } from './agent-session.js';
+
 // Pub/sub channels from the control plane to relays (Redis when scaled, in-process on one node).
 export const ControlChannel = {
   /** `{ authtokenId }`: disconnect every agent session exchanged with this authtoken. */
   AuthtokenRevoked: 'fdt.authtoken.revoked',
-  /** `{ orgId }`: edge policy of an org changed; relays re-read it. */
+  /** `PolicyChangedMessage`: one tunnel's edge policy changed; relays apply it at once. */
   PolicyChanged: 'fdt.policy.changed',
 } as const;
 
 export interface AuthtokenRevokedMessage {
   authtokenId: string;
   orgId: string;
+}
+
+/**
+ * The edge policy of one tunnel (by org and name) changed in the api: relays holding it apply
+ * `policy` to new requests and connections at once, without reconnecting the agent.
+ */
+export interface PolicyChangedMessage {
+  orgId: string;
+  /** the tunnel's name */
+  tunnel: string;
+  policy: EdgePolicy;
 }

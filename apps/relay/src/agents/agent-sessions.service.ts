@@ -6,7 +6,12 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { PubSub, Unsubscribe } from '@fdt/ports';
-import { type AuthtokenRevokedMessage, ControlChannel, type TunnelStatusEvent } from '@fdt/protocol';
+import {
+  type AuthtokenRevokedMessage,
+  ControlChannel,
+  type PolicyChangedMessage,
+  type TunnelStatusEvent,
+} from '@fdt/protocol';
 import { PUBSUB } from '@fdt/server-core';
 import { TcpIngress } from '../ingress/tcp/tcp-ingress.js';
 import type { TunnelRoute } from '../routing/route.js';
@@ -22,7 +27,7 @@ import { TunnelStatusReporter } from './tunnel-status.reporter.js';
 @Injectable()
 export class AgentSessionsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AgentSessionsService.name);
-  private unsubscribe?: Unsubscribe;
+  private readonly unsubscribe: Unsubscribe[] = [];
 
   constructor(
     private readonly routing: RoutingTable,
@@ -32,14 +37,18 @@ export class AgentSessionsService implements OnApplicationBootstrap, OnApplicati
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.unsubscribe = await this.pubsub.subscribe<AuthtokenRevokedMessage>(
-      ControlChannel.AuthtokenRevoked,
-      (m) => this.revoke(m),
+    this.unsubscribe.push(
+      await this.pubsub.subscribe<AuthtokenRevokedMessage>(ControlChannel.AuthtokenRevoked, (m) =>
+        this.revoke(m),
+      ),
+      await this.pubsub.subscribe<PolicyChangedMessage>(ControlChannel.PolicyChanged, (m) =>
+        this.policyChanged(m),
+      ),
     );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.unsubscribe?.().catch(() => undefined);
+    await Promise.allSettled(this.unsubscribe.splice(0).map((u) => u()));
     for (const s of this.routing.allSessions()) s.link?.close('relay shutting down');
     for (const s of this.routing.allSessions())
       this.closed({ sessionId: s.id, reason: 'relay shutting down' });
@@ -70,6 +79,34 @@ export class AgentSessionsService implements OnApplicationBootstrap, OnApplicati
       s.link?.close('authtoken revoked');
       // Off the routing table now, not when the socket finishes closing.
       this.closed({ sessionId: s.id, reason: 'authtoken revoked' });
+    }
+  }
+
+  /**
+   * A tunnel's org policy changed: its routes here take the new one for every request and
+   * connection from now on; the agent stays connected. Connections already admitted stay.
+   */
+  policyChanged(m: PolicyChangedMessage): void {
+    if (
+      typeof m?.orgId !== 'string' ||
+      typeof m.tunnel !== 'string' ||
+      typeof m.policy !== 'object' ||
+      !m.policy
+    )
+      return;
+    for (const s of this.routing.allSessions()) {
+      if (s.claims.org !== m.orgId) continue;
+      for (const r of s.routes) {
+        if (r.name !== m.tunnel) continue;
+        try {
+          r.policy = r.policy.withOrgPolicy(m.policy);
+          this.logger.log(`edge policy of ${r.url} updated`);
+        } catch (e) {
+          this.logger.warn(
+            `ignored a policy update for ${r.url}: ${e instanceof Error ? e.message : String(e)}`,
+          );
+        }
+      }
     }
   }
 }

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { BODY_CAPTURE_BYTES, type ExchangeStore, type RecordedExchange } from './exchange-store.js';
+import { INSPECTION_BODY_BYTES, type InspectionLog, type NewInspectionRecord } from '@fdt/ports';
 
-/** Keeps the first BODY_CAPTURE_BYTES of a body flowing past, and counts the rest. */
+/** Keeps the first INSPECTION_BODY_BYTES of a body flowing past, and counts the rest. */
 class BodyTap {
   private chunks: Buffer[] | undefined;
   private captured = 0;
@@ -12,29 +12,34 @@ class BodyTap {
     // Attached before the stream is piped, so it never changes the flow or the backpressure.
     stream.on('data', (chunk: Buffer) => {
       this.total += chunk.length;
-      if (this.captured < BODY_CAPTURE_BYTES) {
+      if (this.captured < INSPECTION_BODY_BYTES) {
         // A copy of the captured part only (the chunk may be a view of a larger buffer).
-        const part = chunk.subarray(0, BODY_CAPTURE_BYTES - this.captured);
+        const part = chunk.subarray(0, INSPECTION_BODY_BYTES - this.captured);
         (this.chunks ??= []).push(Buffer.from(part));
         this.captured += part.length;
       }
     });
   }
 
-  /** Joined once, when somebody reads the record. */
-  get body(): Buffer {
-    if (!this.chunks) return EMPTY;
-    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0];
+  /** Joined and encoded once, when somebody reads the record. */
+  base64(): string {
+    if (!this.chunks) return '';
+    return (this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks)).toString('base64');
   }
 }
 
-const EMPTY = Buffer.alloc(0);
+export interface ExchangeTunnel {
+  orgId: string;
+  /** the tunnel's name */
+  tunnel: string;
+  host: string;
+}
 
 /**
- * Builds the record of one HTTP exchange while it streams through, then stores it. The
- * record is lazy: header pairs and bodies are assembled when the inspector reads them, so a
- * log nobody reads costs one small object per exchange.
+ * Builds the record of one HTTP exchange while it streams through, then appends it to the
+ * inspection log. The record is lazy: header pairs and bodies are assembled when somebody
+ * reads it (the single-node log keeps the object; the Redis log serialises it once), so a log
+ * nobody reads costs one small object per exchange.
  */
 export class ExchangeRecorder {
   private readonly req = new BodyTap();
@@ -46,11 +51,12 @@ export class ExchangeRecorder {
   private timeToHeadMs?: number;
 
   constructor(
-    private readonly store: ExchangeStore,
-    private readonly tunnel: string,
-    private readonly id: string,
+    private readonly log: InspectionLog,
+    private readonly where: ExchangeTunnel,
+    private readonly requestId: string,
     private readonly request: IncomingMessage,
     private readonly remoteAddr: string,
+    private readonly onError: (e: unknown) => void,
   ) {
     this.req.attach(request);
   }
@@ -63,38 +69,45 @@ export class ExchangeRecorder {
   }
 
   finish(status: number, error?: string): void {
-    this.store.append(
-      new LazyExchange(
-        this.id,
-        this.tunnel,
-        this.request.method ?? 'GET',
-        this.request.url ?? '/',
-        this.status || status,
-        this.remoteAddr,
-        this.request.rawHeaders,
-        this.responseRaw,
-        this.req,
-        this.res,
-        this.startedAt,
-        this.timeToHeadMs,
-        performance.now() - this.started,
-        error,
-      ),
+    const record = new LazyExchange(
+      this.requestId,
+      this.where,
+      this.request.method ?? 'GET',
+      this.request.url ?? '/',
+      this.status || status,
+      this.remoteAddr,
+      this.request.rawHeaders,
+      this.responseRaw,
+      this.req,
+      this.res,
+      this.startedAt,
+      this.timeToHeadMs,
+      performance.now() - this.started,
+      error,
     );
+    // Inspection never holds up or fails a visitor's exchange.
+    this.log.append(record).catch(this.onError);
   }
 }
 
-class LazyExchange implements RecordedExchange {
-  private reqPairs?: [string, string][];
-  private resPairs?: [string, string][];
+class LazyExchange implements NewInspectionRecord {
+  /** set by the log on append */
+  id?: string;
+  readonly orgId: string;
+  readonly tunnel: string;
+  readonly host: string;
   readonly requestBodyTruncated: boolean;
   readonly responseBodyTruncated: boolean;
   readonly requestBytes: number;
   readonly responseBytes: number;
+  private reqPairs?: [string, string][];
+  private resPairs?: [string, string][];
+  private reqBody?: string;
+  private resBody?: string;
 
   constructor(
-    readonly id: string,
-    readonly tunnel: string,
+    readonly requestId: string,
+    where: ExchangeTunnel,
     readonly method: string,
     readonly path: string,
     readonly status: number,
@@ -108,10 +121,13 @@ class LazyExchange implements RecordedExchange {
     readonly durationMs: number,
     readonly error: string | undefined,
   ) {
+    this.orgId = where.orgId;
+    this.tunnel = where.tunnel;
+    this.host = where.host;
     this.requestBytes = reqTap.total;
     this.responseBytes = resTap.total;
-    this.requestBodyTruncated = reqTap.total > BODY_CAPTURE_BYTES;
-    this.responseBodyTruncated = resTap.total > BODY_CAPTURE_BYTES;
+    this.requestBodyTruncated = reqTap.total > INSPECTION_BODY_BYTES;
+    this.responseBodyTruncated = resTap.total > INSPECTION_BODY_BYTES;
   }
 
   get requestHeaders(): [string, string][] {
@@ -122,23 +138,25 @@ class LazyExchange implements RecordedExchange {
     return (this.resPairs ??= pairs(this.resRaw));
   }
 
-  get requestBody(): Buffer {
-    return this.reqTap.body;
+  get requestBody(): string {
+    return (this.reqBody ??= this.reqTap.base64());
   }
 
-  get responseBody(): Buffer {
-    return this.resTap.body;
+  get responseBody(): string {
+    return (this.resBody ??= this.resTap.base64());
   }
 
-  toJSON(): RecordedExchange {
-    const { id, tunnel, method, path, status, remoteAddr, startedAt, timeToHeadMs, durationMs, error } = this;
+  toJSON(): NewInspectionRecord & { id?: string } {
     return {
-      id,
-      tunnel,
-      method,
-      path,
-      status,
-      remoteAddr,
+      id: this.id,
+      requestId: this.requestId,
+      orgId: this.orgId,
+      tunnel: this.tunnel,
+      host: this.host,
+      method: this.method,
+      path: this.path,
+      status: this.status,
+      remoteAddr: this.remoteAddr,
       requestHeaders: this.requestHeaders,
       responseHeaders: this.responseHeaders,
       requestBody: this.requestBody,
@@ -147,10 +165,10 @@ class LazyExchange implements RecordedExchange {
       responseBodyTruncated: this.responseBodyTruncated,
       requestBytes: this.requestBytes,
       responseBytes: this.responseBytes,
-      startedAt,
-      timeToHeadMs,
-      durationMs,
-      error,
+      startedAt: this.startedAt,
+      timeToHeadMs: this.timeToHeadMs,
+      durationMs: this.durationMs,
+      error: this.error,
     };
   }
 }

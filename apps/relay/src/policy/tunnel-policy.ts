@@ -23,6 +23,8 @@ export class TunnelPolicy {
     private readonly plainUsers: Credentials[],
     private readonly hashedUsers: { user: string; passwordHash: string }[],
     readonly maxConns: number,
+    private readonly request: TunnelRequest,
+    private readonly maxConnsPerTunnel: number,
   ) {}
 
   /** Throws CidrError on a malformed CIDR (the handshake answers bad_request). */
@@ -38,7 +40,17 @@ export class TunnelPolicy {
       request.basicAuth ?? [],
       claims.basicAuth ?? [],
       Math.min(...limits),
+      request,
+      maxConnsPerTunnel,
     );
+  }
+
+  /**
+   * The same tunnel under a new org policy (an edit in the admin, over pub/sub); what the
+   * agent asked for still applies. Throws CidrError on a malformed CIDR.
+   */
+  withOrgPolicy(claims: EdgePolicy): TunnelPolicy {
+    return TunnelPolicy.compile(claims, this.request, this.maxConnsPerTunnel);
   }
 
   ipAllowed(ip: string): boolean {

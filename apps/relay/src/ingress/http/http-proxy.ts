@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http2, { type ClientHttp2Stream } from 'node:http2';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { InspectionLog } from '@fdt/ports';
 import { AgentStreamError, StreamHeader } from '@fdt/protocol';
-import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { INSPECTION_LOG, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
 import { sendVisitorError, visitorError, VisitorErrorCode } from '../../errors/visitor-errors.js';
 import { ExchangeRecorder } from '../../inspection/exchange-recorder.js';
-import { EXCHANGE_STORE, type ExchangeStore } from '../../inspection/exchange-store.js';
 import { RelayMetrics } from '../../metrics/relay-metrics.js';
 import { normalizeIp } from '../../policy/cidr.js';
 import type { TunnelRoute } from '../../routing/route.js';
@@ -76,13 +76,15 @@ export function refusalHeaders(code: VisitorErrorCode): Record<string, string> {
 @Injectable()
 export class HttpProxy {
   private readonly headTimeoutMs: number;
+  private readonly logger = new Logger(HttpProxy.name);
+  private lastInspectionWarning = 0;
 
   constructor(
     @Inject(PLATFORM_CONFIG) config: PlatformConfig,
     private readonly routing: RoutingTable,
     private readonly gate: VisitorGate,
     private readonly metrics: RelayMetrics,
-    @Inject(EXCHANGE_STORE) private readonly exchanges: ExchangeStore,
+    @Inject(INSPECTION_LOG) private readonly inspection: InspectionLog,
   ) {
     this.headTimeoutMs = config.relay.upstreamTimeoutSeconds * 1000;
   }
@@ -124,7 +126,14 @@ export class HttpProxy {
     }
     const recorder =
       route.inspect && route.host
-        ? new ExchangeRecorder(this.exchanges, route.host, requestId, req, remoteAddr(ip, remotePort))
+        ? new ExchangeRecorder(
+            this.inspection,
+            { orgId: route.orgId, tunnel: route.name, host: route.host },
+            requestId,
+            req,
+            remoteAddr(ip, remotePort),
+            this.inspectionFailed,
+          )
         : undefined;
     let error: VisitorErrorCode | undefined;
     const fail = (code: VisitorErrorCode) => {
@@ -197,6 +206,14 @@ export class HttpProxy {
       if (!bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders();
     });
   }
+
+  // One warning per minute at most: a Redis outage must not flood the log at request rate.
+  private readonly inspectionFailed = (e: unknown): void => {
+    const now = Date.now();
+    if (now - this.lastInspectionWarning < 60_000) return;
+    this.lastInspectionWarning = now;
+    this.logger.warn(`inspection record lost: ${e instanceof Error ? e.message : String(e)}`);
+  };
 
   refuse(req: IncomingMessage, res: ServerResponse, code: VisitorErrorCode, host?: string): void {
     this.metrics.rejected(code);

@@ -8,13 +8,13 @@ import {
 } from '@nestjs/common';
 import { createPorts, type Ports } from '@fdt/ports';
 import type { PlatformConfig } from '../config/platform-config.js';
-import { JOB_QUEUE, PUBSUB, RATE_LIMITER, ROUTE_REGISTRY } from './ports.tokens.js';
+import { INSPECTION_LOG, JOB_QUEUE, PUBSUB, RATE_LIMITER, ROUTE_REGISTRY } from './ports.tokens.js';
 
 // The whole set, so that one shutdown hook closes what one factory opened.
 const PORTS = Symbol('PORTS');
 
 /**
- * Pub/sub, route registry, rate limiter and job queue for the whole app, with Redis adapters
+ * Pub/sub, route registry, rate limiter, job queue and inspection log for the whole app, with Redis adapters
  * when REDIS_URL is set and single-node ones (in-process, jobs in PostgreSQL) otherwise.
  */
 @Global()
@@ -44,8 +44,9 @@ export class PlatformPortsModule implements OnApplicationShutdown {
         { provide: ROUTE_REGISTRY, inject: [PORTS], useFactory: (p: Ports) => p.registry },
         { provide: RATE_LIMITER, inject: [PORTS], useFactory: (p: Ports) => p.rateLimiter },
         { provide: JOB_QUEUE, inject: [PORTS], useFactory: (p: Ports) => p.queue },
+        { provide: INSPECTION_LOG, inject: [PORTS], useFactory: (p: Ports) => p.inspection },
       ],
-      exports: [PUBSUB, ROUTE_REGISTRY, RATE_LIMITER, JOB_QUEUE],
+      exports: [PUBSUB, ROUTE_REGISTRY, RATE_LIMITER, JOB_QUEUE, INSPECTION_LOG],
     };
   }
 

@@ -3,3 +3,5 @@ export const PUBSUB = Symbol('PUBSUB');
 export const ROUTE_REGISTRY = Symbol('ROUTE_REGISTRY');
 export const RATE_LIMITER = Symbol('RATE_LIMITER');
 export const JOB_QUEUE = Symbol('JOB_QUEUE');
+/** The capped per-tunnel log of HTTP exchanges (`InspectionLog` from @fdt/ports). */
+export const INSPECTION_LOG = Symbol('INSPECTION_LOG');

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { TEST_REDIS_URL } from '@fdt/testing';
+import {
+  MemoryInspectionLog,
+  PortClosedError,
+  RedisInspectionLog,
+  type InspectionLog,
+  type InspectionRecord,
+  type NewInspectionRecord,
+} from './index.js';
+
+const adapters: [string, (namespace: string, perTunnel?: number) => InspectionLog][] = [
+  ['memory', (namespace, perTunnel) => new MemoryInspectionLog({ namespace, perTunnel })],
+  [
+    'redis',
+    (namespace, perTunnel) => new RedisInspectionLog({ namespace, perTunnel, redis: TEST_REDIS_URL }),
+  ],
+];
+
+const record = (tunnel: string, path: string, orgId = 'org-1'): NewInspectionRecord => ({
+  requestId: randomUUID(),
+  orgId,
+  tunnel,
+  host: `${tunnel}.localhost`,
+  method: 'POST',
+  path,
+  status: 200,
+  remoteAddr: '127.0.0.1:5000',
+  requestHeaders: [['content-type', 'application/json']],
+  responseHeaders: [
+    ['set-cookie', 'a=1'],
+    ['set-cookie', 'b=2'],
+  ],
+  requestBody: Buffer.from('{"x":1}').toString('base64'),
+  requestBodyTruncated: false,
+  responseBody: Buffer.from([0, 1, 2, 255]).toString('base64'),
+  responseBodyTruncated: false,
+  requestBytes: 7,
+  responseBytes: 4,
+  startedAt: Date.now(),
+  timeToHeadMs: 1.5,
+  durationMs: 2.5,
+});
+
+describe.each(adapters)('InspectionLog contract: %s', (_name, create) => {
+  const open: InspectionLog[] = [];
+  let namespace: string;
+  beforeEach(() => {
+    namespace = `t-${randomUUID()}`;
+  });
+  const log = (perTunnel?: number) => {
+    const l = create(namespace, perTunnel);
+    open.push(l);
+    return l;
+  };
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((l) => l.close()));
+  });
+
+  it('keeps the newest records per tunnel, newest first, with increasing ids', async () => {
+    const l = log(3);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await l.append(record('web', `/${i}`)));
+    await l.append(record('api', '/other'));
+    const listed = await l.list('org-1', 'web');
+    expect(listed.map((r) => r.path)).toEqual(['/4', '/3', '/2']);
+    expect(listed.map((r) => r.id)).toEqual([ids[4], ids[3], ids[2]]);
+    expect(new Set(ids).size).toBe(5);
+    expect((await l.list('org-1', 'api')).map((r) => r.path)).toEqual(['/other']);
+    expect(await l.list('org-2', 'web')).toEqual([]);
+  });
+
+  it('keeps every field intact: header pairs in order, bodies as base64', async () => {
+    const l = log();
+    const r = record('web', '/a?b=1&b=2');
+    const id = await l.append({ ...r });
+    const got = await l.get('org-1', 'web', id);
+    expect(JSON.parse(JSON.stringify(got))).toEqual({ ...r, id });
+    expect(Buffer.from(got?.responseBody ?? '', 'base64')).toEqual(Buffer.from([0, 1, 2, 255]));
+  });
+
+  it('pages backwards with before and limit', async () => {
+    const l = log();
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await l.append(record('web', `/${i}`)));
+    const first = await l.list('org-1', 'web', { limit: 2 });
+    expect(first.map((r) => r.path)).toEqual(['/5', '/4']);
+    const next = await l.list('org-1', 'web', { limit: 2, before: first[1].id });
+    expect(next.map((r) => r.path)).toEqual(['/3', '/2']);
+    expect(await l.list('org-1', 'web', { before: ids[0] })).toEqual([]);
+  });
+
+  it('answers undefined or nothing for unknown and malformed ids, and for another org', async () => {
+    const l = log();
+    const id = await l.append(record('web', '/x'));
+    expect(await l.get('org-1', 'web', '1-0')).toBeUndefined();
+    expect(await l.get('org-1', 'web', 'not an id')).toBeUndefined();
+    expect(await l.get('org-2', 'web', id)).toBeUndefined();
+    expect(await l.list('org-1', 'web', { before: '+ or -' })).toEqual([]);
+  });
+
+  it('delivers records appended after follow() to their followers only, until unsubscribed', async () => {
+    const writer = log();
+    const reader = log();
+    await writer.append(record('web', '/before'));
+    const seen: InspectionRecord[] = [];
+    const other: InspectionRecord[] = [];
+    const stop = await reader.follow('org-1', 'web', (r) => seen.push(r));
+    const stopOther = await reader.follow('org-1', 'api', (r) => other.push(r));
+    await writer.append(record('web', '/live-1'));
+    await writer.append(record('web', '/live-2'));
+    for (let i = 0; i < 50 && seen.length < 2; i++) await sleep(50);
+    expect(seen.map((r) => r.path)).toEqual(['/live-1', '/live-2']);
+    expect(other).toEqual([]);
+    await stop();
+    await writer.append(record('web', '/after'));
+    await sleep(300);
+    expect(seen).toHaveLength(2);
+    await stopOther();
+  });
+
+  it('refuses records without an org or tunnel, and use after close', async () => {
+    const l = log();
+    await expect(l.append(record('', '/x'))).rejects.toThrow(/tunnel/);
+    await l.close();
+    await expect(l.append(record('web', '/x'))).rejects.toBeInstanceOf(PortClosedError);
+  });
+});
+
+describe('MemoryInspectionLog', () => {
+  it('bounds captured bytes across tunnels, evicting the oldest first', async () => {
+    const l = new MemoryInspectionLog({ namespace: `t-${randomUUID()}`, maxBytes: 3 * (1000 + 1024) });
+    const big = (tunnel: string) => ({ ...record(tunnel, '/'), requestBytes: 1000, responseBytes: 0 });
+    await l.append(big('a'));
+    await l.append(big('b'));
+    await l.append(big('a'));
+    await l.append(big('b'));
+    expect((await l.list('org-1', 'a')).length + (await l.list('org-1', 'b')).length).toBe(3);
+    await l.close();
+  });
+
+  it('is shared by every instance of a namespace in the process (api and relay of npm start)', async () => {
+    const namespace = `t-${randomUUID()}`;
+    const relay = new MemoryInspectionLog({ namespace });
+    const api = new MemoryInspectionLog({ namespace });
+    const id = await relay.append(record('web', '/shared'));
+    expect((await api.get('org-1', 'web', id))?.path).toBe('/shared');
+    await relay.close();
+    await api.close();
+  });
+});

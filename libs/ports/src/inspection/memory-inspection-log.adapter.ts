@@ -1,0 +1,169 @@
+import { EventEmitter } from 'node:events';
+import { DEFAULT_NAMESPACE } from '../constants.js';
+import { PortClosedError } from '../errors.js';
+import { acquireProcessScoped } from '../shared/process-scoped.js';
+import { assertName, assertPositive } from '../shared/validate.js';
+import {
+  compareInspectionIds,
+  DEFAULT_INSPECTION_PER_TUNNEL,
+  INSPECTION_BODY_BYTES,
+  isInspectionId,
+  MAX_INSPECTION_PAGE,
+  type InspectionLog,
+  type InspectionLogOptions,
+  type InspectionRecord,
+  type NewInspectionRecord,
+} from './inspection-log.port.js';
+
+export interface MemoryInspectionLogOptions extends InspectionLogOptions {
+  /** bound on captured body bytes across all tunnels; the oldest records go first. Default 32 MiB */
+  maxBytes?: number;
+}
+
+/** What one process holds for a namespace: a ring per tunnel, a global byte budget, followers. */
+class Shelf {
+  readonly logs = new Map<string, InspectionRecord[]>();
+  /** every live record in arrival order, to evict the globally oldest when over budget */
+  order: InspectionRecord[] = [];
+  readonly live = new Set<InspectionRecord>();
+  readonly events = new EventEmitter();
+  bytes = 0;
+  lastMs = 0;
+  seq = 0;
+
+  constructor() {
+    this.events.setMaxListeners(0);
+  }
+
+  nextId(): string {
+    const now = Date.now();
+    if (now > this.lastMs) {
+      this.lastMs = now;
+      this.seq = 0;
+    } else this.seq += 1;
+    return `${this.lastMs}-${this.seq}`;
+  }
+}
+
+const keyOf = (orgId: string, tunnel: string) => `${orgId}\u0000${tunnel}`;
+// From the byte counts, so sizing a (lazy) record never assembles its bodies.
+const sizeOf = (r: NewInspectionRecord) =>
+  Math.min(r.requestBytes, INSPECTION_BODY_BYTES) + Math.min(r.responseBytes, INSPECTION_BODY_BYTES) + 1024;
+
+/**
+ * Single-node log: records stay the objects the relay appended (no copy, no serialising on
+ * the hot path), shared by every app of the process through the namespace.
+ */
+export class MemoryInspectionLog implements InspectionLog {
+  private readonly shelf: Shelf;
+  private readonly release: () => void;
+  private readonly perTunnel: number;
+  private readonly maxBytes: number;
+  private closed = false;
+
+  constructor(opts: MemoryInspectionLogOptions = {}) {
+    this.perTunnel = opts.perTunnel ?? DEFAULT_INSPECTION_PER_TUNNEL;
+    this.maxBytes = opts.maxBytes ?? 32 * 1024 * 1024;
+    assertPositive('perTunnel', this.perTunnel, true);
+    assertPositive('maxBytes', this.maxBytes, true);
+    const scoped = acquireProcessScoped(
+      'inspection',
+      opts.namespace ?? DEFAULT_NAMESPACE,
+      () => new Shelf(),
+      (s) => s.events.removeAllListeners(),
+    );
+    this.shelf = scoped.value;
+    this.release = scoped.release;
+  }
+
+  async append(record: NewInspectionRecord): Promise<string> {
+    this.assertOpen();
+    assertName('orgId', record.orgId);
+    assertName('tunnel', record.tunnel);
+    const s = this.shelf;
+    const stored = record as InspectionRecord;
+    stored.id = s.nextId();
+    const key = keyOf(record.orgId, record.tunnel);
+    let log = s.logs.get(key);
+    if (!log) s.logs.set(key, (log = []));
+    log.push(stored);
+    s.live.add(stored);
+    s.order.push(stored);
+    s.bytes += sizeOf(stored);
+    if (log.length > this.perTunnel) this.drop(log.shift());
+    while (s.bytes > this.maxBytes && s.order.length) {
+      const oldest = s.order.shift();
+      if (oldest && s.live.has(oldest)) {
+        const l = s.logs.get(keyOf(oldest.orgId, oldest.tunnel));
+        if (l?.[0] === oldest) l.shift();
+        this.drop(oldest);
+      }
+    }
+    // Records dropped per tunnel linger in `order`; compact before it grows past twice the live set.
+    if (s.order.length > 2 * s.live.size + 1024) s.order = s.order.filter((r) => s.live.has(r));
+    if (s.events.listenerCount(key) > 0) s.events.emit(key, stored);
+    return stored.id;
+  }
+
+  async list(
+    orgId: string,
+    tunnel: string,
+    opts: { limit?: number; before?: string } = {},
+  ): Promise<InspectionRecord[]> {
+    this.assertOpen();
+    const limit = Math.min(opts.limit ?? this.perTunnel, MAX_INSPECTION_PAGE);
+    assertPositive('limit', limit, true);
+    const log = this.shelf.logs.get(keyOf(orgId, tunnel)) ?? [];
+    let end = log.length;
+    if (opts.before !== undefined) {
+      if (!isInspectionId(opts.before)) return [];
+      const before = opts.before;
+      while (end > 0 && compareInspectionIds(log[end - 1].id, before) >= 0) end -= 1;
+    }
+    return log.slice(Math.max(0, end - limit), end).reverse();
+  }
+
+  async get(orgId: string, tunnel: string, id: string): Promise<InspectionRecord | undefined> {
+    this.assertOpen();
+    return this.shelf.logs.get(keyOf(orgId, tunnel))?.find((r) => r.id === id);
+  }
+
+  async follow(
+    orgId: string,
+    tunnel: string,
+    onRecord: (r: InspectionRecord) => void,
+  ): Promise<() => Promise<void>> {
+    this.assertOpen();
+    const key = keyOf(orgId, tunnel);
+    // A follower's failure is its own: it never reaches the relay that appended.
+    const listener = (r: InspectionRecord) => {
+      try {
+        onRecord(r);
+      } catch {
+        // ignored on purpose
+      }
+    };
+    this.shelf.events.on(key, listener);
+    return async () => {
+      this.shelf.events.off(key, listener);
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.release();
+  }
+
+  private drop(r: InspectionRecord | undefined): void {
+    const s = this.shelf;
+    if (!r || !s.live.delete(r)) return;
+    s.bytes -= sizeOf(r);
+    const key = keyOf(r.orgId, r.tunnel);
+    if (s.logs.get(key)?.length === 0) s.logs.delete(key);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new PortClosedError('inspection log');
+  }
+}

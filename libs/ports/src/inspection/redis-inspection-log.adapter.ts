@@ -1,0 +1,193 @@
+import type { Redis } from 'ioredis';
+import { DEFAULT_NAMESPACE, DEFAULT_TIMEOUT_MS } from '../constants.js';
+import { PortClosedError, reportToConsole, type PortErrorReporter } from '../errors.js';
+import { closeRedis, createRedisClient, type RedisConnection } from '../shared/redis.js';
+import { assertName, assertPositive } from '../shared/validate.js';
+import {
+  DEFAULT_INSPECTION_PER_TUNNEL,
+  isInspectionId,
+  MAX_INSPECTION_PAGE,
+  type InspectionLog,
+  type InspectionLogOptions,
+  type InspectionRecord,
+  type NewInspectionRecord,
+} from './inspection-log.port.js';
+
+export interface RedisInspectionLogOptions extends InspectionLogOptions {
+  redis: RedisConnection;
+  /** a tunnel's log disappears this long after its last record; default one day */
+  retentionSeconds?: number;
+  timeoutMs?: number;
+  onError?: PortErrorReporter;
+}
+
+/** How long one XREAD of the followers blocks: also how soon a new follower is picked up. */
+const FOLLOW_BLOCK_MS = 1000;
+
+type StreamEntry = [id: string, fields: string[]];
+
+interface Followed {
+  lastId: string;
+  handlers: Set<(r: InspectionRecord) => void>;
+}
+
+/**
+ * A Redis stream per tunnel (`XADD ... MAXLEN ~ n`, with an expiry refreshed on every append
+ * so dead tunnels' logs go away). Stream ids are the record ids. Followers of one process
+ * share a single blocking connection that XREADs every followed stream at once.
+ */
+export class RedisInspectionLog implements InspectionLog {
+  private readonly redis: Redis;
+  private readonly owns: boolean;
+  private readonly prefix: string;
+  private readonly perTunnel: number;
+  private readonly retentionMs: number;
+  private readonly onError: PortErrorReporter;
+  private readonly followed = new Map<string, Followed>();
+  private blocker?: Redis;
+  private loop?: Promise<void>;
+  private closed = false;
+
+  constructor(opts: RedisInspectionLogOptions) {
+    this.prefix = `${opts.namespace ?? DEFAULT_NAMESPACE}:insp:`;
+    this.perTunnel = opts.perTunnel ?? DEFAULT_INSPECTION_PER_TUNNEL;
+    this.retentionMs = (opts.retentionSeconds ?? 86_400) * 1000;
+    this.onError = opts.onError ?? reportToConsole;
+    assertPositive('perTunnel', this.perTunnel, true);
+    assertPositive('retentionSeconds', this.retentionMs, true);
+    this.owns = typeof opts.redis === 'string';
+    this.redis =
+      typeof opts.redis === 'string'
+        ? createRedisClient(opts.redis, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, this.onError, 'fdt-inspection')
+        : opts.redis;
+  }
+
+  async append(record: NewInspectionRecord): Promise<string> {
+    this.assertOpen();
+    assertName('orgId', record.orgId);
+    assertName('tunnel', record.tunnel);
+    const key = this.key(record.orgId, record.tunnel);
+    // A lazy record becomes plain JSON here, once (toJSON when it has one).
+    const json = JSON.stringify(record);
+    const [[addError, id], [expireError]] = (await this.redis
+      .multi()
+      .xadd(key, 'MAXLEN', '~', String(this.perTunnel), '*', 'r', json)
+      .pexpire(key, this.retentionMs)
+      .exec()) as [[Error | null, string], [Error | null, unknown]];
+    if (addError) throw addError;
+    if (expireError) throw expireError;
+    return id;
+  }
+
+  async list(
+    orgId: string,
+    tunnel: string,
+    opts: { limit?: number; before?: string } = {},
+  ): Promise<InspectionRecord[]> {
+    this.assertOpen();
+    const limit = Math.min(opts.limit ?? this.perTunnel, MAX_INSPECTION_PAGE);
+    assertPositive('limit', limit, true);
+    if (opts.before !== undefined && !isInspectionId(opts.before)) return [];
+    const end = opts.before === undefined ? '+' : `(${opts.before}`;
+    const entries = (await this.redis.xrevrange(
+      this.key(orgId, tunnel),
+      end,
+      '-',
+      'COUNT',
+      limit,
+    )) as StreamEntry[];
+    // MAXLEN ~ trims lazily: never show more than the cap.
+    return entries.slice(0, this.perTunnel).map(parse);
+  }
+
+  async get(orgId: string, tunnel: string, id: string): Promise<InspectionRecord | undefined> {
+    this.assertOpen();
+    if (!isInspectionId(id)) return undefined;
+    const [entry] = (await this.redis.xrange(this.key(orgId, tunnel), id, id)) as StreamEntry[];
+    return entry ? parse(entry) : undefined;
+  }
+
+  async follow(
+    orgId: string,
+    tunnel: string,
+    onRecord: (r: InspectionRecord) => void,
+  ): Promise<() => Promise<void>> {
+    this.assertOpen();
+    const key = this.key(orgId, tunnel);
+    let f = this.followed.get(key);
+    if (!f) {
+      // From the newest record now: only what is appended after this call is delivered.
+      const [newest] = (await this.redis.xrevrange(key, '+', '-', 'COUNT', 1)) as StreamEntry[];
+      f = this.followed.get(key) ?? { lastId: newest?.[0] ?? '0-0', handlers: new Set() };
+      this.followed.set(key, f);
+    }
+    const followed = f;
+    followed.handlers.add(onRecord);
+    this.loop ??= this.pump().finally(() => (this.loop = undefined));
+    return async () => {
+      followed.handlers.delete(onRecord);
+      if (followed.handlers.size === 0 && this.followed.get(key) === followed) this.followed.delete(key);
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.followed.clear();
+    this.blocker?.disconnect();
+    await this.loop?.catch(() => undefined);
+    if (this.owns) await closeRedis(this.redis);
+  }
+
+  private async pump(): Promise<void> {
+    this.blocker ??= this.redis.duplicate({ connectionName: 'fdt-inspection-follow' });
+    while (!this.closed && this.followed.size > 0) {
+      const keys = [...this.followed.keys()];
+      try {
+        const answer = (await this.blocker.xread(
+          'COUNT',
+          100,
+          'BLOCK',
+          FOLLOW_BLOCK_MS,
+          'STREAMS',
+          ...keys,
+          ...keys.map((k) => this.followed.get(k)?.lastId ?? '$'),
+        )) as [key: string, entries: StreamEntry[]][] | null;
+        for (const [key, entries] of answer ?? []) {
+          const f = this.followed.get(key);
+          if (!f || entries.length === 0) continue;
+          f.lastId = entries[entries.length - 1][0];
+          for (const entry of entries) {
+            const record = parse(entry);
+            for (const handler of f.handlers) {
+              try {
+                handler(record);
+              } catch {
+                // A follower's failure is its own.
+              }
+            }
+          }
+        }
+      } catch (e) {
+        if (this.closed) return;
+        this.onError(e, 'inspection log follow');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  private key(orgId: string, tunnel: string): string {
+    return `${this.prefix}${orgId}:${tunnel}`;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new PortClosedError('inspection log');
+  }
+}
+
+function parse([id, fields]: StreamEntry): InspectionRecord {
+  const i = fields.indexOf('r');
+  const record = JSON.parse(i >= 0 ? fields[i + 1] : '{}') as InspectionRecord;
+  record.id = id;
+  return record;
+}
