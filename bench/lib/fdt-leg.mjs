@@ -40,7 +40,7 @@ export async function startFdt(dir, { ports, origin, tcpOrigin }) {
   };
   const api = start('node', [join(root, 'apps/api/dist/main.js')], { env });
   await waitPort(ports.api, '127.0.0.1', 30_000);
-  const relay = start('node', [join(root, 'apps/relay/dist/main.js')], { env });
+  const relay = start('node', [...nodeFlags('RELAY'), join(root, 'apps/relay/dist/main.js')], { env });
   await waitPort(ports.agent, '127.0.0.1', 30_000);
   await waitReady(`http://127.0.0.1:${ports.relayAdmin}/readyz`);
 
@@ -53,7 +53,7 @@ export async function startFdt(dir, { ports, origin, tcpOrigin }) {
   const at = await post(`${apiUrl}/api/v1/authtokens`, { description: 'bench' }, signup.accessToken);
   const ca = join(dir, 'tls', 'ca.pem');
 
-  const agent = start('node', [join(import.meta.dirname, 'fdt-agent.mjs')], {
+  const agent = start('node', [...nodeFlags('AGENT'), join(import.meta.dirname, 'fdt-agent.mjs')], {
     env: {
       FDT_API_URL: apiUrl,
       FDT_AUTHTOKEN: at.token,
@@ -98,4 +98,9 @@ async function waitReady(url, ms = 30_000) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} never became ready`);
+}
+
+/** Extra Node flags for one process of the leg: BENCH_RELAY_NODE_FLAGS, BENCH_AGENT_NODE_FLAGS. */
+function nodeFlags(who) {
+  return (process.env[`BENCH_${who}_NODE_FLAGS`] ?? '').split(' ').filter(Boolean);
 }
