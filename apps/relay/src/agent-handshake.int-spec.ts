@@ -12,6 +12,7 @@ import {
 import { testEnv } from '@fdt/testing';
 import { type Edge, hostOf, startEdge, visit } from './testing/harness.js';
 import { listen, type Listening } from './testing/origins.js';
+import { RoutingTable } from './routing/routing-table.js';
 import { HandshakeRefused, rawHandshake, readFrame } from './testing/test-agent.js';
 
 const hello = (token: string, over: Record<string, unknown> = {}) => ({
@@ -255,6 +256,27 @@ describe('agent handshake', () => {
     await bus.close();
     await agent.close();
     await other.close();
+  });
+
+  it('refuses agents past FDT_RELAY_CAPACITY with relay_full, and takes them again once one leaves', async () => {
+    const small = await startEdge(testEnv('postgres://unused@127.0.0.1:1/unused'), {
+      FDT_RELAY_CAPACITY: '1',
+    });
+    try {
+      const first = await small.agent([{ id: 'w', proto: 'http', local: origin.port }], { sub: 'cap-1' });
+      expect(
+        await refusal(small.agent([{ id: 'w', proto: 'http', local: origin.port }], { sub: 'cap-2' })),
+      ).toMatchObject({
+        code: 'relay_full',
+      });
+      await first.close();
+      for (let i = 0; i < 20 && small.relay.app.get(RoutingTable).allSessions().length > 0; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      const next = await small.agent([{ id: 'w', proto: 'http', local: origin.port }], { sub: 'cap-2' });
+      await next.close();
+    } finally {
+      await small.close();
+    }
   });
 
   it('retries tunnel reports the api refused', async () => {

@@ -84,6 +84,7 @@ const TRANSIENT = new Set<string>([
   HandshakeErrorCode.Timeout,
   HandshakeErrorCode.MalformedFrame,
   HandshakeErrorCode.FrameTooLarge,
+  HandshakeErrorCode.RelayFull,
 ]);
 
 /** The typed error for a relay's handshake `error` frame. */

@@ -59,6 +59,14 @@ export class HandshakeService {
           `${hello.tunnels.length} tunnels asked, the plan allows ${claims.limits.maxTunnels} per agent: upgrade the plan or start fewer`,
         );
       }
+      // Past its capacity a relay takes no more agents; the api stops assigning it (capacity
+      // minus load), and the agent's retry exchanges a new session that lands elsewhere.
+      if (this.routing.allSessions().length >= this.config.relay.capacity) {
+        throw new HandshakeProblem(
+          HandshakeErrorCode.RelayFull,
+          `this relay is at its capacity of ${this.config.relay.capacity} agents; retrying picks another relay`,
+        );
+      }
       const wanted = await Promise.all(hello.tunnels.map((t) => this.want(t, claims)));
       const session: AgentSession = {
         id: randomUUID(),

@@ -16,6 +16,8 @@ export const HandshakeErrorCode = {
   MalformedFrame: 'malformed_frame',
   Timeout: 'handshake_timeout',
   Internal: 'internal_error',
+  /** the relay holds FDT_RELAY_CAPACITY agents; another attempt is assigned another relay */
+  RelayFull: 'relay_full',
 } as const;
 export type HandshakeErrorCode = (typeof HandshakeErrorCode)[keyof typeof HandshakeErrorCode];
 
