@@ -76,8 +76,11 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** api and relay as real processes (their built dist), on a fresh database and the machine's Redis. */
-export async function startStack(): Promise<Stack> {
+/**
+ * api and relay as real processes (their built dist), on a fresh database and the machine's
+ * Redis. `extraEnv` adds to (or overrides) their environment, e.g. a short access-token lifetime.
+ */
+export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
   const db = await createTestDatabase();
   const ports = {
     api: await freePort(),
@@ -105,6 +108,7 @@ export async function startStack(): Promise<Stack> {
     FDT_RELAY_TCP_PORTS: `${ports.tcpFirst}-${ports.tcpFirst + 20}`,
     FDT_RELAY_HEARTBEAT_SECONDS: '1',
     FDT_RELAY_TLS_DIR: mkdtempSync(join(os.tmpdir(), 'fdt-e2e-tls-')),
+    ...extraEnv,
   };
   const api = spawnNode(join(ROOT, 'apps/api/dist/main.js'), [], env);
   await waitFor('api /readyz', async () => (await fetch(`${apiUrl}/readyz`)).ok);

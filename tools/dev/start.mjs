@@ -3,9 +3,17 @@
 // - Redis: only when REDIS_URL is set; otherwise the single-node adapters (in-process
 //   pub/sub, registry and rate limits; jobs in PostgreSQL).
 // Seeds a dev org, owner and agent authtoken, prints them and writes .fdt/dev.json.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 const started = performance.now();
@@ -15,6 +23,10 @@ const log = (msg) => console.log(`fdt: ${msg}`);
 
 log('building (incremental)...');
 execFileSync('npx', ['tsc', '-b', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+
+// The admin SPA: built in the background when its sources changed, so the api starts at once
+// (it answers "building" at / until the build lands).
+const admin = buildAdminIfStale();
 
 mkdirSync(stateDir, { recursive: true, mode: 0o700 });
 const readJson = (f) => (existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : undefined);
@@ -74,7 +86,8 @@ const seconds = ((performance.now() - started) / 1000).toFixed(1);
 console.log(`
   fdt is running (single-node${config.redisUrl ? ', Redis' : ''}; ready in ${seconds}s)
 
-  Admin & API     ${api.url}          (OpenAPI: ${api.url}/api/docs)
+  Admin           ${api.url}/${admin.building ? '  (building in the background, ready in ~20 s)' : ''}
+  API             ${api.url}/api/v1   (OpenAPI: ${api.url}/api/docs)
   Sign in         ${devJson.adminEmail} / ${devJson.adminPassword}
   Agent authtoken ${devJson.authtoken}
   Tunnels         http://<name>.localhost:${config.relay.httpPort}  https://<name>.localhost:${config.relay.httpsPort} (dev CA: .fdt/tls/ca.pem)
@@ -85,6 +98,9 @@ console.log(`
 
   Press Ctrl-C to stop.
 `);
+admin.done?.then((ok) =>
+  log(ok ? `admin ready at ${api.url}/` : 'admin build failed (output above); the API still runs'),
+);
 
 let stopping = false;
 async function stop(signal) {
@@ -100,6 +116,39 @@ async function stop(signal) {
 }
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
+
+/** Starts `ng build` of apps/admin when its output is older than its sources (or missing). */
+function buildAdminIfStale() {
+  const adminDir = join(root, 'apps/admin');
+  const index = join(adminDir, 'dist/browser/index.html');
+  const newest = (dir) => {
+    let t = 0;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }
+    return t;
+  };
+  const sources = Math.max(
+    newest(join(adminDir, 'src')),
+    statSync(join(adminDir, 'angular.json')).mtimeMs,
+    newest(join(root, 'libs/api-client/src')),
+  );
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return { building: false };
+  log('building the admin in the background...');
+  const child = spawn('npx', ['ng', 'build'], { cwd: adminDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const done = new Promise((resolve) =>
+    child.on('exit', (code) => {
+      if (code !== 0) console.error(output.slice(-4000));
+      resolve(code === 0);
+    }),
+  );
+  process.on('exit', () => child.kill());
+  return { building: true, done };
+}
 
 /** The dev org, owner and authtoken: kept across restarts, recreated if the data was reset. */
 async function seed(app, previous) {

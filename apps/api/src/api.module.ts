@@ -11,6 +11,8 @@ import {
   PlatformMetricsModule,
   PlatformPortsModule,
 } from '@fdt/server-core';
+import { ScimModule } from '@fdt/server-scim';
+import { SsoModule } from '@fdt/server-sso';
 import { TunnelsModule } from '@fdt/tunnels';
 
 /** The control plane: composes the feature libs; holds no logic of its own. */
@@ -30,6 +32,8 @@ export class ApiModule {
         AuditModule,
         IdentityModule,
         TunnelsModule,
+        SsoModule,
+        ScimModule,
       ],
     };
   }

@@ -279,6 +279,22 @@ describe('agent handshake', () => {
     }
   });
 
+  it('applies the policy the api stored for a tunnel name in place of the org policy (reconnects keep edits)', async () => {
+    const agent = await edge.agent(
+      [
+        { id: 'kept', proto: 'http', name: 'edited-policy', local: origin.port },
+        { id: 'plain', proto: 'http', name: 'org-policy', local: origin.port },
+      ],
+      {
+        sub: 'at-tunnel-policy',
+        tunnelPolicies: { 'edited-policy': { denyCidrs: ['127.0.0.0/8', '::1/128'] } },
+      },
+    );
+    expect((await visit(edge.relay.ports.http, hostOf(agent.url('kept')))).status).toBe(403);
+    expect((await visit(edge.relay.ports.http, hostOf(agent.url('plain')))).status).toBe(200);
+    await agent.close();
+  });
+
   it('retries tunnel reports the api refused', async () => {
     edge.api.tunnelsStatus = 503;
     const agent = await edge.agent([{ id: 'w', proto: 'http', name: 'retried', local: origin.port }], {

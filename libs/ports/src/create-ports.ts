@@ -16,6 +16,9 @@ import { closeRedis, createRedisClient } from './shared/redis.js';
 import type { InspectionLog } from './inspection/inspection-log.port.js';
 import { MemoryInspectionLog } from './inspection/memory-inspection-log.adapter.js';
 import { RedisInspectionLog } from './inspection/redis-inspection-log.adapter.js';
+import type { KeyValueStore } from './kv/kv-store.port.js';
+import { MemoryKeyValueStore } from './kv/memory-kv-store.adapter.js';
+import { RedisKeyValueStore } from './kv/redis-kv-store.adapter.js';
 
 export interface PortsConfig {
   /** `redis`: the scaled shape. `single-node`: in-process state and jobs in PostgreSQL. */
@@ -43,6 +46,7 @@ export interface Ports {
   rateLimiter: RateLimiter;
   queue: JobQueue;
   inspection: InspectionLog;
+  kv: KeyValueStore;
   close(): Promise<void>;
 }
 
@@ -58,6 +62,7 @@ export function createPorts(config: PortsConfig): Ports {
       registry: new MemoryRouteRegistry({ namespace }),
       rateLimiter: new MemoryRateLimiter({ namespace }),
       inspection: new MemoryInspectionLog({ namespace }),
+      kv: new MemoryKeyValueStore({ namespace }),
       queue: BullMqJobQueue.postgres({
         databaseUrl: config.databaseUrl,
         schema: config.queueSchema ?? 'public',
@@ -78,6 +83,7 @@ export function createPorts(config: PortsConfig): Ports {
       registry: new RedisRouteRegistry({ redis, namespace }),
       rateLimiter: new RedisRateLimiter({ redis, namespace }),
       inspection: new RedisInspectionLog({ redis, namespace, timeoutMs, onError }),
+      kv: new RedisKeyValueStore({ redis, namespace }),
       queue: BullMqJobQueue.redis({ redisUrl: config.redisUrl, namespace, timeoutMs, onError }),
     },
     () => closeRedis(redis),
@@ -97,6 +103,7 @@ function assemble(ports: Omit<Ports, 'close'>, afterAll?: () => Promise<void>): 
           ports.registry.close(),
           ports.rateLimiter.close(),
           ports.inspection.close(),
+          ports.kv.close(),
         ]);
         await afterAll?.();
       })()),

@@ -15,4 +15,7 @@ export * from './queue/bullmq-job-queue.adapter.js';
 export * from './inspection/inspection-log.port.js';
 export * from './inspection/memory-inspection-log.adapter.js';
 export * from './inspection/redis-inspection-log.adapter.js';
+export * from './kv/kv-store.port.js';
+export * from './kv/memory-kv-store.adapter.js';
+export * from './kv/redis-kv-store.adapter.js';
 export type { RedisConnection } from './shared/redis.js';

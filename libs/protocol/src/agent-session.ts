@@ -27,5 +27,10 @@ export interface AgentSessionClaims {
   /** TCP ports reserved for the org that this session may bind */
   tcpPorts: number[];
   policy: EdgePolicy;
+  /**
+   * Policies set on single tunnel names in the admin (by name); a tunnel of that name takes
+   * `tunnelPolicies[name]` as its org policy instead of `policy`. Omitted when none is set.
+   */
+  tunnelPolicies?: Record<string, EdgePolicy>;
   limits: { maxTunnels: number; maxConnsPerTunnel: number };
 }

@@ -244,7 +244,10 @@ export class HandshakeService {
 
   private policy(req: TunnelRequest, claims: AgentSessionClaims): TunnelPolicy {
     try {
-      return TunnelPolicy.compile(claims.policy, req, claims.limits.maxConnsPerTunnel);
+      // A policy edited in the admin for this tunnel's name replaces the org policy, so a
+      // reconnecting agent keeps what `fdt.policy.changed` applied while it was connected.
+      const org = (req.name && claims.tunnelPolicies?.[req.name]) || claims.policy;
+      return TunnelPolicy.compile(org, req, claims.limits.maxConnsPerTunnel);
     } catch (e) {
       if (e instanceof CidrError)
         throw new HandshakeProblem(HandshakeErrorCode.BadRequest, e.message, req.id);

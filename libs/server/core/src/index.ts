@@ -2,6 +2,7 @@ export * from './config/platform-config.js';
 export * from './config/config.module.js';
 export * from './errors/domain.exception.js';
 export * from './errors/problem.filter.js';
+export * from './errors/scim-error.js';
 export * from './http/create-http-app.js';
 export * from './http/logging.module.js';
 export * from './health/health.module.js';

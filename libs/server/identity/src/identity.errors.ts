@@ -19,6 +19,10 @@ export const IdentityErrorCode = {
   ApiKeyNotFound: 'api_key_not_found',
   SignupDisabled: 'signup_disabled',
   RateLimited: 'rate_limited',
+  InvitationInvalid: 'invitation_invalid',
+  InvitationExpired: 'invitation_expired',
+  PasswordAlreadySet: 'password_already_set',
+  SsoRequired: 'sso_required',
 } as const;
 export type IdentityErrorCode = (typeof IdentityErrorCode)[keyof typeof IdentityErrorCode];
 
@@ -41,6 +45,10 @@ const STATUS: Record<IdentityErrorCode, number> = {
   api_key_not_found: 404,
   signup_disabled: 403,
   rate_limited: 429,
+  invitation_invalid: 404,
+  invitation_expired: 410,
+  password_already_set: 409,
+  sso_required: 403,
 };
 
 export class IdentityException extends DomainException {

@@ -8,26 +8,33 @@ import { AccessTokenService } from './auth/access-token.service.js';
 import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
 import { LoginThrottleService } from './auth/login-throttle.service.js';
+import { SsoEnforcement } from './auth/sso-enforcement.js';
 import { IDENTITY_ENTITIES } from './entities/index.js';
 import { AuthGuard } from './guards/auth.guard.js';
 import { RateLimitMiddleware } from './guards/rate-limit.middleware.js';
+import { MembershipLifecycleService } from './lifecycle/membership-lifecycle.service.js';
+import { InvitationsController } from './members/invitations.controller.js';
+import { InvitationsService } from './members/invitations.service.js';
 import { MembersController } from './members/members.controller.js';
 import { MembersService } from './members/members.service.js';
 
 /** Orgs, users, memberships and roles, sessions, API keys; the api's global auth guard. */
 @Module({
   imports: [TypeOrmModule.forFeature(IDENTITY_ENTITIES), AuditModule],
-  controllers: [AuthController, MembersController, ApiKeysController],
+  controllers: [AuthController, MembersController, ApiKeysController, InvitationsController],
   providers: [
     AccessTokenService,
     AuthService,
     LoginThrottleService,
     MembersService,
+    InvitationsService,
     ApiKeysService,
+    SsoEnforcement,
+    MembershipLifecycleService,
     AuthGuard,
     { provide: APP_GUARD, useExisting: AuthGuard },
   ],
-  exports: [AuthService, MembersService, AuthGuard],
+  exports: [AuthService, MembersService, AuthGuard, SsoEnforcement, MembershipLifecycleService],
 })
 export class IdentityModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

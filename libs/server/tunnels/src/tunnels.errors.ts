@@ -10,6 +10,14 @@ export const TunnelsErrorCode = {
   ReservationNotFound: 'reservation_not_found',
   NoRelayAvailable: 'no_relay_available',
   RelayAuthFailed: 'relay_auth_failed',
+  InvalidPolicy: 'invalid_policy',
+  TunnelNotFound: 'tunnel_not_found',
+  RequestNotFound: 'request_not_found',
+  ReplayBodyTruncated: 'replay_body_truncated',
+  ReplayFailed: 'replay_failed',
+  TunnelOffline: 'tunnel_offline',
+  NotPlatformOperator: 'not_platform_operator',
+  RelayNotFound: 'relay_not_found',
 } as const;
 export type TunnelsErrorCode = (typeof TunnelsErrorCode)[keyof typeof TunnelsErrorCode];
 
@@ -23,6 +31,14 @@ const STATUS: Record<TunnelsErrorCode, number> = {
   reservation_not_found: 404,
   no_relay_available: 503,
   relay_auth_failed: 401,
+  invalid_policy: 400,
+  tunnel_not_found: 404,
+  request_not_found: 404,
+  replay_body_truncated: 409,
+  replay_failed: 502,
+  tunnel_offline: 409,
+  not_platform_operator: 403,
+  relay_not_found: 404,
 };
 
 export class TunnelsException extends DomainException {

@@ -13,6 +13,17 @@ import { AgentSessionsService } from './sessions/agent-sessions.service.js';
 import { TunnelsController } from './tunnels/tunnels.controller.js';
 import { TunnelStatusService } from './tunnels/tunnel-status.service.js';
 import { RelaySecretGuard } from './relays/relay-secret.guard.js';
+import { InspectionController } from './inspection/inspection.controller.js';
+import { InspectionService } from './inspection/inspection.service.js';
+import { ReplayService } from './inspection/replay.service.js';
+import { LiveController } from './live/live.controller.js';
+import { LiveService } from './live/live.service.js';
+import { TunnelPoliciesController } from './policies/tunnel-policies.controller.js';
+import { TunnelPoliciesService } from './policies/tunnel-policies.service.js';
+import { PlatformOperatorGuard } from './relays/platform-operator.guard.js';
+import { RelayAdminController } from './relays/relay-admin.controller.js';
+import { TunnelDetailController } from './tunnels/tunnel-detail.controller.js';
+import { TunnelDetailService } from './tunnels/tunnel-detail.service.js';
 
 /** Agent authtokens and sessions (JWKS), reserved names and ports, the relays registry, tunnels. */
 @Module({
@@ -23,6 +34,11 @@ import { RelaySecretGuard } from './relays/relay-secret.guard.js';
     ReservationsController,
     RelaysController,
     TunnelsController,
+    TunnelDetailController,
+    TunnelPoliciesController,
+    InspectionController,
+    LiveController,
+    RelayAdminController,
   ],
   providers: [
     AuthtokensService,
@@ -31,6 +47,12 @@ import { RelaySecretGuard } from './relays/relay-secret.guard.js';
     RelaysService,
     TunnelStatusService,
     RelaySecretGuard,
+    TunnelDetailService,
+    TunnelPoliciesService,
+    InspectionService,
+    ReplayService,
+    LiveService,
+    PlatformOperatorGuard,
   ],
   exports: [AuthtokensService, AgentSessionsService, RelaysService],
 })

@@ -95,6 +95,17 @@ export const platformConfigSchema = z.object({
   FDT_SIGNUP_ENABLED: bool.optional(),
   FDT_PLAN_MAX_TUNNELS: z.coerce.number().int().positive().default(10),
   FDT_PLAN_MAX_CONNS_PER_TUNNEL: z.coerce.number().int().positive().default(1000),
+  FDT_PLATFORM_OPERATORS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.email('must be a comma-separated list of emails'))),
+  FDT_ADMIN_DIR: z.string().min(1).optional(),
 });
 
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
@@ -166,6 +177,10 @@ export interface PlatformConfig {
   baseDomain: string;
   signupEnabled: boolean;
   plan: { maxTunnels: number; maxConnsPerTunnel: number };
+  /** Users (by email) who operate the platform itself: relays and regions in the admin. */
+  platformOperators: string[];
+  /** The built admin SPA the api serves at `/`; default: apps/admin/dist/browser of this checkout. */
+  adminDir?: string;
 }
 
 export class ConfigError extends Error {}
@@ -250,5 +265,7 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
     baseDomain: c.FDT_BASE_DOMAIN.toLowerCase(),
     signupEnabled: c.FDT_SIGNUP_ENABLED ?? c.NODE_ENV !== 'production',
     plan: { maxTunnels: c.FDT_PLAN_MAX_TUNNELS, maxConnsPerTunnel: c.FDT_PLAN_MAX_CONNS_PER_TUNNEL },
+    platformOperators: c.FDT_PLATFORM_OPERATORS,
+    adminDir: c.FDT_ADMIN_DIR,
   };
 }

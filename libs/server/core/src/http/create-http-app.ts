@@ -1,12 +1,13 @@
 import { type DynamicModule, type INestApplication, type Type, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import type { PlatformConfig } from '../config/platform-config.js';
 import { ProblemFilter, toProblem } from '../errors/problem.filter.js';
+import { isScimPath, sendScimError } from '../errors/scim-error.js';
 
 export interface HttpAppOptions {
   title: string;
@@ -15,8 +16,12 @@ export interface HttpAppOptions {
   port: number;
 }
 
-/** Sends any error as problem+json. Used where Nest's filters do not reach (body parsing). */
+/**
+ * Sends any error as problem+json (under /scim, as a SCIM Error: RFC 7644 clients read only
+ * that). Used where Nest's filters do not reach (body parsing, rate limits).
+ */
 export function sendProblem(err: unknown, req: Request, res: Response): void {
+  if (isScimPath(req.originalUrl)) return sendScimError(err, req, res);
   const { problem, headers } = toProblem(err, req.originalUrl.split('?')[0]);
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
@@ -43,7 +48,8 @@ export async function createHttpApp(
   app.use(
     express.json({
       limit: config.api.bodyLimit,
-      type: ['application/json', 'application/*+json'],
+      // application/*+json covers SCIM's application/scim+json (RFC 7644 §3.1), named for clarity.
+      type: ['application/json', 'application/scim+json', 'application/*+json'],
       verify: (req, _res, buf) => {
         (req as Request & { rawBody?: Buffer }).rawBody = buf;
       },
@@ -63,13 +69,21 @@ export async function createHttpApp(
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
   if (opts.openApiPath) {
-    const doc = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder().setTitle(opts.title).setVersion('1').addBearerAuth().build(),
-    );
+    const doc = openApiDocument(app, opts.title);
     SwaggerModule.setup(opts.openApiPath, app, doc, { jsonDocumentUrl: `${opts.openApiPath}-json` });
   }
   return app;
+}
+
+/**
+ * The OpenAPI document of an app, the same for the served `/api/docs-json` and for the
+ * generated api client (which builds it from an app created with `preview: true`).
+ */
+export function openApiDocument(app: INestApplication, title: string): OpenAPIObject {
+  return SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle(title).setVersion('1').addBearerAuth().build(),
+  );
 }
 
 export async function listen(app: INestApplication, config: PlatformConfig, port: number): Promise<number> {

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { createPorts, type Ports } from '@fdt/ports';
 import type { PlatformConfig } from '../config/platform-config.js';
-import { INSPECTION_LOG, JOB_QUEUE, PUBSUB, RATE_LIMITER, ROUTE_REGISTRY } from './ports.tokens.js';
+import { INSPECTION_LOG, JOB_QUEUE, KV_STORE, PUBSUB, RATE_LIMITER, ROUTE_REGISTRY } from './ports.tokens.js';
 
 // The whole set, so that one shutdown hook closes what one factory opened.
 const PORTS = Symbol('PORTS');
@@ -45,8 +45,9 @@ export class PlatformPortsModule implements OnApplicationShutdown {
         { provide: RATE_LIMITER, inject: [PORTS], useFactory: (p: Ports) => p.rateLimiter },
         { provide: JOB_QUEUE, inject: [PORTS], useFactory: (p: Ports) => p.queue },
         { provide: INSPECTION_LOG, inject: [PORTS], useFactory: (p: Ports) => p.inspection },
+        { provide: KV_STORE, inject: [PORTS], useFactory: (p: Ports) => p.kv },
       ],
-      exports: [PUBSUB, ROUTE_REGISTRY, RATE_LIMITER, JOB_QUEUE, INSPECTION_LOG],
+      exports: [PUBSUB, ROUTE_REGISTRY, RATE_LIMITER, JOB_QUEUE, INSPECTION_LOG, KV_STORE],
     };
   }
 

@@ -1,13 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type Actor, CurrentActor, Permission, RequirePermission } from '@fdt/server-core';
 import type { ApiKey } from '../entities/index.js';
-import {
-  type ApiKeyDto,
-  type ApiKeyListDto,
-  CreateApiKeyDto,
-  type CreatedApiKeyDto,
-} from './api-keys.dto.js';
+import { type ApiKeyDto, ApiKeyListDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto.js';
 import { ApiKeysService } from './api-keys.service.js';
 
 const toDto = (k: ApiKey): ApiKeyDto => ({
@@ -28,12 +23,14 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @Get()
+  @ApiOkResponse({ type: ApiKeyListDto })
   @RequirePermission(Permission.ApiKeysManage)
   async list(@CurrentActor() actor: Actor): Promise<ApiKeyListDto> {
     return { items: (await this.keys.list(actor)).map(toDto) };
   }
 
   @Post()
+  @ApiCreatedResponse({ type: CreatedApiKeyDto })
   @RequirePermission(Permission.ApiKeysManage)
   async create(@CurrentActor() actor: Actor, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     const { key, secret } = await this.keys.create(actor, dto);

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type FindOptionsWhere, IsNull } from 'typeorm';
 import { AuditService } from '@fdt/audit';
 import { type Actor, newOpaqueToken, type Role } from '@fdt/server-core';
+import { SsoEnforcement } from '../auth/sso-enforcement.js';
 import { ApiKey } from '../entities/index.js';
 import { IdentityErrorCode, IdentityException } from '../identity.errors.js';
 import { grantableRoles, managesOthers } from '../role-permissions.js';
@@ -12,6 +13,7 @@ export class ApiKeysService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditService,
+    private readonly sso: SsoEnforcement,
   ) {}
 
   /** The secret is returned here once; only its hash is stored. */
@@ -21,6 +23,7 @@ export class ApiKeysService {
   ): Promise<{ key: ApiKey; secret: string }> {
     if (!actor.userId)
       throw new IdentityException(IdentityErrorCode.Forbidden, 'Only members can create API keys.');
+    await this.sso.assertAllowed(actor.orgId, actor.userId, 'api_key_creation');
     const role = input.role ?? actor.role;
     if (!grantableRoles(actor.role).includes(role)) {
       throw new IdentityException(

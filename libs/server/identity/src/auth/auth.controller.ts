@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { CookieOptions, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import {
   type Actor,
@@ -17,8 +17,7 @@ import { requestContext } from '../request-context.js';
 import { ROLE_PERMISSIONS } from '../role-permissions.js';
 import { LoginDto, MeDto, SessionResponseDto, SignupDto } from './auth.dto.js';
 import { AuthService, type SignedIn } from './auth.service.js';
-
-export const REFRESH_COOKIE = 'fdt_refresh';
+import { REFRESH_COOKIE, refreshCookieOptions, setRefreshCookie } from './refresh-cookie.js';
 
 @ApiTags('auth')
 @Controller('api/v1')
@@ -29,17 +28,8 @@ export class AuthController {
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
   ) {}
 
-  private cookie(): CookieOptions {
-    return {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: this.config.auth.cookieSecure,
-      path: '/api/v1/auth',
-    };
-  }
-
   private respond(res: Response, s: SignedIn): SessionResponseDto {
-    res.cookie(REFRESH_COOKIE, s.refreshToken, { ...this.cookie(), expires: s.refreshExpiresAt });
+    setRefreshCookie(res, this.config, s);
     res.setHeader('Cache-Control', 'no-store');
     return {
       accessToken: s.accessToken,
@@ -53,6 +43,7 @@ export class AuthController {
 
   @Public()
   @Post('auth/login')
+  @ApiOkResponse({ type: SessionResponseDto })
   @HttpCode(200)
   async login(
     @Body() dto: LoginDto,
@@ -64,6 +55,7 @@ export class AuthController {
 
   @Public()
   @Post('auth/signup')
+  @ApiCreatedResponse({ type: SessionResponseDto })
   async signup(
     @Body() dto: SignupDto,
     @Req() req: Request,
@@ -85,12 +77,13 @@ export class AuthController {
   /** Rotates the refresh cookie and returns a new access token. */
   @Public()
   @Post('auth/refresh')
+  @ApiOkResponse({ type: SessionResponseDto })
   @HttpCode(200)
   async refresh(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<SessionResponseDto> {
     try {
       return this.respond(res, await this.auth.refresh(req.cookies?.[REFRESH_COOKIE]));
     } catch (e) {
-      res.clearCookie(REFRESH_COOKIE, this.cookie());
+      res.clearCookie(REFRESH_COOKIE, refreshCookieOptions(this.config));
       throw e;
     }
   }
@@ -101,12 +94,13 @@ export class AuthController {
   @HttpCode(204)
   async logout(@CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.auth.logout(actor, actor.sessionId);
-    res.clearCookie(REFRESH_COOKIE, this.cookie());
+    res.clearCookie(REFRESH_COOKIE, refreshCookieOptions(this.config));
   }
 
   @ApiBearerAuth()
   @Authenticated()
   @Get('me')
+  @ApiOkResponse({ type: MeDto })
   async me(@CurrentActor() actor: Actor): Promise<MeDto> {
     const user = actor.userId
       ? await this.ds.getRepository(User).findOneByOrFail({ id: actor.userId })
@@ -118,6 +112,8 @@ export class AuthController {
       role: actor.role,
       via: actor.type,
       permissions: [...ROLE_PERMISSIONS[actor.role]].sort(),
+      platformOperator:
+        actor.type === 'user' && !!user && this.config.platformOperators.includes(user.email.toLowerCase()),
     };
   }
 }

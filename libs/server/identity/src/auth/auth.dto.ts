@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import type { Role } from '@fdt/server-core';
+import { ROLES, type Role } from '@fdt/server-core';
 
 export class LoginDto {
   @ApiProperty({ example: 'dev@example.com' })
@@ -46,13 +46,15 @@ export class SessionResponseDto {
   @ApiProperty({ description: 'seconds' }) expiresIn!: number;
   @ApiProperty() user!: UserDto;
   @ApiProperty() org!: OrgDto;
-  @ApiProperty() role!: Role;
+  @ApiProperty({ enum: ROLES }) role!: Role;
 }
 
 export class MeDto {
   @ApiProperty() user!: UserDto;
   @ApiProperty() org!: OrgDto;
-  @ApiProperty() role!: Role;
+  @ApiProperty({ enum: ROLES }) role!: Role;
   @ApiProperty({ enum: ['user', 'api_key'] }) via!: string;
   @ApiProperty({ type: [String] }) permissions!: string[];
+  @ApiProperty({ description: 'operates the platform itself (relays, regions): FDT_PLATFORM_OPERATORS' })
+  platformOperator!: boolean;
 }

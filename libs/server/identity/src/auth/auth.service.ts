@@ -14,6 +14,7 @@ import { IdentityErrorCode, IdentityException } from '../identity.errors.js';
 import type { RequestContext } from '../request-context.js';
 import { AccessTokenService } from './access-token.service.js';
 import { LoginThrottleService } from './login-throttle.service.js';
+import { SsoEnforcement } from './sso-enforcement.js';
 import { hashPassword, verifyPassword } from './password.js';
 
 export interface SignedIn {
@@ -24,6 +25,7 @@ export interface SignedIn {
   user: User;
   org: Org;
   role: Membership['role'];
+  sessionId: string;
 }
 
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
@@ -36,6 +38,7 @@ export class AuthService {
     private readonly throttle: LoginThrottleService,
     private readonly audit: AuditService,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly sso: SsoEnforcement,
   ) {}
 
   /** Creates an org and its first owner (sign-up, and the dev seed of `npm start`). */
@@ -102,32 +105,60 @@ export class AuthService {
       throw new IdentityException(IdentityErrorCode.InvalidCredentials, 'Email or password is incorrect.');
     }
     await this.throttle.recordSuccess(email);
-    return this.ds.transaction(async (m) => {
-      const session = await m.getRepository(Session).save({
-        userId: user.id,
-        orgId: membership.orgId,
-        method: 'password',
-        ip: ctx.ip ?? null,
-        userAgent: ctx.userAgent ?? null,
-        revokedAt: null,
-        revokedReason: null,
-      });
-      const actor: Actor = {
-        type: 'user',
-        orgId: membership.orgId,
-        role: membership.role,
-        userId: user.id,
-        ...ctx,
-      };
-      await this.audit.record(m, {
-        orgId: membership.orgId,
-        actor,
-        action: 'auth.login',
-        target: { type: 'user', id: user.id },
-        summary: { method: 'password', email },
-      });
-      return this.signedIn(m, session, user, membership);
+    try {
+      await this.sso.assertAllowed(membership.orgId, user.id, 'password_login');
+    } catch (e) {
+      await this.auditLoginFailure(user, 'sso_required', ctx);
+      throw e;
+    }
+    return this.ds.transaction((m) => this.openSession(m, user, membership, 'password', ctx));
+  }
+
+  /**
+   * Signs in a user whose identity was proven elsewhere (SAML or OIDC single sign-on), in the
+   * caller's transaction: the same session row, audit event and tokens as password sign-in;
+   * the caller sets the refresh cookie with setRefreshCookie().
+   */
+  startSession(
+    m: EntityManager,
+    input: { user: User; membership: Membership; method: 'saml' | 'oidc'; summary?: Record<string, unknown> },
+    ctx: RequestContext,
+  ): Promise<SignedIn> {
+    return this.openSession(m, input.user, input.membership, input.method, ctx, input.summary);
+  }
+
+  private async openSession(
+    m: EntityManager,
+    user: User,
+    membership: Membership & { org?: Org },
+    method: string,
+    ctx: RequestContext,
+    summary: Record<string, unknown> = {},
+  ): Promise<SignedIn> {
+    const session = await m.getRepository(Session).save({
+      userId: user.id,
+      orgId: membership.orgId,
+      method,
+      ip: ctx.ip ?? null,
+      userAgent: ctx.userAgent ?? null,
+      revokedAt: null,
+      revokedReason: null,
     });
+    const actor: Actor = {
+      type: 'user',
+      orgId: membership.orgId,
+      role: membership.role,
+      userId: user.id,
+      ...ctx,
+    };
+    await this.audit.record(m, {
+      orgId: membership.orgId,
+      actor,
+      action: 'auth.login',
+      target: { type: 'user', id: user.id },
+      summary: { method, email: user.email, ...summary },
+    });
+    return this.signedIn(m, session, user, membership);
   }
 
   private async pickMembership(userId: string, org?: string): Promise<(Membership & { org: Org }) | null> {
@@ -135,7 +166,7 @@ export class AuthService {
       .getRepository(Membership)
       .createQueryBuilder('m')
       .innerJoinAndSelect('m.org', 'o')
-      .where('m.user_id = :userId', { userId })
+      .where('m.user_id = :userId AND m.deactivated_at IS NULL', { userId })
       .orderBy('m.created_at', 'ASC');
     if (org) qb.andWhere('(o.slug = :org OR o.id::text = :org)', { org });
     return (await qb.getOne()) as (Membership & { org: Org }) | null;
@@ -175,7 +206,15 @@ export class AuthService {
       sid: session.id,
       role: membership.role,
     });
-    return { ...access, refreshToken: token, refreshExpiresAt, user, org, role: membership.role };
+    return {
+      ...access,
+      refreshToken: token,
+      refreshExpiresAt,
+      user,
+      org,
+      role: membership.role,
+      sessionId: session.id,
+    };
   }
 
   /**
@@ -222,7 +261,7 @@ export class AuthService {
       const membership = await m
         .getRepository(Membership)
         .findOneBy({ orgId: session.orgId, userId: session.userId });
-      if (!user || user.disabledAt || !membership) throw invalid();
+      if (!user || user.disabledAt || !membership || membership.deactivatedAt) throw invalid();
       await m.getRepository(RefreshToken).update({ id: row.id }, { usedAt: new Date() });
       return this.signedIn(m, session, user, membership);
     });

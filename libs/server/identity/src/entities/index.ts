@@ -1,9 +1,10 @@
 import { ApiKey } from './api-key.entity.js';
+import { MemberInvitation } from './member-invitation.entity.js';
 import { Membership } from './membership.entity.js';
 import { Org } from './org.entity.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { Session } from './session.entity.js';
 import { User } from './user.entity.js';
 
-export { ApiKey, Membership, Org, RefreshToken, Session, User };
-export const IDENTITY_ENTITIES = [Org, User, Membership, Session, RefreshToken, ApiKey];
+export { ApiKey, MemberInvitation, Membership, Org, RefreshToken, Session, User };
+export const IDENTITY_ENTITIES = [Org, User, Membership, Session, RefreshToken, ApiKey, MemberInvitation];

@@ -28,6 +28,13 @@ export class Membership {
   @Column('text')
   role!: Role;
 
+  /**
+   * Set while the membership is suspended (SCIM `active: false`): the member keeps their
+   * place and role, but no sign-in, session or API key of theirs works in this org.
+   */
+  @Column('timestamptz', { name: 'deactivated_at', nullable: true })
+  deactivatedAt!: Date | null;
+
   @ManyToOne(() => Org, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'org_id' })
   org?: Relation<Org>;

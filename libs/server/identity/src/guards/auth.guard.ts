@@ -89,7 +89,10 @@ export class AuthGuard implements CanActivate {
       );
     }
     const owner = await this.ds.getRepository(User).findOneBy({ id: key.userId });
-    if (!owner || owner.disabledAt) {
+    const membership = await this.ds
+      .getRepository(Membership)
+      .findOneBy({ orgId: key.orgId, userId: key.userId });
+    if (!owner || owner.disabledAt || !membership || membership.deactivatedAt) {
       throw new IdentityException(
         IdentityErrorCode.TokenInvalid,
         'The member who created this API key no longer has access.',
@@ -129,14 +132,21 @@ export class AuthGuard implements CanActivate {
         'u.disabled_at AS disabled_at',
         'u.email AS email',
         'm.role AS role',
+        'm.deactivated_at AS deactivated_at',
       ])
       .where('s.id = :sid AND s.user_id = :uid AND s.org_id = :org', {
         sid: claims.sid,
         uid: claims.sub,
         org: claims.org,
       })
-      .getRawOne<{ revoked_at: Date | null; disabled_at: Date | null; email: string; role: Actor['role'] }>();
-    if (!row || row.revoked_at || row.disabled_at) {
+      .getRawOne<{
+        revoked_at: Date | null;
+        disabled_at: Date | null;
+        email: string;
+        role: Actor['role'];
+        deactivated_at: Date | null;
+      }>();
+    if (!row || row.revoked_at || row.disabled_at || row.deactivated_at) {
       throw new IdentityException(IdentityErrorCode.SessionRevoked, 'This sign-in has ended; sign in again.');
     }
     return {

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type Actor, CurrentActor, Permission, RequirePermission } from '@fdt/server-core';
-import { AddMemberDto, ChangeRoleDto, type MemberDto, type MemberListDto } from './members.dto.js';
+import { AddMemberDto, ChangeRoleDto, MemberDto, MemberListDto } from './members.dto.js';
 import { MembersService } from './members.service.js';
 
 @ApiTags('members')
@@ -12,17 +12,20 @@ export class MembersController {
 
   @Get()
   @RequirePermission(Permission.MembersRead)
+  @ApiOkResponse({ type: MemberListDto })
   async list(@CurrentActor() actor: Actor): Promise<MemberListDto> {
     return { items: await this.members.list(actor.orgId) };
   }
 
   @Post()
+  @ApiCreatedResponse({ type: MemberDto })
   @RequirePermission(Permission.MembersManage)
   add(@CurrentActor() actor: Actor, @Body() dto: AddMemberDto): Promise<MemberDto> {
     return this.members.add(actor, dto);
   }
 
   @Patch(':userId')
+  @ApiOkResponse({ type: MemberDto })
   @RequirePermission(Permission.MembersManage)
   changeRole(
     @CurrentActor() actor: Actor,

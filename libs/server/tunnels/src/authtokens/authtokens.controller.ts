@@ -1,12 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type Actor, CurrentActor, Permission, RequirePermission } from '@fdt/server-core';
 import type { Authtoken } from '../entities/index.js';
 import {
   type AuthtokenDto,
-  type AuthtokenListDto,
+  AuthtokenListDto,
   CreateAuthtokenDto,
-  type CreatedAuthtokenDto,
+  CreatedAuthtokenDto,
 } from '../tunnels.dto.js';
 import { AuthtokensService } from './authtokens.service.js';
 
@@ -26,12 +26,14 @@ export class AuthtokensController {
   constructor(private readonly authtokens: AuthtokensService) {}
 
   @Get()
+  @ApiOkResponse({ type: AuthtokenListDto })
   @RequirePermission(Permission.AuthtokensManage)
   async list(@CurrentActor() actor: Actor): Promise<AuthtokenListDto> {
     return { items: (await this.authtokens.list(actor)).map(toDto) };
   }
 
   @Post()
+  @ApiCreatedResponse({ type: CreatedAuthtokenDto })
   @RequirePermission(Permission.AuthtokensManage)
   async create(@CurrentActor() actor: Actor, @Body() dto: CreateAuthtokenDto): Promise<CreatedAuthtokenDto> {
     const { row, token } = await this.authtokens.create(actor, dto.description);
@@ -39,6 +41,7 @@ export class AuthtokensController {
   }
 
   @Post(':id/rotate')
+  @ApiCreatedResponse({ type: CreatedAuthtokenDto })
   @RequirePermission(Permission.AuthtokensManage)
   async rotate(
     @CurrentActor() actor: Actor,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type FindOptionsWhere, IsNull } from 'typeorm';
 import { AuditService } from '@fdt/audit';
-import { managesOthers } from '@fdt/identity';
+import { managesOthers, Membership } from '@fdt/identity';
 import type { PubSub } from '@fdt/ports';
 import { type AuthtokenRevokedMessage, ControlChannel } from '@fdt/protocol';
 import { type Actor, hashToken, newOpaqueToken, PUBSUB, tokenKind } from '@fdt/server-core';
@@ -66,6 +66,49 @@ export class AuthtokensService {
     await this.announceRevoked(row);
   }
 
+  /**
+   * Revokes every live authtoken of one member in the actor's org, in the caller's transaction
+   * (deprovisioning: SCIM deactivation or deletion). Call `publishRevoked` with the result once
+   * that transaction has committed, so that relays disconnect the agents only when a
+   * reconnecting agent can no longer exchange the token.
+   */
+  async revokeAllOfMember(
+    m: EntityManager,
+    actor: Actor,
+    userId: string,
+    reason: string,
+  ): Promise<Authtoken[]> {
+    const live = await m
+      .getRepository(Authtoken)
+      .createQueryBuilder('t')
+      .setLock('pessimistic_write')
+      .where('t.org_id = :orgId AND t.user_id = :userId AND t.revoked_at IS NULL', {
+        orgId: actor.orgId,
+        userId,
+      })
+      .getMany();
+    if (live.length === 0) return [];
+    await m.getRepository(Authtoken).update(
+      live.map((t) => t.id),
+      { revokedAt: new Date() },
+    );
+    for (const t of live) {
+      await this.audit.record(m, {
+        orgId: actor.orgId,
+        actor,
+        action: 'authtoken.revoked',
+        target: { type: 'authtoken', id: t.id },
+        summary: { description: t.description, prefix: t.prefix, reason, userId },
+      });
+    }
+    return live;
+  }
+
+  /** Tells relays (pub/sub) to disconnect the agents of these revoked tokens. */
+  async publishRevoked(tokens: Authtoken[]): Promise<void> {
+    for (const t of tokens) await this.announceRevoked(t);
+  }
+
   /** A new secret for the same purpose; the old one stops working at once. */
   async rotate(actor: Actor, id: string): Promise<{ row: Authtoken; token: string }> {
     const { token, hash, prefix } = newOpaqueToken('at');
@@ -100,7 +143,12 @@ export class AuthtokensService {
       token && tokenKind(token) === 'at'
         ? await this.ds.getRepository(Authtoken).findOneBy({ tokenHash: hashToken(token) })
         : null;
-    if (!row || row.revokedAt) {
+    // A suspended or former member's tokens are revoked with the membership; checking the
+    // membership here as well keeps that true if a token ever escaped the revocation.
+    const member = row
+      ? await this.ds.getRepository(Membership).findOneBy({ orgId: row.orgId, userId: row.userId })
+      : null;
+    if (!row || row.revokedAt || !member || member.deactivatedAt) {
       throw new TunnelsException(
         TunnelsErrorCode.AuthFailed,
         'The authtoken is not valid (revoked or unknown). Get one from the admin (Authtokens) or `fdt authtoken create`, then run `fdt login --authtoken <token>`.',

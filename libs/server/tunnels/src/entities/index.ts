@@ -3,6 +3,7 @@ import { Relay } from './relay.entity.js';
 import { ReservedAddress } from './reserved-address.entity.js';
 import { ReservedName } from './reserved-name.entity.js';
 import { Tunnel } from './tunnel.entity.js';
+import { TunnelPolicy } from './tunnel-policy.entity.js';
 
-export { Authtoken, Relay, ReservedAddress, ReservedName, Tunnel };
-export const TUNNELS_ENTITIES = [Authtoken, ReservedName, ReservedAddress, Relay, Tunnel];
+export { Authtoken, Relay, ReservedAddress, ReservedName, Tunnel, TunnelPolicy };
+export const TUNNELS_ENTITIES = [Authtoken, ReservedName, ReservedAddress, Relay, Tunnel, TunnelPolicy];

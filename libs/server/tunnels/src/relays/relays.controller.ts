@@ -1,12 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Permission, Public, RequirePermission } from '@fdt/server-core';
 import { TunnelStatusService } from '../tunnels/tunnel-status.service.js';
 import {
   type NameLookupDto,
   RelayHeartbeatDto,
   type RelayHeartbeatAckDto,
-  type RelayListDto,
+  RelayListDto,
   TunnelStatusReportDto,
 } from '../tunnels.dto.js';
 import { RelaySecretGuard } from './relay-secret.guard.js';
@@ -48,6 +48,7 @@ export class RelaysController {
 
   @ApiBearerAuth()
   @Get()
+  @ApiOkResponse({ type: RelayListDto })
   @RequirePermission(Permission.RelaysRead)
   async list(): Promise<RelayListDto> {
     const now = Date.now();

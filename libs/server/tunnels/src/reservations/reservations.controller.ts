@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   type Actor,
   CurrentActor,
@@ -11,10 +11,10 @@ import {
 import type { ReservedAddress, ReservedName } from '../entities/index.js';
 import {
   ReserveAddressDto,
-  type ReservedAddressDto,
-  type ReservedAddressListDto,
-  type ReservedNameDto,
-  type ReservedNameListDto,
+  ReservedAddressDto,
+  ReservedAddressListDto,
+  ReservedNameDto,
+  ReservedNameListDto,
   ReserveNameDto,
 } from '../tunnels.dto.js';
 import { ReservationsService } from './reservations.service.js';
@@ -43,12 +43,14 @@ export class ReservationsController {
   });
 
   @Get('reserved-names')
+  @ApiOkResponse({ type: ReservedNameListDto })
   @RequirePermission(Permission.TunnelsRead)
   async listNames(@CurrentActor() actor: Actor): Promise<ReservedNameListDto> {
     return { items: (await this.reservations.listNames(actor.orgId)).map(this.name) };
   }
 
   @Post('reserved-names')
+  @ApiCreatedResponse({ type: ReservedNameDto })
   @RequirePermission(Permission.ReservationsManage)
   async reserveName(@CurrentActor() actor: Actor, @Body() dto: ReserveNameDto): Promise<ReservedNameDto> {
     return this.name(await this.reservations.reserveName(actor, dto.name, dto.tlsMode));
@@ -62,12 +64,14 @@ export class ReservationsController {
   }
 
   @Get('reserved-addresses')
+  @ApiOkResponse({ type: ReservedAddressListDto })
   @RequirePermission(Permission.TunnelsRead)
   async listAddresses(@CurrentActor() actor: Actor): Promise<ReservedAddressListDto> {
     return { items: (await this.reservations.listAddresses(actor.orgId)).map(this.address) };
   }
 
   @Post('reserved-addresses')
+  @ApiCreatedResponse({ type: ReservedAddressDto })
   @RequirePermission(Permission.ReservationsManage)
   async reserveAddress(
     @CurrentActor() actor: Actor,

@@ -8,6 +8,7 @@ import { AuthtokensService } from '../authtokens/authtokens.service.js';
 import { Org, User } from '@fdt/identity';
 import { Authtoken, ReservedAddress, ReservedName } from '../entities/index.js';
 import { RelaysService } from '../relays/relays.service.js';
+import { TunnelPoliciesService } from '../policies/tunnel-policies.service.js';
 import { TunnelsErrorCode, TunnelsException } from '../tunnels.errors.js';
 
 export interface AgentSession {
@@ -29,6 +30,7 @@ export class AgentSessionsService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly authtokens: AuthtokensService,
     private readonly relays: RelaysService,
+    private readonly policies: TunnelPoliciesService,
     private readonly keys: KeyRingService,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
   ) {}
@@ -48,6 +50,7 @@ export class AgentSessionsService {
       this.ds.getRepository(ReservedName).find({ where: { orgId: authtoken.orgId } }),
       this.ds.getRepository(ReservedAddress).find({ where: { orgId: authtoken.orgId } }),
     ]);
+    const tunnelPolicies = await this.policies.edgePoliciesOf(authtoken.orgId);
     const claims: AgentSessionClaims = {
       sub: authtoken.id,
       org: authtoken.orgId,
@@ -61,6 +64,7 @@ export class AgentSessionsService {
       })),
       tcpPorts: addresses.map((a) => a.port),
       policy: {},
+      ...(Object.keys(tunnelPolicies).length ? { tunnelPolicies } : {}),
       limits: {
         maxTunnels: this.config.plan.maxTunnels,
         maxConnsPerTunnel: this.config.plan.maxConnsPerTunnel,

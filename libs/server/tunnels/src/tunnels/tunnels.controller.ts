@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type Actor, CurrentActor, Permission, RequirePermission } from '@fdt/server-core';
-import type { TunnelListDto } from '../tunnels.dto.js';
+import { TunnelListDto } from '../tunnels.dto.js';
 import { TunnelStatusService } from './tunnel-status.service.js';
 
 @ApiTags('tunnels')
@@ -12,6 +12,7 @@ export class TunnelsController {
 
   @Get()
   @RequirePermission(Permission.TunnelsRead)
+  @ApiOkResponse({ type: TunnelListDto })
   async list(@CurrentActor() actor: Actor): Promise<TunnelListDto> {
     return {
       items: (await this.tunnels.list(actor.orgId)).map(({ tunnel: t, online }) => ({

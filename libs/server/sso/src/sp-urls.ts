@@ -1,0 +1,34 @@
+import type { PlatformConfig } from '@fdt/server-core';
+import {
+  loginPath,
+  oidcCallbackPath,
+  samlAcsPath,
+  samlMetadataPath,
+  samlSloPath,
+  SPA_COMPLETE_PATH,
+  SPA_SIGN_IN_PATH,
+} from './constants.js';
+
+/**
+ * Our side's URLs for one connection, all under FDT_API_PUBLIC_URL. The SP entity ID is the
+ * metadata URL: stable for the life of the connection, and resolvable by IdPs that fetch it.
+ */
+export function spUrls(config: PlatformConfig, connectionId: string) {
+  const base = config.api.publicUrl;
+  return {
+    entityId: base + samlMetadataPath(connectionId),
+    metadataUrl: base + samlMetadataPath(connectionId),
+    acsUrl: base + samlAcsPath(connectionId),
+    sloUrl: base + samlSloPath(connectionId),
+    redirectUri: base + oidcCallbackPath(connectionId),
+    loginUrl: base + loginPath(connectionId),
+  };
+}
+
+export const spaCompleteUrl = (config: PlatformConfig) => config.api.publicUrl + SPA_COMPLETE_PATH;
+
+export const spaErrorUrl = (config: PlatformConfig, code: string) =>
+  `${config.api.publicUrl}${SPA_SIGN_IN_PATH}?sso_error=${encodeURIComponent(code)}`;
+
+/** http: endpoints (IdP URLs, OIDC issuers) are accepted only outside production. */
+export const allowsInsecureIdp = (config: PlatformConfig) => config.env !== 'production';

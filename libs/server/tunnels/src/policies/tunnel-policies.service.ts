@@ -1,0 +1,157 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '@fdt/audit';
+import { hashPassword } from '@fdt/identity';
+import type { PubSub } from '@fdt/ports';
+import { ControlChannel, type EdgePolicy, type PolicyChangedMessage } from '@fdt/protocol';
+import { type Actor, PLATFORM_CONFIG, type PlatformConfig, PUBSUB } from '@fdt/server-core';
+import { TunnelPolicy } from '../entities/index.js';
+import { TunnelsErrorCode, TunnelsException } from '../tunnels.errors.js';
+import { normalizeCidr, TUNNEL_NAME } from './edge-policy.rules.js';
+
+export interface PolicyInput {
+  basicAuth: { user: string; password?: string }[];
+  allowCidrs: string[];
+  denyCidrs: string[];
+  maxConns: number | null;
+}
+
+/** What the relay enforces: empty rules are left out. */
+export function toEdgePolicy(
+  p: Pick<TunnelPolicy, 'basicAuth' | 'allowCidrs' | 'denyCidrs' | 'maxConns'>,
+): EdgePolicy {
+  return {
+    ...(p.basicAuth.length
+      ? { basicAuth: p.basicAuth.map(({ user, passwordHash }) => ({ user, passwordHash })) }
+      : {}),
+    ...(p.allowCidrs.length ? { allowCidrs: [...p.allowCidrs] } : {}),
+    ...(p.denyCidrs.length ? { denyCidrs: [...p.denyCidrs] } : {}),
+    ...(p.maxConns ? { maxConns: p.maxConns } : {}),
+  };
+}
+
+const invalid = (message: string) => new TunnelsException(TunnelsErrorCode.InvalidPolicy, message);
+
+/**
+ * Edge policies per (org, tunnel name), set in the admin. Saving one publishes it to the
+ * relays (they apply it without reconnecting the agent); agent sessions carry the stored
+ * policies in their claims, so a reconnecting agent keeps them.
+ */
+@Injectable()
+export class TunnelPoliciesService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly audit: AuditService,
+    @Inject(PUBSUB) private readonly pubsub: PubSub,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+  ) {}
+
+  get planMaxConns(): number {
+    return this.config.plan.maxConnsPerTunnel;
+  }
+
+  assertName(name: string): string {
+    const n = name.toLowerCase();
+    if (!TUNNEL_NAME.test(n)) {
+      throw new TunnelsException(
+        TunnelsErrorCode.TunnelNotFound,
+        `"${name}" is not a tunnel name: names are one DNS label (letters, digits, inner hyphens).`,
+      );
+    }
+    return n;
+  }
+
+  find(orgId: string, name: string): Promise<TunnelPolicy | null> {
+    return this.ds.getRepository(TunnelPolicy).findOneBy({ orgId, name: this.assertName(name) });
+  }
+
+  /** Every stored policy of an org that restricts something, by tunnel name (for session claims). */
+  async edgePoliciesOf(orgId: string): Promise<Record<string, EdgePolicy>> {
+    const rows = await this.ds.getRepository(TunnelPolicy).find({ where: { orgId }, order: { name: 'ASC' } });
+    const out: Record<string, EdgePolicy> = {};
+    for (const r of rows) {
+      const p = toEdgePolicy(r);
+      if (Object.keys(p).length) out[r.name] = p;
+    }
+    return out;
+  }
+
+  /** Replaces the policy of one tunnel name (an empty policy lifts every rule). */
+  async put(actor: Actor, rawName: string, input: PolicyInput): Promise<TunnelPolicy> {
+    const name = this.assertName(rawName);
+    const allowCidrs = this.cidrs('allowCidrs', input.allowCidrs);
+    const denyCidrs = this.cidrs('denyCidrs', input.denyCidrs);
+    if (input.maxConns !== null && input.maxConns !== undefined && input.maxConns > this.planMaxConns) {
+      throw invalid(
+        `maxConns can be at most ${this.planMaxConns} on this plan (or null for the plan limit).`,
+      );
+    }
+    const users = input.basicAuth.map((u) => u.user);
+    const dup = users.find((u, i) => users.indexOf(u) !== i);
+    if (dup) throw invalid(`basic-auth user "${dup}" appears twice.`);
+    // Hash outside the transaction: argon2 takes a while and needs no lock.
+    const fresh = new Map(
+      await Promise.all(
+        input.basicAuth
+          .filter((u) => u.password !== undefined)
+          .map(async (u) => [u.user, await hashPassword(u.password as string)] as const),
+      ),
+    );
+    const saved = await this.ds.transaction(async (m) => {
+      const repo = m.getRepository(TunnelPolicy);
+      const existing = await repo
+        .createQueryBuilder('p')
+        .setLock('pessimistic_write')
+        .where('p.org_id = :orgId AND p.name = :name', { orgId: actor.orgId, name })
+        .getOne();
+      const kept = new Map((existing?.basicAuth ?? []).map((u) => [u.user, u.passwordHash]));
+      const basicAuth = input.basicAuth.map(({ user }) => {
+        const passwordHash = fresh.get(user) ?? kept.get(user);
+        if (!passwordHash) throw invalid(`Set a password for the new basic-auth user "${user}".`);
+        return { user, passwordHash };
+      });
+      const row = await repo.save({
+        ...(existing ?? { orgId: actor.orgId, name }),
+        basicAuth,
+        allowCidrs,
+        denyCidrs,
+        maxConns: input.maxConns ?? null,
+      });
+      await this.audit.record(m, {
+        orgId: actor.orgId,
+        actor,
+        action: 'tunnel_policy.updated',
+        target: { type: 'tunnel', id: name },
+        summary: {
+          name,
+          basicAuthUsers: users,
+          passwordsChanged: [...fresh.keys()],
+          allowCidrs,
+          denyCidrs,
+          maxConns: row.maxConns,
+        },
+      });
+      return row;
+    });
+    const msg: PolicyChangedMessage = { orgId: actor.orgId, tunnel: name, policy: toEdgePolicy(saved) };
+    await this.pubsub.publish(ControlChannel.PolicyChanged, msg);
+    return saved;
+  }
+
+  private cidrs(field: string, list: string[]): string[] {
+    const out: string[] = [];
+    const bad: string[] = [];
+    for (const raw of list) {
+      const c = normalizeCidr(raw);
+      if (!c) bad.push(raw);
+      else if (!out.includes(c)) out.push(c);
+    }
+    if (bad.length) {
+      throw invalid(
+        `${field}: not a CIDR: ${bad.slice(0, 5).join(', ')} (expected e.g. 10.0.0.0/8 or 2001:db8::/32).`,
+      );
+    }
+    return out;
+  }
+}
