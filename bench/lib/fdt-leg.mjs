@@ -100,7 +100,11 @@ async function waitReady(url, ms = 30_000) {
   throw new Error(`${url} never became ready`);
 }
 
-/** Extra Node flags for one process of the leg: BENCH_RELAY_NODE_FLAGS, BENCH_AGENT_NODE_FLAGS. */
+// The relay runs with the flags it ships with (docker/Dockerfile); the agent with Node's
+// defaults, as `fdt` runs.
+const DEFAULT_FLAGS = { RELAY: '--max-semi-space-size=1', AGENT: '' };
+
+/** Node flags for one process of the leg: BENCH_RELAY_NODE_FLAGS, BENCH_AGENT_NODE_FLAGS replace the defaults. */
 function nodeFlags(who) {
-  return (process.env[`BENCH_${who}_NODE_FLAGS`] ?? '').split(' ').filter(Boolean);
+  return (process.env[`BENCH_${who}_NODE_FLAGS`] ?? DEFAULT_FLAGS[who]).split(' ').filter(Boolean);
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { createHttpApp, listen, type PlatformConfig } from '@fdt/server-core';
+import { createHttpApp, listen, type PlatformConfig } from '@fdt/server-core/edge';
 import { EdgeModule, TLS_MATERIAL } from './edge.module.js';
 import { EdgeIngress } from './ingress/edge-ingress.service.js';
 import { CertificateStore } from './ingress/tls/certificate-store.js';
@@ -26,6 +26,8 @@ export async function startRelay(config: PlatformConfig): Promise<RunningRelay> 
   const app = await createHttpApp(RelayModule.forRoot(config), config, {
     title: 'fdt relay',
     port: config.relay.adminPort,
+    // The admin port takes no input (health, metrics): no class-validator in the relay.
+    validation: false,
   });
   try {
     const transport = app.select(EdgeModule).get(AgentTransport);

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 import { AgentSessionsService } from './agents/agent-sessions.service.js';
 import { AgentsController } from './agents/agents.controller.js';
 import { RelayApiClient } from './agents/api-client.service.js';

@@ -1,4 +1,4 @@
-import { loadPlatformConfig } from '@fdt/server-core';
+import { loadPlatformConfig } from '@fdt/server-core/edge';
 import { startRelay } from './bootstrap.js';
 
 const config = loadPlatformConfig();

@@ -6,7 +6,7 @@ import {
   PlatformLoggingModule,
   PlatformMetricsModule,
   PlatformPortsModule,
-} from '@fdt/server-core';
+} from '@fdt/server-core/edge';
 import { EdgeModule } from './edge.module.js';
 import { RelayRegisteredIndicator } from './registration/relay-registered.indicator.js';
 import { RelayRegistrationModule } from './registration/relay-registration.module.js';

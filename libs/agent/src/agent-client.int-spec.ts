@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { PROTOCOL_VERSION, StreamHeader } from '@fdt/protocol';
+import { MuxCode, PROTOCOL_VERSION, StreamHeader } from '@fdt/protocol';
 import { FakeApi, FakeRelay, collect, type FakeRelayOptions, type RelayRequest } from '@fdt/agent/testing';
 import {
   AgentClient,
@@ -126,6 +126,15 @@ describe('agent client (integration: fake relay, real sockets)', () => {
         }
         if (url.pathname === '/never') return; // never answers
         if (url.pathname === '/nocontent') return void res.writeHead(204, { 'x-why': 'empty' }).end();
+        if (url.pathname === '/truncated') {
+          res.writeHead(200, { 'content-length': '100' });
+          res.write('only ten b');
+          return void setTimeout(() => res.socket?.destroy(), 20);
+        }
+        if (url.pathname === '/hints') {
+          res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+          return void setTimeout(() => res.end('after hints'), 20);
+        }
         res.end('ok');
       }),
     );
@@ -427,7 +436,7 @@ describe('agent client (integration: fake relay, real sockets)', () => {
     const { relay, api, client } = await setup([{ proto: 'http', addr: origin.port }]);
     await client.start();
     api.opts.authtoken = 'someone-else';
-    relay.current.h2.goaway(0, 0, Buffer.from('authtoken revoked'));
+    relay.current.session.goaway(MuxCode.NoError, 'authtoken revoked');
     const { error } = await client.wait();
     expect(error).toBeInstanceOf(AuthError);
     expect(relay.hellos).toHaveLength(1);
@@ -556,6 +565,29 @@ describe('agent client (integration: fake relay, real sockets)', () => {
     expect(sized.length).toBe(3);
   });
 
+  it('passes a 1xx ahead of the response, and reports a request that ended on its HEADERS', async () => {
+    const { relay, client, log } = await setup([{ proto: 'http', addr: origin.port }]);
+    await client.start();
+    const s = relay.stream({ tunnel: 'http', path: '/hints' });
+    const hints = new Promise<Record<string, unknown>>((resolve) => s.once('headers', (h) => resolve(h)));
+    const res = await collect(s);
+    expect(await hints).toMatchObject({ ':status': '103', link: '</style.css>; rel=preload; as=style' });
+    expect(res.body.toString()).toBe('after hints');
+    // A GET ends on its HEADERS: the agent's side of the stream still closes, and says so.
+    expect(await log.next('request')).toMatchObject({ method: 'GET', path: '/hints', status: 200 });
+  });
+
+  it('resets the stream when the local service cuts its response short', async () => {
+    const { relay, client } = await setup([{ proto: 'http', addr: origin.port }]);
+    await client.start();
+    const s = relay.stream({ tunnel: 'http', path: '/truncated' });
+    const received: Buffer[] = [];
+    s.on('data', (c: Buffer) => received.push(c));
+    await expect(collect(s)).rejects.toThrow(/without a complete response \(rstCode 2\)/);
+    expect(Buffer.concat(received).toString()).toBe('only ten b');
+    expect(s.rstCode).toBe(MuxCode.InternalError);
+  });
+
   it('answers HEAD and 204 without a body', async () => {
     const { relay, client } = await setup([{ proto: 'http', addr: origin.port }]);
     await client.start();
@@ -594,7 +626,7 @@ describe('agent client (integration: fake relay, real sockets)', () => {
     await client.start();
     const inFlight = relay.request({ tunnel: 'http', path: '/slow?ms=300' });
     await sleep(50);
-    relay.current.h2.goaway(0, 0, Buffer.from('relay draining'));
+    relay.current.session.goaway(MuxCode.NoError, 'relay draining');
     expect(await log.next('reconnecting')).toMatchObject({
       reason: 'the relay closed the session: relay draining',
     });
@@ -697,19 +729,21 @@ describe('agent client (integration: fake relay, real sockets)', () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it.each([
-      ['the welcome and the HTTP/2 preface in one record, no ALPN', true, undefined],
-      ['the preface after the welcome, no ALPN', false, undefined],
-      ['ALPN h2 selected', true, ['h2']],
+      ['the welcome and the first mux frame in one record', true],
+      ['the first mux frame after the welcome', false],
     ])(
       'connects to a TLS relay whose CA it is given and serves streams over it (%s)',
-      async (_, coalesce, alpn) => {
+      async (_, coalesce) => {
         const { relay, client } = await setup([{ proto: 'http', addr: origin.port }], {
-          relay: { tls: { key, cert, alpn }, coalesce },
+          relay: { tls: { key, cert }, coalesce },
           client: { ca: cert },
         });
         await client.start();
+        // The PING that came behind the welcome was read from the handshake's leftover bytes.
+        if (coalesce) expect(await relay.current.firstPing).toBeGreaterThanOrEqual(0);
         expect((await relay.request({ tunnel: 'http', path: '/' })).body.toString()).toBe('ok');
-        expect((relay.current.socket as tls.TLSSocket).alpnProtocol).toBe(alpn ? 'h2' : false);
+        // No ALPN: the protocol version in the hello says what follows it.
+        expect((relay.current.socket as tls.TLSSocket).alpnProtocol).toBe(false);
       },
     );
 

@@ -1,12 +1,9 @@
 import { EventEmitter } from 'node:events';
-import http2 from 'node:http2';
 import net from 'node:net';
-import tls from 'node:tls';
 import {
-  H2_SESSION_WINDOW,
-  H2_SETTINGS,
   HANDSHAKE_TIMEOUT_MS,
   HandshakeErrorCode,
+  MuxSession,
   PROTOCOL_VERSION,
   tunnelRequestSchema,
   type Hello,
@@ -114,8 +111,7 @@ interface ResolvedTunnel {
 
 /** One connection to a relay, from the handshake to its close. */
 interface Link {
-  socket: net.Socket;
-  session?: http2.ServerHttp2Session;
+  session: MuxSession;
   welcome: Welcome;
   relay: string;
   lastSeen: number;
@@ -185,9 +181,9 @@ function resolveTunnels(specs: TunnelSpec[]): ResolvedTunnel[] {
 
 /**
  * The tunnel client: one session with a relay carrying several tunnels. It exchanges the
- * authtoken for a session, connects (TLS), handshakes, then serves the relay's HTTP/2
- * streams (it is the HTTP/2 server on its own outbound connection), and reconnects with
- * the same names and ports until closed or refused.
+ * authtoken for a session, connects (TLS), handshakes, then answers the streams the relay
+ * opens on that same outbound connection (the fdt mux), and reconnects with the same names
+ * and ports until closed or refused.
  */
 export class AgentClient extends EventEmitter<AgentEvents> {
   private readonly tunnelsById: Map<string, ResolvedTunnel>;
@@ -339,8 +335,8 @@ export class AgentClient extends EventEmitter<AgentEvents> {
   }
 
   private route(id: string): StreamRoute | undefined {
-    const t = this.tunnelsById.get(id);
-    return t && { id: t.id, proto: t.proto, target: t.target };
+    // A tunnel is its own route (id, proto, target): nothing to build per stream.
+    return this.tunnelsById.get(id);
   }
 
   private info(t: ResolvedTunnel, g: TunnelGrant): TunnelInfo {
@@ -412,7 +408,7 @@ export class AgentClient extends EventEmitter<AgentEvents> {
       timeoutMs: this.o.stepTimeoutMs,
     });
     const { welcome, rest } = await handshake(socket, this.hello(grant.token), this.o.stepTimeoutMs);
-    socket.on('error', () => undefined); // the session reports it; the 'close' below acts on it
+    socket.on('error', () => undefined); // the session reports it, then closes
     const missing = [...this.tunnelsById.keys()].find(
       (id) => !welcome.tunnels.some((g) => g.id === id && typeof g.url === 'string'),
     );
@@ -425,40 +421,31 @@ export class AgentClient extends EventEmitter<AgentEvents> {
         );
       throw new AgentError(AgentErrorCode.ConnectionLost, 'closed while connecting');
     }
-    const link: Link = { socket, welcome, relay, lastSeen: Date.now(), pingInFlight: false, down: false };
+    // The mux reads `rest` (frames that came with the welcome) first, then the socket.
+    if (rest.length) socket.unshift(rest);
+    const session = new MuxSession(socket, { role: 'answerer' });
+    const link: Link = { session, welcome, relay, lastSeen: Date.now(), pingInFlight: false, down: false };
     this.links.add(link);
-    // Reversed roles: this outbound connection now carries HTTP/2 with us as the server.
-    const server = http2.createServer({ settings: H2_SETTINGS, maxSessionMemory: 256 });
-    server.on('session', (session) => {
-      link.session = session;
-      session.setLocalWindowSize(H2_SESSION_WINDOW);
-      session.on('stream', (stream, headers, _flags, rawHeaders) =>
-        this.forwarder.handle(stream, headers, rawHeaders),
-      );
-      session.on('ping', () => (link.lastSeen = Date.now()));
-      session.on('error', () => undefined);
-      // A deliberate close by the relay (shutdown, revoked authtoken, changed policy): ask the
-      // api again before reconnecting, it knows whether we may and which relay to use.
-      session.on('goaway', (_code, _last, data?: Buffer) =>
-        this.linkDown(
-          link,
-          `the relay closed the session${data?.length ? `: ${data.toString('utf8').slice(0, 200)}` : ''}`,
-          true,
-        ),
-      );
-      session.on('close', () => this.linkDown(link, 'the relay connection closed'));
-    });
-    socket.once('close', () => {
+    session.on('stream', (stream, headers, _flags, rawHeaders) =>
+      this.forwarder.handle(stream, headers, rawHeaders),
+    );
+    session.on('ping', () => (link.lastSeen = Date.now()));
+    // A link failure is followed by 'close', which acts on it.
+    session.on('error', () => undefined);
+    // A deliberate close by the relay (shutdown, revoked authtoken, changed policy): ask the
+    // api again before reconnecting, it knows whether we may and which relay to use.
+    session.on('goaway', (_code, _last, reason) =>
+      this.linkDown(
+        link,
+        `the relay closed the session${reason.length ? `: ${reason.toString('utf8').slice(0, 200)}` : ''}`,
+        true,
+      ),
+    );
+    // The session closes once the socket does (and closes the socket when it ends first).
+    session.on('close', () => {
       this.links.delete(link);
       this.linkDown(link, 'the relay connection closed');
     });
-    if (rest.length) socket.unshift(rest);
-    // Node's http2 server answers a TLS socket without ALPN `h2` with an HTTP/1.0 403 and
-    // ends it. A relay that selects no ALPN (older, or a TLS terminator in front) still
-    // carries HTTP/2 from here on: say so.
-    if (socket instanceof tls.TLSSocket && socket.alpnProtocol !== 'h2') socket.alpnProtocol = 'h2';
-    // http2 reads the socket's handle directly, buffered bytes (`rest`) first.
-    server.emit('connection', socket);
     return link;
   }
 
@@ -489,25 +476,19 @@ export class AgentClient extends EventEmitter<AgentEvents> {
     const deadAfter = Math.max(3 * (link.welcome.heartbeatSeconds || 10) * 1000, 3 * this.o.pingIntervalMs);
     link.timer = setInterval(() => {
       const s = link.session;
-      if (!s || s.destroyed || link.down) return;
+      if (s.destroyed || link.down) return;
       if (Date.now() - link.lastSeen > deadAfter) {
         this.linkDown(link, `no answer from the relay for ${Math.round(deadAfter / 1000)} s`);
-        s.destroy();
-        link.socket.destroy();
+        s.destroy(); // and its socket
         return;
       }
       if (link.pingInFlight) return;
-      link.pingInFlight = true;
-      try {
-        s.ping((err, duration) => {
-          link.pingInFlight = false;
-          if (err) return;
-          link.lastSeen = Date.now();
-          this._rttMs = Math.round(duration * 10) / 10;
-        });
-      } catch {
+      link.pingInFlight = s.ping((err, duration) => {
         link.pingInFlight = false;
-      }
+        if (err) return;
+        link.lastSeen = Date.now();
+        this._rttMs = Math.round(duration * 10) / 10;
+      });
     }, this.o.pingIntervalMs);
     link.timer.unref();
   }
@@ -596,14 +577,13 @@ export class AgentClient extends EventEmitter<AgentEvents> {
       const s = link.session;
       const finish = () => {
         clearTimeout(timer);
-        s?.destroy();
-        link.socket.destroy();
+        s.destroy(); // and its socket
         resolve();
       };
       const timer = setTimeout(finish, this.o.closeTimeoutMs);
-      if (!s || s.destroyed) return finish();
+      if (s.destroyed) return finish();
       s.once('close', finish);
-      // GOAWAY: the relay opens no new streams; open ones complete.
+      // GOAWAY: the relay opens no new streams; open ones complete, then the link closes.
       s.close();
     });
   }
@@ -614,8 +594,7 @@ export class AgentClient extends EventEmitter<AgentEvents> {
     this.wake?.();
     for (const l of this.links) {
       clearInterval(l.timer);
-      l.session?.destroy();
-      l.socket.destroy();
+      l.session.destroy(); // and its socket
     }
     this.links.clear();
     this.forwarder.close();

@@ -1,21 +1,28 @@
 import http from 'node:http';
-import http2 from 'node:http2';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import { AgentStreamError, StreamHeader, type TunnelProto } from '@fdt/protocol';
+import {
+  AgentStreamError,
+  type DecodedHeaders,
+  MuxCode,
+  type MuxStream,
+  StreamHeader,
+  type TunnelProto,
+} from '@fdt/protocol';
 import type { ConnectionEvent, RequestEvent } from './events.js';
-import { toH2ResponseHeaders, toLocalRequestHeaders } from './headers.js';
+import { toLocalRequestHeaders, toStreamResponseHeaders } from './headers.js';
 import type { ExchangeTap } from './inspector/recorder.js';
 import { formatTarget, type LocalTarget } from './target.js';
-
-const { NGHTTP2_CONNECT_ERROR, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR } = http2.constants;
 
 export interface StreamRoute {
   id: string;
   proto: TunnelProto;
   target: LocalTarget;
 }
+
+/** A stream's opening header block by name (a repeated name holds an array). */
+export type StreamHeaders = DecodedHeaders['headers'];
 
 export interface ForwarderOptions {
   route(id: string): StreamRoute | undefined;
@@ -33,13 +40,37 @@ export interface ForwarderOptions {
   tap?(route: StreamRoute, method: string, path: string): ExchangeTap | undefined;
 }
 
-const header = (h: http2.IncomingHttpHeaders, name: string): string | undefined => {
+const header = (h: StreamHeaders, name: string): string | undefined => {
   const v = h[name];
-  return Array.isArray(v) ? v[0] : v;
+  return typeof v === 'string' ? v : v?.[0];
 };
+
+const ignore = (): void => undefined;
 
 const hostHeader = (t: LocalTarget) =>
   net.isIP(t.host) === 6 ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
+
+/** The state of one `http` stream's exchange with the local service. */
+class HttpExchange {
+  /** the status answered to the relay (0: none yet) */
+  status = 0;
+  /** the answer went out whole: closing the stream must not cut the local request */
+  complete = false;
+  req: http.ClientRequest | undefined;
+  /** the local service's deadline; upload progress re-arms it */
+  timer!: NodeJS.Timeout;
+  readonly started = performance.now();
+
+  constructor(
+    readonly stream: MuxStream,
+    readonly headers: StreamHeaders,
+    readonly rawHeaders: string[],
+    readonly route: StreamRoute,
+    readonly method: string,
+    readonly path: string,
+    readonly tap: ExchangeTap | undefined,
+  ) {}
+}
 
 /** Serves the relay's streams: each one is forwarded to its tunnel's local target. */
 export class StreamForwarder {
@@ -47,6 +78,8 @@ export class StreamForwarder {
   private readonly httpsAgent: https.Agent;
   /** raw and upgrade connections, torn down on close */
   private readonly sockets = new Set<net.Socket>();
+  /** the Host a target gets when the request names none, per target */
+  private readonly hosts = new WeakMap<LocalTarget, string>();
 
   constructor(private readonly o: ForwarderOptions) {
     const pool = {
@@ -54,19 +87,20 @@ export class StreamForwarder {
       maxSockets: o.maxSockets,
       maxFreeSockets: 64,
       scheduling: 'lifo' as const,
+      // (Nagle is off on the pool's sockets: Node's agents default to noDelay.)
     };
     this.httpAgent = new http.Agent(pool);
     this.httpsAgent = new https.Agent({ ...pool, rejectUnauthorized: o.verifyLocalTls });
   }
 
-  handle(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders: string[]): void {
+  handle(stream: MuxStream, headers: StreamHeaders, rawHeaders: string[]): void {
     // Every failure below is answered or reset explicitly; an unhandled 'error' must never
-    // take the whole session (and every other visitor) down.
-    stream.on('error', () => undefined);
+    // take the whole link (and every other visitor) down.
+    stream.on('error', ignore);
     const id = header(headers, StreamHeader.Tunnel);
     const route = id === undefined ? undefined : this.o.route(id);
     if (!route) {
-      return this.fail(
+      return fail(
         stream,
         404,
         AgentStreamError.UnknownTunnel,
@@ -76,7 +110,7 @@ export class StreamForwarder {
     const kind = header(headers, StreamHeader.Kind) ?? 'http';
     if (kind === 'http') return this.forwardHttp(stream, headers, rawHeaders, route);
     if (kind === 'raw' || kind === 'upgrade') return this.forwardBytes(stream, headers, route, kind);
-    this.fail(stream, 400, 'bad_stream', `fdt: unknown stream kind "${kind}"\n`);
+    fail(stream, 400, 'bad_stream', `fdt: unknown stream kind "${kind}"\n`);
   }
 
   /** Drops pooled local connections and open raw connections. */
@@ -87,208 +121,210 @@ export class StreamForwarder {
     this.sockets.clear();
   }
 
-  private fail(stream: http2.ServerHttp2Stream, status: number, code: string, body: string): void {
-    if (stream.destroyed || stream.closed) return;
-    if (stream.headersSent) {
-      stream.close(NGHTTP2_INTERNAL_ERROR);
-      return;
-    }
-    stream.respond({
-      ':status': status,
-      [StreamHeader.Error]: code,
-      'content-type': 'text/plain; charset=utf-8',
-    });
-    stream.end(body);
-    // Whatever body the relay still sends is not wanted; drain it so the stream can close.
-    stream.resume();
-  }
+  // --- http streams: one request to the local service, its response back ---
 
   private forwardHttp(
-    stream: http2.ServerHttp2Stream,
-    headers: http2.IncomingHttpHeaders,
+    stream: MuxStream,
+    headers: StreamHeaders,
     rawHeaders: string[],
     route: StreamRoute,
   ): void {
-    const started = performance.now();
     const method = header(headers, ':method') ?? 'GET';
     const path = header(headers, ':path') ?? '/';
-    const t = route.target;
-    const secure = t.protocol === 'https:';
-    let status = 0;
-    let complete = false;
-    let timer: NodeJS.Timeout | undefined;
-    let req: http.ClientRequest | undefined;
-    const tap = this.o.tap?.(route, method, path);
-
-    stream.once('close', () => {
-      clearTimeout(timer);
-      if (!complete) req?.destroy();
-      tap?.done(status, Math.round(performance.now() - started));
-      if (status) {
-        this.o.onRequest({
-          tunnel: route.id,
-          method,
-          path,
-          status,
-          durationMs: Math.round(performance.now() - started),
-          requestId: header(headers, StreamHeader.RequestId),
-          remoteAddr: header(headers, StreamHeader.RemoteAddr),
-        });
-      }
-    });
-
-    const respondError = (code: number, errorCode: string, message: string) => {
-      status = code;
-      complete = true;
-      this.fail(stream, code, errorCode, message);
-    };
-    const armTimer = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (status) return;
-        req?.destroy();
-        respondError(
-          504,
-          AgentStreamError.LocalTimeout,
-          `fdt: the local service at ${formatTarget(t)} did not answer within ${this.o.localTimeoutMs} ms\n`,
-        );
-      }, this.o.localTimeoutMs);
-    };
-
-    const attempt = (hasBody: boolean, first: Buffer | undefined, isRetry: boolean) => {
-      const head = toLocalRequestHeaders(rawHeaders, { hasBody, method, fallbackHost: hostHeader(t) });
-      try {
-        req = (secure ? https : http).request({
-          host: t.host,
-          port: t.port,
-          method,
-          path,
-          headers: head.headers,
-          agent: secure ? this.httpsAgent : this.httpAgent,
-          ...(secure
-            ? { servername: net.isIP(t.host) ? undefined : t.host, rejectUnauthorized: this.o.verifyLocalTls }
-            : {}),
-        });
-      } catch (e) {
-        // Node refuses what HTTP/1.1 cannot carry (a bad method or path): the visitor's fault.
-        return respondError(
-          400,
-          'bad_request',
-          `fdt: the request cannot be forwarded: ${(e as Error).message}\n`,
-        );
-      }
-      const r = req;
-      tap?.request(head.headers);
-      r.on('socket', (s) => s.setNoDelay(true));
-      r.on('information', (info) => {
-        if (!stream.headersSent && !stream.destroyed && info.statusCode !== 101) {
-          try {
-            stream.additionalHeaders(toH2ResponseHeaders(info.statusCode, info.rawHeaders));
-          } catch {
-            // an informational response the relay cannot take is safe to drop
-          }
-        }
-      });
-      r.on('response', (res) =>
-        this.respond(
-          stream,
-          res,
-          method,
-          (s) => (status = s),
-          () => (complete = true),
-          () => clearTimeout(timer),
-          tap,
-        ),
-      );
-      r.on('error', (err: NodeJS.ErrnoException) => {
-        // The visitor went away (we destroyed the request): nothing to answer, nothing to retry.
-        if (stream.destroyed || stream.closed) return;
-        if (status) {
-          if (!complete && !stream.destroyed) stream.close(NGHTTP2_INTERNAL_ERROR);
-          return;
-        }
-        // A pooled connection the local server had just closed: safe to try once more when
-        // the request had no body (nothing was consumed from the visitor).
-        if (!isRetry && !hasBody && r.reusedSocket && err.code === 'ECONNRESET')
-          return attempt(false, undefined, true);
-        clearTimeout(timer);
-        respondError(
-          502,
-          AgentStreamError.LocalUnreachable,
-          `fdt: the local service at ${formatTarget(t)} is unreachable (${err.code ?? err.message})\n`,
-        );
-      });
-      if (!hasBody) return void r.end();
-      if (first) {
-        tap?.requestChunk(first);
-        r.write(first);
-      }
-      if (tap) stream.on('data', (c: Buffer) => tap.requestChunk(c));
-      stream.pipe(r);
-      // Upload progress counts as life: a slow upload is not a dead service.
-      stream.on('data', armTimer);
-    };
-    armTimer();
+    const x = new HttpExchange(
+      stream,
+      headers,
+      rawHeaders,
+      route,
+      method,
+      path,
+      this.o.tap?.(route, method, path),
+    );
+    x.timer = setTimeout(() => this.timedOut(x), this.o.localTimeoutMs);
+    stream.on('close', () => this.closed(x));
     // Whether there is a body decides its HTTP/1.1 framing (a GET must not turn chunked), and
     // a relay may end the stream with an empty DATA frame rather than on the HEADERS: wait
     // for the first byte or the end.
-    if (stream.endAfterHeaders) return attempt(false, undefined, false);
+    if (stream.endAfterHeaders) {
+      // Nothing to read, but the readable side must still end for the stream to close once
+      // it is answered (and the request event to fire).
+      stream.resume();
+      return this.attempt(x, false, undefined, false);
+    }
     const onData = (chunk: Buffer) => {
       stream.off('end', onEnd);
       stream.pause();
-      attempt(true, chunk, false);
+      this.attempt(x, true, chunk, false);
     };
     const onEnd = () => {
       stream.off('data', onData);
-      attempt(false, undefined, false);
+      this.attempt(x, false, undefined, false);
     };
     stream.once('data', onData);
     stream.once('end', onEnd);
   }
 
-  private respond(
-    stream: http2.ServerHttp2Stream,
-    res: http.IncomingMessage,
-    method: string,
-    setStatus: (s: number) => void,
-    setComplete: () => void,
-    stopTimer: () => void,
-    tap?: ExchangeTap,
-  ): void {
-    stopTimer();
+  private attempt(x: HttpExchange, hasBody: boolean, first: Buffer | undefined, isRetry: boolean): void {
+    const { stream, method, tap } = x;
+    const t = x.route.target;
+    const secure = t.protocol === 'https:';
+    const head = toLocalRequestHeaders(x.rawHeaders, { hasBody, method, fallbackHost: this.hostOf(t) });
+    const options: https.RequestOptions = {
+      host: t.host,
+      port: t.port,
+      method,
+      path: x.path,
+      headers: head.headers,
+      agent: secure ? this.httpsAgent : this.httpAgent,
+    };
+    if (secure) {
+      options.servername = net.isIP(t.host) ? undefined : t.host;
+      options.rejectUnauthorized = this.o.verifyLocalTls;
+    }
+    let r: http.ClientRequest;
+    try {
+      r = x.req = (secure ? https : http).request(options);
+    } catch (e) {
+      // Node refuses what HTTP/1.1 cannot carry (a bad method or path): the visitor's fault.
+      return this.respondError(
+        x,
+        400,
+        'bad_request',
+        `fdt: the request cannot be forwarded: ${(e as Error).message}\n`,
+      );
+    }
+    tap?.request(head.headers);
+    r.on('information', (info: http.InformationEvent) => {
+      if (stream.headersSent || stream.destroyed || info.statusCode === 101) return;
+      try {
+        stream.additionalHeaders(toStreamResponseHeaders(info.statusCode, info.rawHeaders));
+      } catch {
+        // an informational response the relay cannot take is safe to drop
+      }
+    });
+    r.on('response', (res: http.IncomingMessage) => this.respond(x, res));
+    r.on('error', (err: NodeJS.ErrnoException) => {
+      // The visitor went away (we destroyed the request): nothing to answer, nothing to retry.
+      if (stream.destroyed || stream.closed) return;
+      if (x.status) {
+        if (!x.complete) stream.close(MuxCode.InternalError);
+        return;
+      }
+      // A pooled connection the local server had just closed: safe to try once more when
+      // the request had no body (nothing was consumed from the visitor).
+      if (!isRetry && !hasBody && r.reusedSocket && err.code === 'ECONNRESET')
+        return this.attempt(x, false, undefined, true);
+      clearTimeout(x.timer);
+      this.respondError(
+        x,
+        502,
+        AgentStreamError.LocalUnreachable,
+        `fdt: the local service at ${formatTarget(t)} is unreachable (${err.code ?? err.message})\n`,
+      );
+    });
+    if (!hasBody) return void r.end();
+    if (first) {
+      tap?.requestChunk(first);
+      r.write(first);
+    }
+    if (tap) stream.on('data', (c: Buffer) => tap.requestChunk(c));
+    stream.pipe(r);
+    // Upload progress counts as life: a slow upload is not a dead service.
+    stream.on('data', () => x.timer.refresh());
+  }
+
+  private respond(x: HttpExchange, res: http.IncomingMessage): void {
+    const { stream, tap } = x;
+    clearTimeout(x.timer);
     if (stream.destroyed || stream.closed || stream.headersSent) {
       res.destroy();
       return;
     }
     const status = res.statusCode ?? 502;
-    setStatus(status);
+    x.status = status;
     tap?.response(status, res.rawHeaders);
-    const noBody = method === 'HEAD' || status === 204 || status === 304;
+    const noBody = x.method === 'HEAD' || status === 204 || status === 304;
+    // Queued before the head is written, so it runs before the link's batched write goes out
+    // (see endIfWhole).
+    if (!noBody) process.nextTick(endIfWhole, x, res);
     try {
-      stream.respond(toH2ResponseHeaders(status, res.rawHeaders), { endStream: noBody });
+      stream.respond(toStreamResponseHeaders(status, res.rawHeaders), { endStream: noBody });
     } catch {
       res.destroy();
-      stream.close(NGHTTP2_INTERNAL_ERROR);
+      stream.close(MuxCode.InternalError);
       return;
     }
     if (noBody) {
-      setComplete();
+      x.complete = true;
       res.resume();
       return;
     }
-    res.on('end', setComplete);
+    // The body, with backpressure: what pipe() does, without its dozen listeners per request.
+    // (A response that fails emits no 'error' without a listener; its 'close' says it all.)
+    res.on('data', (c: Buffer) => {
+      tap?.responseChunk(c);
+      if (!stream.write(c)) {
+        res.pause();
+        stream.once('drain', () => res.resume());
+      }
+    });
+    res.on('end', () => {
+      if (x.complete) return; // already ended by endIfWhole
+      x.complete = true;
+      stream.end();
+    });
     res.on('close', () => {
       // Truncated by the local service: tell the relay the body is incomplete.
-      if (!res.complete && !stream.destroyed) stream.close(NGHTTP2_INTERNAL_ERROR);
+      if (!res.complete && !stream.destroyed) stream.close(MuxCode.InternalError);
     });
-    res.on('error', () => undefined);
-    if (tap) res.on('data', (c: Buffer) => tap.responseChunk(c));
-    res.pipe(stream);
   }
 
+  private timedOut(x: HttpExchange): void {
+    if (x.status) return;
+    x.req?.destroy();
+    this.respondError(
+      x,
+      504,
+      AgentStreamError.LocalTimeout,
+      `fdt: the local service at ${formatTarget(x.route.target)} did not answer within ${this.o.localTimeoutMs} ms\n`,
+    );
+  }
+
+  private respondError(x: HttpExchange, status: number, code: string, message: string): void {
+    x.status = status;
+    x.complete = true;
+    fail(x.stream, status, code, message);
+  }
+
+  private closed(x: HttpExchange): void {
+    clearTimeout(x.timer);
+    if (!x.complete) x.req?.destroy();
+    // No answer at all (the visitor left first): nothing to report or record.
+    if (!x.status) return;
+    const durationMs = Math.round(performance.now() - x.started);
+    x.tap?.done(x.status, durationMs);
+    this.o.onRequest({
+      tunnel: x.route.id,
+      method: x.method,
+      path: x.path,
+      status: x.status,
+      durationMs,
+      requestId: header(x.headers, StreamHeader.RequestId),
+      remoteAddr: header(x.headers, StreamHeader.RemoteAddr),
+    });
+  }
+
+  private hostOf(t: LocalTarget): string {
+    let host = this.hosts.get(t);
+    if (host === undefined) this.hosts.set(t, (host = hostHeader(t)));
+    return host;
+  }
+
+  // --- raw and upgrade streams: bytes both ways ---
+
   private forwardBytes(
-    stream: http2.ServerHttp2Stream,
-    headers: http2.IncomingHttpHeaders,
+    stream: MuxStream,
+    headers: StreamHeaders,
     route: StreamRoute,
     kind: 'raw' | 'upgrade',
   ): void {
@@ -307,7 +343,7 @@ export class StreamForwarder {
     let connected = false;
     const timer = setTimeout(() => {
       sock.destroy();
-      this.fail(
+      fail(
         stream,
         504,
         AgentStreamError.LocalTimeout,
@@ -328,21 +364,59 @@ export class StreamForwarder {
     sock.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       if (!connected) {
-        this.fail(
+        fail(
           stream,
           502,
           AgentStreamError.LocalUnreachable,
           `fdt: the local service at ${formatTarget(t)} is unreachable (${err.code ?? err.message})\n`,
         );
-      } else if (!stream.destroyed) stream.close(NGHTTP2_CONNECT_ERROR);
+      } else if (!stream.destroyed) stream.close(MuxCode.ConnectError);
     });
     sock.once('close', () => this.sockets.delete(sock));
     stream.once('close', () => {
       clearTimeout(timer);
       // A reset (visitor gone, relay closing) tears the local connection down; a clean close
-      // has already ended it through the pipe, and the socket closes once its writes flush.
-      if (stream.rstCode !== NGHTTP2_NO_ERROR || !connected) sock.destroy();
+      // (both sides ended: rstCode NoError) has already ended it through the pipe, and the
+      // socket closes once its writes flush.
+      if (stream.rstCode !== MuxCode.NoError || !connected) sock.destroy();
       else if (!sock.writableEnded) sock.end();
     });
   }
+}
+
+/**
+ * Ends the stream at once when the local response arrived whole in the read that brought its
+ * head (the usual small response). Streaming it would write the head now, the body a tick
+ * later (a readable's first push is buffered) and the end a tick after that, each in a write
+ * of its own. This runs after that read was parsed and before the link's batched write
+ * (queued once the head was written): head, body and end leave in one write. Anything else
+ * (a partial or large body, backpressure) is left to the 'data'/'end' listeners.
+ */
+function endIfWhole(x: HttpExchange, res: http.IncomingMessage): void {
+  const stream = x.stream;
+  if (x.complete || !res.complete || !stream.headersSent || stream.destroyed) return;
+  // Only what the stream takes without backpressure (its high-water mark, 16 KiB).
+  if (res.readableLength >= stream.writableHighWaterMark - stream.writableLength) return;
+  // read() hands each buffered chunk to the 'data' listener, which writes it to the stream.
+  while (res.readableLength > 0 && res.read() !== null);
+  if (res.readableLength > 0 || stream.writableEnded) return;
+  x.complete = true;
+  stream.end();
+}
+
+/** Answers a stream with an error page of ours (`fdt-error`), or resets it once headers went out. */
+function fail(stream: MuxStream, status: number, code: string, body: string): void {
+  if (stream.destroyed || stream.closed) return;
+  if (stream.headersSent) {
+    stream.close(MuxCode.InternalError);
+    return;
+  }
+  stream.respond({
+    ':status': status,
+    [StreamHeader.Error]: code,
+    'content-type': 'text/plain; charset=utf-8',
+  });
+  stream.end(body);
+  // Whatever body the relay still sends is not wanted; drain it so the stream can close.
+  stream.resume();
 }

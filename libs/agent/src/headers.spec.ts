@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { toH2ResponseHeaders, toLocalRequestHeaders } from './headers.js';
+import { toStreamResponseHeaders, toLocalRequestHeaders } from './headers.js';
 
 const pairsOf = (flat: string[]) =>
   flat.reduce<[string, string][]>((acc, v, i) => (i % 2 ? acc : [...acc, [v, flat[i + 1] ?? '']]), []);
 
-describe('request headers: HTTP/2 stream → local HTTP/1.1', () => {
+describe('request headers: mux stream → local HTTP/1.1', () => {
   // prettier-ignore
   const raw = [
     ':method', 'GET', ':path', '/a?b=1', ':scheme', 'http', ':authority', 'app.localhost:8080',
@@ -65,10 +65,10 @@ describe('request headers: HTTP/2 stream → local HTTP/1.1', () => {
   });
 });
 
-describe('response headers: local HTTP/1.1 → HTTP/2', () => {
+describe('response headers: local HTTP/1.1 → mux stream', () => {
   it('lowercases, keeps every Set-Cookie in order, drops hop-by-hop and fdt-* fields', () => {
     // prettier-ignore
-    const h = toH2ResponseHeaders(201, [
+    const h = toStreamResponseHeaders(201, [
       'Content-Type', 'text/plain', 'Set-Cookie', 'a=1; Path=/', 'Connection', 'keep-alive, X-Hop', 'Keep-Alive', 'timeout=5',
       'Transfer-Encoding', 'chunked', 'X-Hop', 'h', 'Set-Cookie', 'b=2; HttpOnly', 'fdt-error', 'spoofed', 'Upgrade', 'h2c',
       'Proxy-Connection', 'x', 'Vary', 'Accept', 'Vary', 'Origin',
@@ -81,8 +81,29 @@ describe('response headers: local HTTP/1.1 → HTTP/2', () => {
     });
   });
 
-  it('keeps the first of a repeated single-value field (HTTP/2 allows only one)', () => {
-    expect(toH2ResponseHeaders(200, ['Content-Type', 'a', 'content-type', 'b'])).toEqual({
+  it('drops only what a Connection header names: keep-alive names nothing, pseudo-headers are never dropped', () => {
+    expect(
+      toStreamResponseHeaders(200, ['Connection', 'Keep-Alive', 'X-A', '1', 'Keep-Alive', 'timeout=5']),
+    ).toEqual({
+      ':status': 200,
+      'x-a': '1',
+    });
+    expect(
+      toStreamResponseHeaders(200, [
+        'X-A',
+        '1',
+        'Connection',
+        ':status, x-a',
+        'X-B',
+        '2',
+        'connection',
+        'X-B',
+      ]),
+    ).toEqual({ ':status': 200 });
+  });
+
+  it('keeps the first of a repeated single-value field', () => {
+    expect(toStreamResponseHeaders(200, ['Content-Type', 'a', 'content-type', 'b'])).toEqual({
       ':status': 200,
       'content-type': 'a',
     });

@@ -27,7 +27,7 @@ export {
   type ExchangeSummary,
   type HeaderMap,
 } from './inspector/index.js';
-export { toH2ResponseHeaders, toLocalRequestHeaders } from './headers.js';
+export { toLocalRequestHeaders, toStreamResponseHeaders } from './headers.js';
 export {
   createAgentSession,
   relayTlsDefault,

@@ -43,8 +43,8 @@ export function dialRelay(o: DialOptions): Promise<net.Socket> {
           // SNI must be a name, never an address (RFC 6066 §3).
           ...(net.isIP(o.host) ? {} : { servername: o.host }),
           ...(o.ca ? { ca: trustedCas(o.ca) } : {}),
-          // After the handshake this connection carries HTTP/2 (we serve it); relays select "h2".
-          ALPNProtocols: ['h2'],
+          // No ALPN: after the handshake this connection carries the fdt mux, which both ends
+          // know from the protocol version in the hello.
         })
       : net.connect({ host: o.host, port: o.port });
     const ready = o.tls ? 'secureConnect' : 'connect';
@@ -86,13 +86,13 @@ export function dialRelay(o: DialOptions): Promise<net.Socket> {
 
 export interface HandshakeResult {
   welcome: Welcome;
-  /** bytes that arrived after the welcome frame: the start of the relay's HTTP/2 preface */
+  /** bytes that arrived after the welcome frame: the relay's first mux frames */
   rest: Buffer;
 }
 
 /**
  * Sends the hello and reads one reply frame. On return the socket is paused with no 'data'
- * listener of ours, so the HTTP/2 layer can take it over (after `unshift(rest)`).
+ * listener of ours, so the mux session can take it over (after `unshift(rest)`).
  */
 export function handshake(
   socket: net.Socket,

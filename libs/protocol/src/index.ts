@@ -6,3 +6,4 @@ export * from './wire/frame-codec.js';
 export * from './wire/handshake.js';
 export * from './wire/streams.js';
 export * from './wire/hop-by-hop.js';
+export * from './mux/index.js';

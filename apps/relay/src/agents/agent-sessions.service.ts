@@ -12,7 +12,7 @@ import {
   type PolicyChangedMessage,
   type TunnelStatusEvent,
 } from '@fdt/protocol';
-import { PUBSUB } from '@fdt/server-core';
+import { PUBSUB } from '@fdt/server-core/edge';
 import { TcpIngress } from '../ingress/tcp/tcp-ingress.js';
 import type { TunnelRoute } from '../routing/route.js';
 import { RoutingTable } from '../routing/routing-table.js';

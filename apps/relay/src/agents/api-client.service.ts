@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type NameLookup, relayNameLookupPath } from '@fdt/protocol';
-import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 
 const TIMEOUT_MS = 5_000;
 

@@ -10,7 +10,7 @@ import {
   type TunnelGrant,
   type TunnelRequest,
 } from '@fdt/protocol';
-import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 import { TcpIngress } from '../ingress/tcp/tcp-ingress.js';
 import { CidrError } from '../policy/cidr.js';
 import { TunnelPolicy } from '../policy/tunnel-policy.js';

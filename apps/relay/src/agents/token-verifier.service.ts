@@ -7,7 +7,7 @@ import {
   HandshakeErrorCode,
   HandshakeProblem,
 } from '@fdt/protocol';
-import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 
 export const JWKS_PATH = '/api/v1/.well-known/jwks.json';
 // At most one JWKS fetch a second on unknown kids: a flood of bad tokens cannot hammer the api.

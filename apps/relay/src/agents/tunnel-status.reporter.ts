@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { RELAY_TUNNELS_PATH, type TunnelStatusEvent, type TunnelStatusReport } from '@fdt/protocol';
-import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 import { RelayApiClient } from './api-client.service.js';
 
 const BATCH_DELAY_MS = 100;

@@ -3,7 +3,7 @@ import https from 'node:https';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 import { visitorError, VisitorErrorCode, writeVisitorError } from '../errors/visitor-errors.js';
 import { RelayMetrics } from '../metrics/relay-metrics.js';
 import { RoutingTable } from '../routing/routing-table.js';
@@ -85,7 +85,11 @@ export class EdgeIngress implements OnApplicationShutdown {
 
   private visitorServer<S extends Server>(server: S, proto: VisitorProto): S {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      this.proxy.handle(req, res, proto).catch((e: unknown) => this.crash(e, res));
+      try {
+        this.proxy.handle(req, res, proto);
+      } catch (e) {
+        this.crash(e, res);
+      }
     });
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       this.upgrades.handle(req, socket, head, proto).catch((e: unknown) => this.crash(e, socket));

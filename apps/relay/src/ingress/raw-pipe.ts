@@ -1,7 +1,5 @@
-import type { ClientHttp2Stream } from 'node:http2';
-import http2 from 'node:http2';
 import type { Socket } from 'node:net';
-import { StreamHeader } from '@fdt/protocol';
+import { MuxCode, type MuxStream, StreamHeader } from '@fdt/protocol';
 
 /** Why the agent did not open the local connection: its fdt-error code, or the status it sent. */
 export interface RawRefusal {
@@ -16,14 +14,10 @@ export interface RawRefusal {
  * apart and `onRefused` may still write to the socket (an HTTP error for Upgrade requests)
  * before it closes.
  */
-export function pipeRaw(
-  socket: Socket,
-  stream: ClientHttp2Stream,
-  onRefused?: (r: RawRefusal) => void,
-): void {
+export function pipeRaw(socket: Socket, stream: MuxStream, onRefused?: (r: RawRefusal) => void): void {
   let done = false;
   const closeStream = () => {
-    if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+    if (!stream.destroyed) stream.close(MuxCode.Cancel);
   };
   const teardown = () => {
     if (done) return;
@@ -52,6 +46,6 @@ export function pipeRaw(
   });
   stream.on('close', () => {
     // Reset by the agent: drop the visitor. Ended cleanly: pipe ends the socket after the last bytes.
-    if (stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) teardown();
+    if (stream.rstCode !== undefined && stream.rstCode !== MuxCode.NoError) teardown();
   });
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import http2, { type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
 import type { Socket } from 'node:net';
-import { RAW_STREAM_PATH } from '@fdt/protocol';
+import { MuxCode, type MuxHeaders, type MuxStream, RAW_STREAM_PATH } from '@fdt/protocol';
 import { Injectable, Logger } from '@nestjs/common';
 import { RelayMetrics } from '../metrics/relay-metrics.js';
 import { normalizeIp } from '../policy/cidr.js';
@@ -39,16 +38,14 @@ export class VisitorGate {
     route.active = Math.max(0, route.active - 1);
   }
 
-  /** Opens a stream on the route's agent link; undefined when the agent is gone. */
-  async open(
-    route: TunnelRoute,
-    headers: OutgoingHttpHeaders,
-    endStream = false,
-  ): Promise<ClientHttp2Stream | undefined> {
-    const session = this.routing.session(route.sessionId);
-    // The usual case, without a promise: the link is up.
-    const link = session?.link ?? (await this.link(route));
-    if (!link?.alive) return undefined;
+  /** The route's agent link when it is up now (the usual case), without waiting. */
+  linkNow(route: TunnelRoute): AgentLink | undefined {
+    const link = this.routing.session(route.sessionId)?.link;
+    return link?.alive ? link : undefined;
+  }
+
+  /** Opens a stream on a link; undefined when the link is gone (or the head cannot be sent). */
+  openOn(link: AgentLink, headers: MuxHeaders, endStream = false): MuxStream | undefined {
     try {
       return link.open(headers, endStream);
     } catch (e) {
@@ -56,6 +53,12 @@ export class VisitorGate {
         this.logger.warn(`opening a stream failed: ${(e as Error).message}`);
       return undefined;
     }
+  }
+
+  /** Opens a stream on the route's agent link, waiting for one still coming up; undefined when the agent is gone. */
+  async open(route: TunnelRoute, headers: MuxHeaders, endStream = false): Promise<MuxStream | undefined> {
+    const link = this.linkNow(route) ?? (await this.link(route));
+    return link?.alive ? this.openOn(link, headers, endStream) : undefined;
   }
 
   /** The route's link, waiting (bounded) for one whose welcome is still on its way. */
@@ -107,7 +110,7 @@ export class VisitorGate {
       }),
     });
     if (!stream || socket.destroyed) {
-      stream?.close(http2.constants.NGHTTP2_CANCEL);
+      stream?.close(MuxCode.Cancel);
       this.release(route);
       return this.refuse(socket, 'agent_offline');
     }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 
 export interface BoundPorts {
   admin: number;

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 import { RelayEndpoints } from './relay-endpoints.js';
 import { RelayLoad } from './relay-load.js';
 import { RELAY_HEARTBEAT_PATH, type RelayHeartbeat } from '@fdt/protocol';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import type { ReadinessCheck } from '@fdt/server-core';
+import type { ReadinessCheck } from '@fdt/server-core/edge';
 import { RelayHeartbeatService } from './relay-heartbeat.service.js';
 
 /**

@@ -4,7 +4,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPlatformConfig, type PlatformConfig } from '@fdt/server-core';
+import { loadPlatformConfig, type PlatformConfig } from '@fdt/server-core/edge';
 import type { AgentSessionClaims } from '@fdt/protocol';
 import { startRelay, type RunningRelay } from '../bootstrap.js';
 import { FakeApi } from './fake-api.js';

@@ -1,15 +1,16 @@
 // Test support (excluded from the build): a minimal agent written against libs/protocol.
 import http from 'node:http';
-import http2, { type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import {
   AgentStreamError,
   encodeFrame,
   FrameDecoder,
-  H2_SETTINGS,
   type HandshakeError,
   type Hello,
+  MuxCode,
+  MuxSession,
+  type MuxStream,
   PROTOCOL_VERSION,
   StreamHeader,
   type TunnelRequest,
@@ -47,9 +48,9 @@ const RESPONSE_HOP_BY_HOP = new Set([
 /** Dials the relay, says hello, and serves the relay's streams from local ports. */
 export class TestAgent {
   /** headers of every stream the relay opened, in order */
-  readonly streams: IncomingHttpHeaders[] = [];
+  readonly streams: Array<Record<string, string | string[]>> = [];
   readonly closed: Promise<void>;
-  private session?: Http2Session;
+  private readonly session: MuxSession;
 
   private constructor(
     readonly welcome: Welcome,
@@ -58,12 +59,11 @@ export class TestAgent {
     rest: Buffer,
   ) {
     const byId = new Map(tunnels.map((t) => [t.id, t]));
-    const server = http2.createServer({ settings: H2_SETTINGS });
-    server.on('session', (s) => {
-      this.session = s;
-      s.on('error', () => undefined);
-    });
-    server.on('stream', (stream, headers, _flags, rawHeaders: string[]) => {
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    if (rest.length) socket.unshift(rest);
+    this.session = new MuxSession(socket, { role: 'answerer' });
+    this.session.on('error', () => undefined);
+    this.session.on('stream', (stream, headers, _flags, rawHeaders: string[]) => {
       this.streams.push(headers);
       stream.on('error', () => undefined);
       const t = byId.get(String(headers[StreamHeader.Tunnel]));
@@ -71,9 +71,6 @@ export class TestAgent {
       if (headers[StreamHeader.Kind] === 'http') serveHttp(stream, headers, rawHeaders, t.local);
       else serveRaw(stream, t.local);
     });
-    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
-    if (rest.length) socket.unshift(rest);
-    server.emit('connection', socket);
   }
 
   static async connect(opts: AgentOptions): Promise<TestAgent> {
@@ -108,15 +105,15 @@ export class TestAgent {
 
   /** GOAWAY and close, as a stopping agent does. */
   async close(): Promise<void> {
-    this.session?.close();
+    this.session.close();
     setTimeout(() => this.socket.destroy(), 200).unref();
     await this.closed;
   }
 }
 
 function serveHttp(
-  stream: ServerHttp2Stream,
-  headers: IncomingHttpHeaders,
+  stream: MuxStream,
+  headers: Record<string, string | string[]>,
   rawHeaders: string[],
   port: number,
 ): void {
@@ -150,13 +147,13 @@ function serveHttp(
   );
   local.on('error', () => {
     if (!stream.headersSent) refuse(stream, 502, AgentStreamError.LocalUnreachable);
-    else stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    else stream.close(MuxCode.InternalError);
   });
   stream.on('close', () => local.destroy());
   stream.pipe(local);
 }
 
-function serveRaw(stream: ServerHttp2Stream, port: number): void {
+function serveRaw(stream: MuxStream, port: number): void {
   const local = net.connect(port, '127.0.0.1');
   local.setNoDelay(true);
   local.once('connect', () => {
@@ -166,7 +163,7 @@ function serveRaw(stream: ServerHttp2Stream, port: number): void {
   });
   local.on('error', () => {
     if (!stream.headersSent) refuse(stream, 502, AgentStreamError.LocalUnreachable);
-    else stream.close(http2.constants.NGHTTP2_CANCEL);
+    else stream.close(MuxCode.Cancel);
   });
   local.on('close', () => {
     if (!stream.destroyed) stream.end();
@@ -174,7 +171,7 @@ function serveRaw(stream: ServerHttp2Stream, port: number): void {
   stream.on('close', () => local.destroy());
 }
 
-function refuse(stream: ServerHttp2Stream, status: number, error: string): void {
+function refuse(stream: MuxStream, status: number, error: string): void {
   if (stream.destroyed || stream.closed) return;
   stream.respond({ ':status': status, [StreamHeader.Error]: error });
   stream.end();
@@ -189,7 +186,6 @@ function dial(opts: Pick<AgentOptions, 'port' | 'tlsCa' | 'servername'>): Promis
             host: '127.0.0.1',
             ca: opts.tlsCa,
             servername: opts.servername ?? 'localhost',
-            ALPNProtocols: ['h2'],
           },
           () => resolve(socket),
         )

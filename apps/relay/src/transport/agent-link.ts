@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
-import http2, { type ClientHttp2Session, type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
 import type { Socket } from 'node:net';
-import { H2_SESSION_WINDOW, H2_SETTINGS } from '@fdt/protocol';
+import { MuxCode, type MuxHeaders, MuxSession, type MuxStream } from '@fdt/protocol';
 
 const GOAWAY_GRACE_MS = 30_000;
 
@@ -20,13 +19,13 @@ export interface AgentLinkOptions {
 }
 
 /**
- * The multiplexed half of an agent connection: after the handshake the relay is the HTTP/2
- * client on the agent's socket (the agent serves). Every visitor request or connection is
- * one stream. Pings keep the link honest; a link that misses three closes itself.
- * Emits 'close' once, with a reason.
+ * The multiplexed half of an agent connection: after the handshake the relay opens streams
+ * on the agent's socket (the fdt mux, libs/protocol/src/mux) and the agent answers them.
+ * Every visitor request or connection is one stream. Pings keep the link honest; a link that
+ * misses three closes itself. Emits 'close' once, with a reason.
  */
 export class AgentLink extends EventEmitter<{ close: [reason: string] }> {
-  private readonly session: ClientHttp2Session;
+  private readonly session: MuxSession;
   private readonly pinger: NodeJS.Timeout;
   private missed = 0;
   private pinging = false;
@@ -37,16 +36,10 @@ export class AgentLink extends EventEmitter<{ close: [reason: string] }> {
     private readonly opts: AgentLinkOptions,
   ) {
     super();
-    this.session = http2.connect('http://agent.fdt.invalid', {
-      createConnection: () => socket,
-      settings: H2_SETTINGS,
-      // Bulk transfers on many streams: nghttp2's default budget (10 MB) is too tight.
-      maxSessionMemory: 64,
-    });
-    this.session.on('connect', () => this.session.setLocalWindowSize(H2_SESSION_WINDOW));
+    this.session = new MuxSession(socket, { role: 'opener' });
     this.session.on('error', (e) => this.finish(`link error: ${e.message}`));
-    // A graceful GOAWAY: no new streams, those in flight finish (Node closes the session
-    // once they have), bounded by GOAWAY_GRACE_MS.
+    // A graceful GOAWAY: no new streams, those in flight finish (the session closes once
+    // they have), bounded by GOAWAY_GRACE_MS.
     this.session.on('goaway', () => this.finish('agent sent GOAWAY', GOAWAY_GRACE_MS));
     this.session.on('close', () => this.finish('link closed'));
     socket.on('close', () => this.finish('socket closed'));
@@ -62,9 +55,9 @@ export class AgentLink extends EventEmitter<{ close: [reason: string] }> {
    * Opens a stream to the agent; throws LinkClosedError when the link is gone. `endStream`
    * ends the relay's side on the HEADERS frame (a request without a body).
    */
-  open(headers: OutgoingHttpHeaders, endStream = false): ClientHttp2Stream {
+  open(headers: MuxHeaders, endStream = false): MuxStream {
     if (!this.alive) throw new LinkClosedError();
-    let stream: ClientHttp2Stream;
+    let stream: MuxStream;
     try {
       stream = this.session.request(headers, { endStream });
     } catch (e) {
@@ -80,7 +73,7 @@ export class AgentLink extends EventEmitter<{ close: [reason: string] }> {
   close(reason: string): void {
     if (this.closedReason !== undefined) return;
     try {
-      this.session.goaway(http2.constants.NGHTTP2_NO_ERROR, 0, Buffer.from(reason.slice(0, 200)));
+      this.session.goaway(MuxCode.NoError, reason.slice(0, 200));
     } catch {
       // already closing
     }
@@ -109,7 +102,7 @@ export class AgentLink extends EventEmitter<{ close: [reason: string] }> {
     this.closedReason = reason;
     clearInterval(this.pinger);
     const destroy = () => {
-      if (!this.session.destroyed) this.session.destroy();
+      this.session.destroy();
       if (!this.socket.destroyed) this.socket.destroy();
     };
     if (destroyAfterMs > 0) setTimeout(destroy, destroyAfterMs).unref();

@@ -10,7 +10,7 @@ import {
   HandshakeErrorCode,
   HandshakeProblem,
 } from '@fdt/protocol';
-import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 import { AgentPattern } from '../constants.js';
 import { CertificateStore } from '../ingress/tls/certificate-store.js';
 import { RelayMetrics } from '../metrics/relay-metrics.js';
@@ -30,7 +30,7 @@ const ERROR_LINGER_MS = 1_000;
 /**
  * The agent listener, as a Nest custom transport (after nestjs/nest's ServerTCP): TLS or
  * plain TCP chosen at start, one hello frame per connection read with a deadline and a size
- * bound, handed to the `agent.hello` handler; on welcome the socket becomes the HTTP/2 link
+ * bound, handed to the `agent.hello` handler; on welcome the socket becomes the mux link
  * the ingress opens visitor streams on. Handlers decide; this class only moves bytes.
  */
 @Injectable()
@@ -63,9 +63,6 @@ export class AgentTransport extends Server implements CustomTransportStrategy {
             key: this.certificates.defaultPair.keyPem,
             handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
             minVersion: 'TLSv1.2',
-            // The agent serves HTTP/2 on this socket after the handshake; Node's http2 server
-            // treats a TLS socket without ALPN "h2" as HTTP/1.1, so agents offer "h2".
-            ALPNProtocols: ['h2'],
           },
           (socket: TLSSocket) => this.accept(socket),
         )
@@ -140,14 +137,11 @@ export class AgentTransport extends Server implements CustomTransportStrategy {
       await this.closed(sessionId, 'agent left during the handshake', ctx);
       return;
     }
-    // The welcome, then HTTP/2 on the same bytes. HTTP/2 takes the socket only once the
-    // welcome is flushed (nghttp2 must not inherit a write in flight: Node asserts on it
-    // over TLS). Whatever followed the hello (nothing, if the agent waits for the welcome as
-    // it must) goes back to be read as HTTP/2, ahead of what arrived since.
-    const flushed = await new Promise<boolean>((resolve) =>
-      socket.write(encodeFrame(outcome.welcome), (err) => resolve(!err)),
-    );
-    if (!flushed || socket.destroyed) {
+    // The welcome, then the mux on the same bytes. Whatever followed the hello (nothing, if
+    // the agent waits for the welcome as it must) goes back to be read as mux frames, ahead
+    // of what arrived since.
+    socket.write(encodeFrame(outcome.welcome));
+    if (socket.destroyed) {
       await this.closed(sessionId, 'agent left during the handshake', ctx);
       return;
     }

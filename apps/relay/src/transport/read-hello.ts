@@ -3,7 +3,7 @@ import { FrameDecoder, FrameError, HandshakeErrorCode, HandshakeProblem } from '
 
 /**
  * Reads the agent's first frame, within `timeoutMs`. Resolves with the decoded value and any
- * bytes that followed it (they belong to the HTTP/2 phase); leaves the socket paused with no
+ * bytes that followed it (they belong to the mux phase); leaves the socket paused with no
  * listener of ours. Rejects with a HandshakeProblem naming the code to send back.
  */
 export function readFirstFrame(socket: Socket, timeoutMs: number): Promise<{ value: unknown; rest: Buffer }> {

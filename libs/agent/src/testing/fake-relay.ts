@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import http2 from 'node:http2';
 import net from 'node:net';
-import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import {
   encodeFrame,
   FrameDecoder,
-  H2_SESSION_WINDOW,
-  H2_SETTINGS,
+  MuxCode,
+  MuxSession,
+  type MuxStream,
   parseHello,
   PROTOCOL_VERSION,
   RAW_STREAM_PATH,
@@ -20,17 +19,20 @@ import {
 } from '@fdt/protocol';
 
 // A minimal relay for tests, written against @fdt/protocol only: it reads the hello,
-// answers, then becomes the HTTP/2 *client* on the agent's connection and opens streams.
+// answers, then becomes the mux *opener* on the agent's connection and opens streams.
 
 export type HelloDecision = RelayHandshakeReply | 'drop' | 'garbage' | 'silence' | undefined;
 
 export interface FakeRelayOptions {
   /** serve the agent listener over TLS with this key pair */
-  tls?: { key: string | Buffer; cert: string | Buffer; alpn?: string[] };
+  tls?: { key: string | Buffer; cert: string | Buffer };
   /** the reply to the nth hello (0-based); undefined → a welcome granting every tunnel */
   onHello?: (hello: Hello, n: number) => HelloDecision;
   heartbeatSeconds?: number;
-  /** send the welcome and the HTTP/2 preface in one write, as a fast relay would (default true) */
+  /**
+   * send the welcome and the first mux frame (a PING) in one write, as a fast relay's first
+   * request would arrive (default true); false: the welcome alone
+   */
   coalesce?: boolean;
 }
 
@@ -38,15 +40,20 @@ export interface AgentConnection {
   hello: Hello;
   welcome: Welcome;
   socket: net.Socket;
-  h2: http2.ClientHttp2Session;
+  session: MuxSession;
+  /** coalesce: resolves with the round trip of the PING sent with the welcome, once the agent answers it */
+  firstPing?: Promise<number>;
   /** resolves when the agent sends GOAWAY */
   goaway: Promise<void>;
   closed: Promise<void>;
 }
 
+/** A decoded header block: by name, a repeated name as an array. */
+export type RelayHeaders = Record<string, string | string[]>;
+
 export interface RelayResponse {
   status: number;
-  headers: http2.IncomingHttpHeaders;
+  headers: RelayHeaders;
   body: Buffer;
 }
 
@@ -57,7 +64,7 @@ export interface RelayRequest {
   authority?: string;
   headers?: Record<string, string | string[]>;
   body?: string | Buffer;
-  /** end the stream on its HEADERS (Node's default for GET/HEAD/DELETE); false: always send an END_STREAM DATA frame, as the relay does */
+  /** end the stream on its HEADERS (default for GET/HEAD/DELETE, as the relay does for a request without body); false: end it with an empty DATA frame */
   endStream?: boolean;
 }
 
@@ -109,11 +116,7 @@ export class FakeRelay {
 
   static async start(opts: FakeRelayOptions = {}, port = 0): Promise<FakeRelay> {
     const server = opts.tls
-      ? tls.createServer({
-          key: opts.tls.key,
-          cert: opts.tls.cert,
-          ...(opts.tls.alpn ? { ALPNProtocols: opts.tls.alpn } : {}),
-        })
+      ? tls.createServer({ key: opts.tls.key, cert: opts.tls.cert })
       : net.createServer();
     const relay = new FakeRelay(server, opts);
     server.on(opts.tls ? 'secureConnection' : 'connection', (s: net.Socket) => relay.accept(s));
@@ -160,10 +163,11 @@ export class FakeRelay {
   }
 
   /** Opens an `http` stream; the caller writes the body and reads the response. */
-  stream(r: RelayRequest, conn = this.current): http2.ClientHttp2Stream {
-    return conn.h2.request(
+  stream(r: RelayRequest, conn = this.current): MuxStream {
+    const method = r.method ?? 'GET';
+    return conn.session.request(
       {
-        ':method': r.method ?? 'GET',
+        ':method': method,
         ':path': r.path ?? '/',
         ':authority': r.authority ?? 'app.localhost:8080',
         ':scheme': 'http',
@@ -173,13 +177,13 @@ export class FakeRelay {
         [StreamHeader.RequestId]: randomBytes(6).toString('hex'),
         ...r.headers,
       },
-      r.endStream === undefined ? {} : { endStream: r.endStream },
+      { endStream: r.endStream ?? NO_BODY_METHODS.has(method) },
     );
   }
 
   /** Opens a `raw` or `upgrade` stream (bytes both ways after the 200). */
-  open(tunnel: string, kind: Exclude<StreamKind, 'http'>, conn = this.current): http2.ClientHttp2Stream {
-    return conn.h2.request({
+  open(tunnel: string, kind: Exclude<StreamKind, 'http'>, conn = this.current): MuxStream {
+    return conn.session.request({
       ':method': 'POST',
       ':path': RAW_STREAM_PATH,
       ':authority': 'relay',
@@ -237,78 +241,45 @@ export class FakeRelay {
         tunnels: hello.tunnels.map(grantFor),
         heartbeatSeconds: this.opts.heartbeatSeconds ?? 10,
       };
-      const welcomeFrame = encodeFrame(welcome);
-      const startH2 = (transport: Duplex) => {
-        const h2 = http2.connect('http://agent', {
-          createConnection: () => transport,
-          settings: H2_SETTINGS,
-        });
-        h2.on('error', () => undefined);
-        h2.on('connect', () => h2.setLocalWindowSize(H2_SESSION_WINDOW));
-        return h2;
-      };
-      // http2 writes through the socket's native handle, past anything still queued in
-      // socket.write(): either wait for the welcome to flush, or (coalesce) hand http2 a
-      // wrapper that puts the welcome in front of the preface, in one segment.
-      const h2 = (this.opts.coalesce ?? true) ? startH2(new PrefixedSocket(socket, welcomeFrame)) : undefined;
-      if (!h2) socket.write(welcomeFrame, () => this.adopt(hello, welcome, socket, startH2(socket)));
-      else this.adopt(hello, welcome, socket, h2);
+      // Anything the agent sent past its hello belongs to the mux.
+      const rest = decoder.rest();
+      if (rest.length) socket.unshift(rest);
+      const session = new MuxSession(socket, { role: 'opener' });
+      session.on('error', () => undefined);
+      if (this.opts.coalesce ?? true) {
+        // One write: the session's frames written in this tick leave with the welcome when
+        // the session uncorks (next tick), so the agent reads the PING behind the welcome.
+        socket.cork();
+        socket.write(encodeFrame(welcome));
+        const firstPing = new Promise<number>((resolve, reject) =>
+          session.ping((err, ms) => (err ? reject(err) : resolve(ms))),
+        );
+        firstPing.catch(() => undefined);
+        socket.uncork();
+        this.adopt({ hello, welcome, socket, session, firstPing });
+      } else socket.write(encodeFrame(welcome), () => this.adopt({ hello, welcome, socket, session }));
     };
     socket.on('data', onData);
   }
 
-  private adopt(hello: Hello, welcome: Welcome, socket: net.Socket, h2: http2.ClientHttp2Session): void {
+  private adopt(c: Pick<AgentConnection, 'hello' | 'welcome' | 'socket' | 'session' | 'firstPing'>): void {
     const conn: AgentConnection = {
-      hello,
-      welcome,
-      socket,
-      h2,
-      goaway: new Promise((r) => h2.once('goaway', () => r())),
-      closed: new Promise((r) => socket.once('close', () => r())),
+      ...c,
+      goaway: new Promise((r) => c.session.once('goaway', () => r())),
+      closed: new Promise((r) => c.socket.once('close', () => r())),
     };
     this.connections.push(conn);
     for (const w of this.waiters.splice(0)) w();
   }
 }
 
-/** The relay's socket as a plain Duplex whose first write carries `prefix` too. */
-class PrefixedSocket extends Duplex {
-  constructor(
-    private readonly socket: net.Socket,
-    private prefix: Buffer | undefined,
-  ) {
-    super();
-    socket.on('data', (d: Buffer) => {
-      if (!this.push(d)) socket.pause();
-    });
-    socket.on('end', () => this.push(null));
-    socket.on('close', () => this.destroy());
-  }
-
-  override _read(): void {
-    this.socket.resume();
-  }
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    const data = this.prefix ? Buffer.concat([this.prefix, chunk]) : chunk;
-    this.prefix = undefined;
-    this.socket.write(data, cb);
-  }
-
-  override _final(cb: () => void): void {
-    this.socket.end(cb);
-  }
-
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this.socket.destroy();
-    cb(err);
-  }
-}
+/** Methods a relay sends without a body (the stream ends on its HEADERS). */
+const NO_BODY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'DELETE']);
 
 /** Buffers a stream's response; rejects when it is reset or closes without a complete response. */
-export function collect(stream: http2.ClientHttp2Stream): Promise<RelayResponse> {
+export function collect(stream: MuxStream): Promise<RelayResponse> {
   return new Promise((resolve, reject) => {
-    let headers: http2.IncomingHttpHeaders | undefined;
+    let headers: RelayHeaders | undefined;
     let ended = false;
     const chunks: Buffer[] = [];
     stream.on('response', (h) => (headers = h));
@@ -316,7 +287,7 @@ export function collect(stream: http2.ClientHttp2Stream): Promise<RelayResponse>
     stream.on('end', () => (ended = true));
     stream.on('error', reject);
     stream.on('close', () => {
-      if (ended && headers && stream.rstCode === http2.constants.NGHTTP2_NO_ERROR) {
+      if (ended && headers && stream.rstCode === MuxCode.NoError) {
         resolve({ status: Number(headers[':status']), headers, body: Buffer.concat(chunks) });
       } else reject(new Error(`stream closed without a complete response (rstCode ${stream.rstCode})`));
     });

@@ -1,14 +1,6 @@
-import {
-  createPostgresBackend,
-  quoteSchemaName,
-  runMigrations,
-  withBackend,
-  Queue as RedisQueue,
-  Worker as RedisWorker,
-  type Job as BullJob,
-  type JobsOptions,
-} from 'bullmq';
-import pg from 'pg';
+// Types only: BullMQ (and pg, for its migrations) are loaded on the first enqueue or work,
+// so a process that never uses the queue (the relay) never loads them (~280 modules).
+import type { Job as BullJob, JobsOptions } from 'bullmq';
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_NAMESPACE,
@@ -62,11 +54,17 @@ interface BullWorker {
 }
 type Processor = (job: BullJob) => Promise<void>;
 
+type BullMq = typeof import('bullmq');
+
 interface Backend {
   /** The BullMQ queue name of our `queue` in this namespace. */
   qualify(queue: string): string;
-  /** Resolves once the store can take jobs (PostgreSQL: schema migrated). */
-  ready(): Promise<void>;
+  /** Loads BullMQ and resolves once the store can take jobs (PostgreSQL: schema migrated). */
+  open(): Promise<Store>;
+}
+
+/** Opens producers and workers on a ready store. */
+interface Store {
   queue(name: string): BullQueue;
   worker(name: string, processor: Processor, concurrency: number): BullWorker;
 }
@@ -89,7 +87,7 @@ export class BullMqJobQueue implements JobQueue {
   private readonly timeoutMs: number;
   private readonly closeTimeoutMs: number;
   private readonly onError: PortErrorReporter;
-  private readyPromise?: Promise<void>;
+  private readyPromise?: Promise<Store>;
   private closed = false;
 
   private constructor(
@@ -108,16 +106,20 @@ export class BullMqJobQueue implements JobQueue {
     return new BullMqJobQueue(
       {
         qualify: (queue) => queue,
-        ready: async () => undefined,
-        queue: (name) =>
-          new RedisQueue(name, { prefix, connection: { url: opts.redisUrl, connectTimeout: timeoutMs } }),
-        worker: (name, processor, concurrency) =>
-          new RedisWorker(name, processor, {
-            prefix,
-            concurrency,
-            // Workers block on BZPOPMIN; BullMQ requires unlimited retries on that connection.
-            connection: { url: opts.redisUrl, connectTimeout: timeoutMs, maxRetriesPerRequest: null },
-          }),
+        open: async () => {
+          const { Queue, Worker } = await loadBullMq();
+          return {
+            queue: (name) =>
+              new Queue(name, { prefix, connection: { url: opts.redisUrl, connectTimeout: timeoutMs } }),
+            worker: (name, processor, concurrency) =>
+              new Worker(name, processor, {
+                prefix,
+                concurrency,
+                // Workers block on BZPOPMIN; BullMQ requires unlimited retries on that connection.
+                connection: { url: opts.redisUrl, connectTimeout: timeoutMs, maxRetriesPerRequest: null },
+              }),
+          };
+        },
       },
       opts,
     );
@@ -132,7 +134,6 @@ export class BullMqJobQueue implements JobQueue {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const namespace = opts.namespace ?? DEFAULT_NAMESPACE;
     const schema = opts.schema ?? DEFAULT_QUEUE_SCHEMA;
-    const { Queue, Worker } = withBackend(createPostgresBackend);
     // Each Queue and Worker owns a small pool (plus, for a worker, one LISTEN connection),
     // sized to its own concurrency: a process opens what its queues and workers need, no more.
     const connection = (max: number) => ({
@@ -146,10 +147,16 @@ export class BullMqJobQueue implements JobQueue {
     return new BullMqJobQueue(
       {
         qualify: (queue) => `${namespace}.${queue}`,
-        ready: () => migrate(opts.databaseUrl, schema, timeoutMs),
-        queue: (name) => new Queue(name, { connection: connection(2) }),
-        worker: (name, processor, concurrency) =>
-          new Worker(name, processor, { concurrency, connection: connection(concurrency + 1) }),
+        open: async () => {
+          const bullmq = await loadBullMq();
+          await migrate(bullmq, opts.databaseUrl, schema, timeoutMs);
+          const { Queue, Worker } = bullmq.withBackend(bullmq.createPostgresBackend);
+          return {
+            queue: (name) => new Queue(name, { connection: connection(2) }),
+            worker: (name, processor, concurrency) =>
+              new Worker(name, processor, { concurrency, connection: connection(concurrency + 1) }),
+          };
+        },
       },
       opts,
     );
@@ -170,10 +177,10 @@ export class BullMqJobQueue implements JobQueue {
         throw new PortLimitError(`${option} must be a number >= 0, got ${value}`);
       }
     }
-    await this.ready();
+    const store = await this.ready();
     this.assertOpen();
     const job = await withTimeout(
-      this.producer(queue).add(name, data, {
+      this.producer(store, queue).add(name, data, {
         jobId: opts.jobId,
         attempts,
         backoff: { type: 'exponential', delay: opts.backoffMs ?? 1000 },
@@ -193,10 +200,10 @@ export class BullMqJobQueue implements JobQueue {
     assertQueueName(queue);
     const concurrency = opts.concurrency ?? 1;
     assertPositive('concurrency', concurrency, true);
-    await this.ready();
+    const store = await this.ready();
     // close() may have run while we waited; a worker created now would never be closed.
     this.assertOpen();
-    const worker = this.backend.worker(
+    const worker = store.worker(
       this.backend.qualify(queue),
       async (job) => handler(toQueuedJob<T>(queue, job)),
       concurrency,
@@ -234,20 +241,20 @@ export class BullMqJobQueue implements JobQueue {
     this.queues.clear();
   }
 
-  private ready(): Promise<void> {
+  private ready(): Promise<Store> {
     // Memoised, but a failure (database not up yet) is retried on the next call.
-    this.readyPromise ??= this.backend.ready().catch((e: unknown) => {
+    this.readyPromise ??= this.backend.open().catch((e: unknown) => {
       this.readyPromise = undefined;
       throw e;
     });
     return this.readyPromise;
   }
 
-  private producer(queue: string): BullQueue {
+  private producer(store: Store, queue: string): BullQueue {
     let q = this.queues.get(queue);
     if (!q) {
       if (this.queues.size >= MAX_QUEUES) throw new PortLimitError(`more than ${MAX_QUEUES} distinct queues`);
-      q = this.backend.queue(this.backend.qualify(queue));
+      q = store.queue(this.backend.qualify(queue));
       this.queues.set(queue, q);
     }
     return q;
@@ -301,12 +308,18 @@ function assertJobId(jobId: string): void {
  * shared session) ignores it, and BullMQ would then fail later with "function add_job(...)
  * does not exist".
  */
-async function migrate(databaseUrl: string, schema: string, timeoutMs: number): Promise<void> {
+async function migrate(
+  bullmq: BullMq,
+  databaseUrl: string,
+  schema: string,
+  timeoutMs: number,
+): Promise<void> {
+  const { default: pg } = await import('pg');
   const client = new pg.Client({
     connectionString: databaseUrl,
     connectionTimeoutMillis: timeoutMs,
     query_timeout: MIGRATION_TIMEOUT_MS,
-    options: `-c search_path=${quoteSchemaName(schema)}`,
+    options: `-c search_path=${bullmq.quoteSchemaName(schema)}`,
   });
   try {
     await client.connect();
@@ -317,8 +330,17 @@ async function migrate(databaseUrl: string, schema: string, timeoutMs: number): 
         `this PostgreSQL ignores per-connection search_path (PGlite does): keep BullMQ's tables in "public" (schema: 'public') instead of "${schema}"`,
       );
     }
-    await withTimeout(runMigrations(client, schema), MIGRATION_TIMEOUT_MS, 'BullMQ PostgreSQL migrations');
+    await withTimeout(
+      bullmq.runMigrations(client, schema),
+      MIGRATION_TIMEOUT_MS,
+      'BullMQ PostgreSQL migrations',
+    );
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** BullMQ on first use; Node caches the module, so later queues get it at once. */
+function loadBullMq(): Promise<BullMq> {
+  return import('bullmq');
 }

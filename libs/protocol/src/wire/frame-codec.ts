@@ -1,5 +1,5 @@
 // Handshake framing: a 4-byte big-endian length, then that many bytes of UTF-8 JSON.
-// Only the handshake is framed; after it the same socket carries HTTP/2, so the decoder
+// Only the handshake is framed; after it the same socket carries the mux, so the decoder
 // hands back whatever bytes follow the last frame it was asked for (see `rest()`).
 
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -55,7 +55,7 @@ export class FrameDecoder {
     }
   }
 
-  /** Bytes received after the frames consumed so far (the start of the HTTP/2 phase). */
+  /** Bytes received after the frames consumed so far (the start of the mux phase). */
   rest(): Buffer {
     const r = this.buf;
     this.buf = Buffer.alloc(0);

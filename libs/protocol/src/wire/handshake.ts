@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
-// The handshake, agent -> relay then relay -> agent, before the connection becomes HTTP/2.
-export const PROTOCOL_VERSION = 1;
+// The handshake, agent -> relay then relay -> agent, before the connection becomes the mux.
+// Version 2: the multiplexed phase is the fdt mux (version 1 was HTTP/2).
+export const PROTOCOL_VERSION = 2;
 /** Each side waits at most this long for the other's handshake frame. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 

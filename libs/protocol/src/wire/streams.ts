@@ -1,7 +1,7 @@
-// After the handshake the agent's socket carries HTTP/2 with the roles reversed: the agent
-// is the HTTP/2 server, the relay the client (as cloudflared does). Every visitor
-// connection or request is one HTTP/2 stream that the relay opens. These headers say what
-// the stream is; pseudo-headers and the rest follow HTTP semantics for `http` streams.
+// After the handshake the agent's socket carries the fdt mux (../mux): the relay opens one
+// stream per visitor request or connection, the agent answers. The opening header block says
+// what the stream is with these names; pseudo-headers (`:method`, `:path`, `:authority`,
+// `:scheme`, `:status`) and the rest follow HTTP/2's conventions for `http` streams.
 
 export const StreamHeader = {
   /** the tunnel id from the hello */
@@ -36,12 +36,3 @@ export const AgentStreamError = {
  * service must read it, and the local service's 101 response comes back as bytes.
  */
 export const RAW_STREAM_PATH = '/';
-
-/** HTTP/2 tuning both sides use: large windows so one stream can fill the link. */
-export const H2_SETTINGS = {
-  initialWindowSize: 4 * 1024 * 1024,
-  maxConcurrentStreams: 10_000,
-  maxHeaderListSize: 64 * 1024,
-  enablePush: false,
-} as const;
-export const H2_SESSION_WINDOW = 64 * 1024 * 1024;

@@ -1,12 +1,7 @@
-export * from './config/platform-config.js';
-export * from './config/config.module.js';
-export * from './errors/domain.exception.js';
-export * from './errors/problem.filter.js';
-export * from './errors/scim-error.js';
-export * from './http/create-http-app.js';
-export * from './http/logging.module.js';
-export * from './health/health.module.js';
-export * from './metrics/metrics.module.js';
+// `@fdt/server-core`: everything. The edge entry plus what needs the database layer or
+// swagger (TypeORM, migrations, crypto with its entity, authz vocabulary, OpenAPI).
+export * from './edge.js';
+export * from './http/openapi.js';
 export * from './db/data-source-options.js';
 export * from './db/database.module.js';
 export * from './authz/permissions.js';
@@ -16,5 +11,3 @@ export * from './crypto/opaque-token.js';
 export * from './crypto/signing-key.entity.js';
 export * from './crypto/key-ring.service.js';
 export * from './crypto/crypto.module.js';
-export * from './ports/ports.tokens.js';
-export * from './ports/ports.module.js';

@@ -1,6 +1,12 @@
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import { connectionTokens, HOP_BY_HOP_HEADERS, StreamHeader, type StreamKind } from '@fdt/protocol';
+import {
+  connectionTokens,
+  HOP_BY_HOP_HEADERS,
+  type MuxHeaders,
+  StreamHeader,
+  type StreamKind,
+} from '@fdt/protocol';
 
 /** The field names a visitor's Connection header lists (hop-by-hop too). */
 const connectionFields = (connection: string | string[] | undefined): Set<string> =>
@@ -57,25 +63,41 @@ export function originPath(url: string | undefined): string {
 }
 
 /**
- * The HTTP/2 request headers for an `http` stream: pseudo-headers, the visitor's end-to-end
+ * The request header block of an `http` stream: pseudo-headers, the visitor's end-to-end
  * headers (each repeated field kept as sent), forwarded headers, and our stream headers.
+ * One pass over rawHeaders: this runs for every request.
  */
-export function agentRequestHeaders(req: IncomingMessage, ctx: ForwardContext): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {
+export function agentRequestHeaders(req: IncomingMessage, ctx: ForwardContext): MuxHeaders {
+  const incoming = req.headers;
+  const out: Record<string, string | string[]> = {
     ':method': req.method ?? 'GET',
     ':path': originPath(req.url),
-    ':authority': req.headers.host ?? '',
+    ':authority': incoming.host ?? '',
   };
-  const named = connectionFields(req.headers.connection);
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (!values || skipRequestHeader(name, named, ctx)) continue;
+  const named = incoming.connection === undefined ? undefined : connectionFields(incoming.connection);
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    const value = raw[i + 1];
     if (name === 'te') {
-      if (values.some((v) => /(^|,)\s*trailers\s*(,|$)/i.test(v))) out.te = 'trailers';
+      if (/(^|,)\s*trailers\s*(,|$)/i.test(value)) out.te = 'trailers';
       continue;
     }
-    out[name] = values.length === 1 ? values[0] : values;
+    if (skipRequestHeader(name, named, ctx)) continue;
+    const prev = out[name];
+    if (prev === undefined) out[name] = value;
+    else if (typeof prev === 'string') out[name] = [prev, value];
+    else prev.push(value);
   }
-  Object.assign(out, forwardedHeaders(req.headers, ctx), streamHeaders(ctx));
+  const fwd = forwardedHeaders(incoming, ctx);
+  out['x-forwarded-for'] = fwd['x-forwarded-for'];
+  out['x-forwarded-proto'] = fwd['x-forwarded-proto'];
+  out['x-forwarded-host'] = fwd['x-forwarded-host'];
+  out.forwarded = fwd.forwarded;
+  out[StreamHeader.Tunnel] = ctx.tunnelId;
+  out[StreamHeader.Kind] = ctx.kind;
+  out[StreamHeader.RemoteAddr] = remoteAddr(ctx.remoteIp, ctx.remotePort);
+  out[StreamHeader.RequestId] = ctx.requestId;
   return out;
 }
 
@@ -90,9 +112,8 @@ export function streamHeaders(
   };
 }
 
-function skipRequestHeader(name: string, named: Set<string>, ctx: ForwardContext): boolean {
-  if (name === 'te') return false;
-  if (HOP_BY_HOP_HEADERS.has(name) || named.has(name) || name === 'host') return true;
+function skipRequestHeader(name: string, named: Set<string> | undefined, ctx: ForwardContext): boolean {
+  if (HOP_BY_HOP_HEADERS.has(name) || named?.has(name) || name === 'host') return true;
   // Visitors must not forge our stream headers, nor the forwarded ones we set below.
   if (name.startsWith('fdt-') || name === 'x-forwarded-for' || name === 'x-forwarded-proto') return true;
   if (name === 'x-forwarded-host' || name === 'forwarded') return true;
@@ -129,7 +150,7 @@ export function upgradeRequestHead(req: IncomingMessage, ctx: ForwardContext): B
 }
 
 /**
- * The agent's HTTP/2 response header list as HTTP/1.1 fields for the visitor, flat
+ * The agent's response header list as HTTP/1.1 fields for the visitor, flat
  * `[name, value, ...]` so repeated fields (Set-Cookie) stay separate, minus pseudo-headers,
  * connection-specific fields and our own.
  */

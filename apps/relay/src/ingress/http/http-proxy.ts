@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import http2, { type ClientHttp2Stream } from 'node:http2';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { InspectionLog } from '@fdt/ports';
-import { AgentStreamError, StreamHeader } from '@fdt/protocol';
-import { INSPECTION_LOG, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { AgentStreamError, MuxCode, type MuxStream, StreamHeader } from '@fdt/protocol';
+import { INSPECTION_LOG, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 import { sendVisitorError, visitorError, VisitorErrorCode } from '../../errors/visitor-errors.js';
 import { ExchangeRecorder } from '../../inspection/exchange-recorder.js';
 import { RelayMetrics } from '../../metrics/relay-metrics.js';
@@ -34,11 +33,11 @@ export function agentErrorCode(agentError: string): VisitorErrorCode {
   }
 }
 
-/** The admission checks every HTTP request and Upgrade passes, in order; a code when refused. */
-export async function admit(
-  routing: RoutingTable,
-  req: IncomingMessage,
-): Promise<{ route: TunnelRoute; host: string; ip: string } | { refuse: VisitorErrorCode; host?: string }> {
+type Admission =
+  { route: TunnelRoute; host: string; ip: string } | { refuse: VisitorErrorCode; host?: string };
+
+/** The admission checks that need no waiting: host, route, IP policy. */
+export function admitRoute(routing: RoutingTable, req: IncomingMessage): Admission {
   const host = visitorHost(req.headers.host);
   if (!host) return { refuse: VisitorErrorCode.BadRequest };
   const route = routing.byHost(host);
@@ -48,9 +47,16 @@ export async function admit(
   }
   const ip = normalizeIp(req.socket.remoteAddress);
   if (!route.policy.ipAllowed(ip)) return { refuse: VisitorErrorCode.IpDenied, host };
-  if (!(await route.policy.authorized(req.headers.authorization)))
-    return { refuse: VisitorErrorCode.BasicAuthRequired, host };
   return { route, host, ip };
+}
+
+/** The admission checks every HTTP request and Upgrade passes, in order; a code when refused. */
+export async function admit(routing: RoutingTable, req: IncomingMessage): Promise<Admission> {
+  const a = admitRoute(routing, req);
+  if ('refuse' in a) return a;
+  if (!(await a.route.policy.authorized(req.headers.authorization)))
+    return { refuse: VisitorErrorCode.BasicAuthRequired, host: a.host };
+  return a;
 }
 
 /** Whether a visitor's HTTP/1.1 request carries a body (RFC 9112 §6.3). */
@@ -89,38 +95,77 @@ export class HttpProxy {
     this.headTimeoutMs = config.relay.upstreamTimeoutSeconds * 1000;
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, proto: VisitorProto): Promise<void> {
+  /**
+   * Every visitor request. The usual case (no edge basic auth, the agent's link up) runs
+   * without a promise: this is the hot path of the relay.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, proto: VisitorProto): void {
     const started = performance.now();
-    res.once('finish', () => meter(this.metrics, 'http', req.socket));
-    const a = await admit(this.routing, req);
+    const a = admitRoute(this.routing, req);
     if ('refuse' in a) return this.refuse(req, res, a.refuse, a.host);
-    const { route, host, ip } = a;
-    if (!this.gate.acquire(route)) return this.refuse(req, res, VisitorErrorCode.TooManyConnections, host);
+    if (!a.route.policy.requiresAuth) return this.admitted(req, res, proto, a.route, a.host, a.ip, started);
+    a.route.policy.authorized(req.headers.authorization).then(
+      (ok) =>
+        ok
+          ? this.admitted(req, res, proto, a.route, a.host, a.ip, started)
+          : this.refuse(req, res, VisitorErrorCode.BasicAuthRequired, a.host),
+      (e: unknown) => this.crashed(e, req, res, a.host),
+    );
+  }
 
+  private admitted(
+    req: IncomingMessage,
+    res: ServerResponse,
+    proto: VisitorProto,
+    route: TunnelRoute,
+    host: string,
+    ip: string,
+    started: number,
+  ): void {
+    if (!this.gate.acquire(route)) return this.refuse(req, res, VisitorErrorCode.TooManyConnections, host);
     const requestId = randomUUID();
     const remotePort = req.socket.remotePort ?? 0;
     // HTTP/1.1 framing says whether a body follows: none ends the stream on its HEADERS.
     const noBody = !hasBody(req);
-    const stream = await this.gate.open(
-      route,
-      agentRequestHeaders(req, {
-        proto,
-        remoteIp: ip,
-        remotePort,
-        tunnelId: route.tunnelId,
-        requestId,
-        kind: 'http',
-        dropAuthorization: route.policy.requiresAuth,
-      }),
-      noBody,
-    );
+    const headers = agentRequestHeaders(req, {
+      proto,
+      remoteIp: ip,
+      remotePort,
+      tunnelId: route.tunnelId,
+      requestId,
+      kind: 'http',
+      dropAuthorization: route.policy.requiresAuth,
+    });
+    const link = this.gate.linkNow(route);
+    const go = (stream: MuxStream | undefined) =>
+      this.exchange(req, res, route, host, ip, remotePort, requestId, noBody, started, stream);
+    if (link) return go(this.gate.openOn(link, headers, noBody));
+    // The agent's welcome is still on its way: wait for its link (bounded).
+    this.gate.open(route, headers, noBody).then(go, (e: unknown) => {
+      this.gate.release(route);
+      this.crashed(e, req, res, host);
+    });
+  }
+
+  private exchange(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: TunnelRoute,
+    host: string,
+    ip: string,
+    remotePort: number,
+    requestId: string,
+    noBody: boolean,
+    started: number,
+    stream: MuxStream | undefined,
+  ): void {
     if (!stream) {
       this.gate.release(route);
       return this.refuse(req, res, VisitorErrorCode.AgentOffline, host);
     }
     if (res.closed) {
       // The visitor left while the link was coming up.
-      stream.close(http2.constants.NGHTTP2_CANCEL);
+      stream.close(MuxCode.Cancel);
       this.gate.release(route);
       return;
     }
@@ -140,7 +185,7 @@ export class HttpProxy {
       if (error || res.writableFinished) return;
       error = code;
       req.unpipe(stream);
-      if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+      if (!stream.destroyed) stream.close(MuxCode.Cancel);
       // Mid-body there is no way to say it but cutting the connection.
       if (res.headersSent) res.destroy();
       else this.refuse(req, res, code, host);
@@ -150,8 +195,9 @@ export class HttpProxy {
     res.once('close', () => {
       clearTimeout(timer);
       this.gate.release(route);
+      meter(this.metrics, 'http', req.socket);
       // The visitor went away mid-exchange: the agent stops too.
-      if (!res.writableFinished && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+      if (!res.writableFinished && !stream.destroyed) stream.close(MuxCode.Cancel);
       this.metrics.observeRequest(res.statusCode, (performance.now() - started) / 1000);
       recorder?.finish(res.statusCode, error);
     });
@@ -160,35 +206,30 @@ export class HttpProxy {
       clearTimeout(timer);
       const agentError = headers[StreamHeader.Error];
       if (typeof agentError === 'string') return fail(agentErrorCode(agentError));
-      this.respond(
-        res,
-        stream,
-        Number(headers[':status']),
-        rawHeaders as unknown as string[],
-        recorder,
-        fail,
-      );
+      this.respond(res, stream, Number(headers[':status']), rawHeaders, recorder, fail);
     });
     stream.on('error', () => fail(VisitorErrorCode.TunnelError));
     stream.on('close', () => {
       // Reset before the response ended: the agent died, or refused the stream.
       if (!res.writableEnded) fail(VisitorErrorCode.TunnelError);
     });
-    req.on('error', () => stream.close(http2.constants.NGHTTP2_CANCEL));
     if (noBody) req.resume();
-    else req.pipe(stream);
+    else {
+      req.on('error', () => stream.close(MuxCode.Cancel));
+      req.pipe(stream);
+    }
   }
 
   private respond(
     res: ServerResponse,
-    stream: ClientHttp2Stream,
+    stream: MuxStream,
     status: number,
-    rawHeaders: string[],
+    rawHeaders: readonly string[],
     recorder: ExchangeRecorder | undefined,
     fail: (code: VisitorErrorCode) => void,
   ): void {
     if (res.headersSent || res.writableEnded) return;
-    // A final status only: HTTP/2 has no 101, and informational ones never arrive here.
+    // A final status only: informational ones arrive as 'headers', never here.
     if (!Number.isInteger(status) || status < 200 || status > 599) return fail(VisitorErrorCode.TunnelError);
     const headers = visitorResponseHeaders(rawHeaders);
     try {
@@ -201,10 +242,18 @@ export class HttpProxy {
     stream.once('data', () => (bodyStarted = true));
     stream.pipe(res);
     // Streaming answers (SSE, chunked) reach the visitor before their first byte of body. A
-    // body already here (the usual case) leaves with the head, in one write.
-    setImmediate(() => {
+    // body already here (the usual case: it came in the same read as the head and has been
+    // written by now) leaves with the head, in one write.
+    process.nextTick(() => {
       if (!bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders();
     });
+  }
+
+  /** A bug, not a visitor's fault: logged, and the visitor gets a 502 page if it can. */
+  private crashed(e: unknown, req: IncomingMessage, res: ServerResponse, host: string): void {
+    this.logger.error(`request failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    if (!res.headersSent && !res.writableEnded) this.refuse(req, res, VisitorErrorCode.TunnelError, host);
+    else res.destroy();
   }
 
   // One warning per minute at most: a Redis outage must not flood the log at request rate.

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import { Injectable } from '@nestjs/common';
-import { RAW_STREAM_PATH } from '@fdt/protocol';
+import { MuxCode, RAW_STREAM_PATH } from '@fdt/protocol';
 import { visitorError, VisitorErrorCode, writeVisitorError } from '../../errors/visitor-errors.js';
 import { RelayMetrics } from '../../metrics/relay-metrics.js';
 import { RoutingTable } from '../../routing/routing-table.js';
@@ -49,7 +48,7 @@ export class UpgradeProxy {
       ...streamHeaders(ctx),
     });
     if (!stream || socket.destroyed) {
-      stream?.close(http2.constants.NGHTTP2_CANCEL);
+      stream?.close(MuxCode.Cancel);
       this.gate.release(route);
       return this.refuse(req, socket, VisitorErrorCode.AgentOffline, host);
     }

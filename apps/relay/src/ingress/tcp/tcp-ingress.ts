@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 import { VisitorGate } from '../visitor-gate.js';
 
 /**

@@ -1,11 +1,11 @@
 import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthIndicatorFunction } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { Public } from '../authz/actor.js';
+import { ExcludeFromOpenApi } from '../http/openapi-exclude.js';
 import { READINESS_CHECKS } from './health.tokens.js';
 
-@ApiExcludeController()
+@ExcludeFromOpenApi()
 @Public()
 @Controller()
 export class HealthController {
@@ -22,7 +22,9 @@ export class HealthController {
 
   /** Readiness: the services this app needs answer (PostgreSQL, Redis when configured, extra checks). */
   @Get('readyz')
-  @HealthCheck()
+  // Without swagger documentation: Terminus would require @nestjs/swagger for it, and the
+  // controller is left out of the OpenAPI document anyway.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   async readyz(@Res({ passthrough: true }) res: Response) {
     try {
       return await this.health.check(this.checks);

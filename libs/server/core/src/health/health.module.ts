@@ -1,10 +1,6 @@
 import { type DynamicModule, type ModuleMetadata, Module, type Type } from '@nestjs/common';
-import {
-  type HealthIndicatorFunction,
-  type HealthIndicatorResult,
-  TerminusModule,
-  TypeOrmHealthIndicator,
-} from '@nestjs/terminus';
+import { ModuleRef } from '@nestjs/core';
+import { type HealthIndicatorFunction, type HealthIndicatorResult, TerminusModule } from '@nestjs/terminus';
 import { RedisHealthIndicator } from './redis.health.js';
 import { HealthController } from './health.controller.js';
 import { READINESS_CHECKS } from './health.tokens.js';
@@ -16,6 +12,7 @@ export interface ReadinessCheck {
 }
 
 export interface HealthOptions {
+  /** Ping PostgreSQL (through the app's TypeORM DataSource) in /readyz. */
   database: boolean;
   redisUrl?: string;
   /** Extra readiness checks, instantiated in this module (HealthIndicatorService is injectable). */
@@ -38,14 +35,18 @@ export class PlatformHealthModule {
         ...extra,
         {
           provide: READINESS_CHECKS,
-          inject: [TypeOrmHealthIndicator, RedisHealthIndicator, ...extra],
-          useFactory: (
-            db: TypeOrmHealthIndicator,
+          inject: [ModuleRef, RedisHealthIndicator, ...extra],
+          useFactory: async (
+            moduleRef: ModuleRef,
             redis: RedisHealthIndicator,
             ...extraChecks: ReadinessCheck[]
-          ): HealthIndicatorFunction[] => {
+          ): Promise<HealthIndicatorFunction[]> => {
             const checks: HealthIndicatorFunction[] = [];
-            if (opts.database) checks.push(() => db.pingCheck('database', { timeout: 2000 }));
+            if (opts.database) {
+              // Loaded only here, so that a process without a database never reaches TypeORM's indicator.
+              const { databaseCheck } = await import('./database.health.js');
+              checks.push(await databaseCheck(moduleRef));
+            }
             if (opts.redisUrl) {
               const url = opts.redisUrl;
               checks.push(() => redis.ping('redis', url));

@@ -1,7 +1,6 @@
 import { type DynamicModule, type INestApplication, type Type, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Logger } from 'nestjs-pino';
@@ -11,9 +10,18 @@ import { isScimPath, sendScimError } from '../errors/scim-error.js';
 
 export interface HttpAppOptions {
   title: string;
-  /** Where to serve the OpenAPI UI (and `${path}-json`); none when omitted. */
+  /**
+   * Where to serve the OpenAPI UI (and `${path}-json`); none when omitted. @nestjs/swagger
+   * is loaded only then, so apps without a document (the relay) never pay for it.
+   */
   openApiPath?: string;
   port: number;
+  /**
+   * Validate and transform request bodies and params with class-validator (default true).
+   * The relay's admin port takes no input and turns it off: the pipe loads class-validator
+   * (~320 modules) as soon as it is constructed.
+   */
+  validation?: boolean;
 }
 
 /**
@@ -30,8 +38,8 @@ export function sendProblem(err: unknown, req: Request, res: Response): void {
 /**
  * Creates one of our HTTP apps the same way every time: our JSON parser with a size limit
  * and problem+json errors (Nest's built-in parser reports malformed JSON as a plain 400),
- * strict validation (unknown fields are errors), the problem filter, pino, OpenAPI, and
- * graceful shutdown hooks.
+ * strict validation (unknown fields are errors), the problem filter, pino, OpenAPI when
+ * asked for, and graceful shutdown hooks.
  */
 export async function createHttpApp(
   module: Type<unknown> | DynamicModule,
@@ -58,32 +66,23 @@ export async function createHttpApp(
       err ? sendProblem(err, req, res) : next(),
   );
   app.use(cookieParser());
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      forbidUnknownValues: true,
-    }),
-  );
+  if (opts.validation ?? true) {
+    app.useGlobalPipes(
+      new ValidationPipe({
+        whitelist: true,
+        forbidNonWhitelisted: true,
+        transform: true,
+        forbidUnknownValues: true,
+      }),
+    );
+  }
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
   if (opts.openApiPath) {
-    const doc = openApiDocument(app, opts.title);
-    SwaggerModule.setup(opts.openApiPath, app, doc, { jsonDocumentUrl: `${opts.openApiPath}-json` });
+    const { setupOpenApi } = await import('./openapi.js');
+    setupOpenApi(app, opts.title, opts.openApiPath);
   }
   return app;
-}
-
-/**
- * The OpenAPI document of an app, the same for the served `/api/docs-json` and for the
- * generated api client (which builds it from an app created with `preview: true`).
- */
-export function openApiDocument(app: INestApplication, title: string): OpenAPIObject {
-  return SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder().setTitle(title).setVersion('1').addBearerAuth().build(),
-  );
 }
 
 export async function listen(app: INestApplication, config: PlatformConfig, port: number): Promise<number> {

@@ -1,11 +1,11 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { Response } from 'express';
 import { Public } from '../authz/actor.js';
+import { ExcludeFromOpenApi } from '../http/openapi-exclude.js';
 
 /** /metrics, open to scrapers like /healthz: restrict it at the network (see docs/operations.md). */
-@ApiExcludeController()
+@ExcludeFromOpenApi()
 @Public()
 @Controller()
 export class MetricsController extends PrometheusController {
