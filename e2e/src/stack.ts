@@ -69,7 +69,15 @@ export interface Stack {
   db: TestDatabase;
   env: Record<string, string>;
   apiUrl: string;
-  ports: { api: number; agent: number; http: number; https: number; relayAdmin: number; tcpFirst: number };
+  ports: {
+    api: number;
+    agent: number;
+    http: number;
+    https: number;
+    peer: number;
+    relayAdmin: number;
+    tcpFirst: number;
+  };
   api: Proc;
   relay: Proc;
   startRelay(): Promise<Proc>;
@@ -87,6 +95,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     agent: await freePort(),
     http: await freePort(),
     https: await freePort(),
+    peer: await freePort(),
     relayAdmin: await freePort(),
     tcpFirst: 21000 + Math.floor(Math.random() * 800),
   };
@@ -105,6 +114,8 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     FDT_RELAY_AGENT_PORT: String(ports.agent),
     FDT_RELAY_HTTP_PORT: String(ports.http),
     FDT_RELAY_HTTPS_PORT: String(ports.https),
+    // With REDIS_URL set the relay forwards to other relays on its peer port: a free one, so stacks run side by side.
+    FDT_RELAY_PEER_PORT: String(ports.peer),
     FDT_RELAY_TCP_PORTS: `${ports.tcpFirst}-${ports.tcpFirst + 20}`,
     FDT_RELAY_HEARTBEAT_SECONDS: '1',
     FDT_RELAY_TLS_DIR: mkdtempSync(join(os.tmpdir(), 'fdt-e2e-tls-')),

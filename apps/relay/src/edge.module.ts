@@ -14,6 +14,12 @@ import { CertificateStore } from './ingress/tls/certificate-store.js';
 import { loadTlsMaterial, type TlsMaterial } from './ingress/tls/dev-ca.js';
 import { VisitorGate } from './ingress/visitor-gate.js';
 import { RelayMetrics } from './metrics/relay-metrics.js';
+import { ForwardedSockets } from './peering/forwarded-sockets.js';
+import { PeerDialer } from './peering/peer-dialer.js';
+import { PeerForwarder } from './peering/peer-forwarder.js';
+import { PeerListener } from './peering/peer-listener.js';
+import { RouteAnnouncer } from './peering/route-announcer.js';
+import { RouteLookup } from './peering/route-lookup.js';
 import { RelayRegistrationModule } from './registration/relay-registration.module.js';
 import { RoutingTable } from './routing/routing-table.js';
 import { AgentTransport } from './transport/agent-transport.strategy.js';
@@ -22,7 +28,8 @@ export const TLS_MATERIAL = Symbol('TLS_MATERIAL');
 
 /**
  * The data plane and its control: the agent transport and its handlers, the routing table,
- * the visitor ingress (HTTP, HTTPS/TLS by SNI, TCP ports), edge policy, inspection, metrics.
+ * the visitor ingress (HTTP, HTTPS/TLS by SNI, TCP ports), relay-to-relay forwarding
+ * (peering: route claims in the registry, the peer port), edge policy, inspection, metrics.
  */
 @Module({
   imports: [RelayRegistrationModule],
@@ -58,9 +65,15 @@ export const TLS_MATERIAL = Symbol('TLS_MATERIAL');
     HttpProxy,
     UpgradeProxy,
     TcpIngress,
+    ForwardedSockets,
+    RouteLookup,
+    PeerDialer,
+    PeerForwarder,
+    PeerListener,
+    RouteAnnouncer,
     EdgeIngress,
     AgentTransport,
   ],
-  exports: [AgentTransport, EdgeIngress, RoutingTable, CertificateStore, TLS_MATERIAL],
+  exports: [AgentTransport, EdgeIngress, RoutingTable, CertificateStore, TLS_MATERIAL, PeerListener],
 })
 export class EdgeModule {}

@@ -1,11 +1,15 @@
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 import { visitorError, VisitorErrorCode, writeVisitorError } from '../errors/visitor-errors.js';
 import { RelayMetrics } from '../metrics/relay-metrics.js';
+import { ForwardedSockets } from '../peering/forwarded-sockets.js';
+import { PeerForwarder } from '../peering/peer-forwarder.js';
+import { PeerListener } from '../peering/peer-listener.js';
 import { RoutingTable } from '../routing/routing-table.js';
 import { HttpProxy, type VisitorProto } from './http/http-proxy.js';
 import { UpgradeProxy } from './http/upgrade-proxy.js';
@@ -19,13 +23,17 @@ const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /**
  * The public listeners: HTTP, and on the HTTPS port a front that reads the SNI of each
  * ClientHello and either passes the connection through untouched to a tls tunnel's agent
- * or terminates TLS here (certificate by SNI) and serves it as HTTP.
+ * or terminates TLS here (certificate by SNI) and serves it as HTTP. With forwarding on,
+ * also the peer port, whose connections (visitors another relay forwarded) enter the same
+ * servers; and a ClientHello for a host held by another relay goes there.
  */
 @Injectable()
 export class EdgeIngress implements OnApplicationShutdown {
   private readonly logger = new Logger(EdgeIngress.name);
   private httpServer?: Server;
   private httpsServer?: https.Server;
+  /** HTTP from peers for visitors who came over HTTPS (TLS ended on that relay): not listening. */
+  private forwardedHttpsServer?: Server;
   private tlsFront?: TcpServer;
 
   constructor(
@@ -36,10 +44,13 @@ export class EdgeIngress implements OnApplicationShutdown {
     private readonly upgrades: UpgradeProxy,
     private readonly certificates: CertificateStore,
     private readonly metrics: RelayMetrics,
+    private readonly peers: PeerListener,
+    private readonly peerForwarder: PeerForwarder,
+    private readonly forwarded: ForwardedSockets,
   ) {}
 
-  /** Binds the HTTP and HTTPS ports; resolves with the ports bound. */
-  async listen(): Promise<{ http: number; https: number }> {
+  /** Binds the HTTP and HTTPS ports (and the peer port when forwarding); resolves with the ports bound. */
+  async listen(): Promise<{ http: number; https: number; peer?: number }> {
     const r = this.config.relay;
     const httpServer = this.visitorServer(http.createServer(this.serverOptions()), 'http');
     this.httpServer = httpServer;
@@ -59,7 +70,30 @@ export class EdgeIngress implements OnApplicationShutdown {
     this.tlsFront = tlsFront;
     const httpPort = await this.bind(httpServer, r.httpPort);
     const httpsPort = await this.bind(tlsFront, r.httpsPort);
-    return { http: httpPort, https: httpsPort };
+    if (!r.peering.enabled) return { http: httpPort, https: httpsPort };
+    this.forwardedHttpsServer = this.visitorServer(http.createServer(this.serverOptions()), 'https');
+    // Runs before the HTTP layer sees the connection: a forwarded one takes its visitor's address.
+    this.httpsServer.prependListener('secureConnection', (s: TLSSocket) => this.forwarded.adoptTls(s));
+    const peer = await this.peers.listen({
+      http: (socket, scheme) => this.forwardedHttp(socket, scheme),
+      tls: (socket) => this.forwardedTls(socket),
+    });
+    return { http: httpPort, https: httpsPort, peer };
+  }
+
+  /** A connection another relay forwarded, HTTP: into the server for its visitor's scheme. */
+  private forwardedHttp(socket: Socket, scheme: VisitorProto): void {
+    const server = scheme === 'https' ? this.forwardedHttpsServer : this.httpServer;
+    if (!server) return void socket.destroy();
+    server.emit('connection', socket);
+    // The server reads what is already buffered (the request after the preamble) once flowing.
+    socket.resume();
+  }
+
+  /** A connection another relay forwarded, TLS: through the front, as if it came to our port. */
+  private forwardedTls(socket: Socket): void {
+    void this.front(socket);
+    socket.resume();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -68,6 +102,7 @@ export class EdgeIngress implements OnApplicationShutdown {
     );
     this.httpServer?.closeAllConnections();
     this.httpsServer?.closeAllConnections();
+    this.forwardedHttpsServer?.closeAllConnections();
     await Promise.all(closing);
   }
 
@@ -134,6 +169,10 @@ export class EdgeIngress implements OnApplicationShutdown {
     if (route?.proto === 'tls') {
       await this.gate.raw(route, socket, peek.head);
       return;
+    }
+    // Held by another relay: the whole TLS connection goes there (passthrough or termination is its call).
+    if (!route && peek.servername && this.routing.remote) {
+      if (await this.peerForwarder.tls(socket, peek.servername, peek.head)) return;
     }
     // Terminate here: give the bytes back and let the HTTPS server run the handshake.
     socket.unshift(peek.head);

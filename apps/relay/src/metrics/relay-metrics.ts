@@ -55,6 +55,16 @@ const rejections = () =>
         labelNames: ['reason'],
       }),
   );
+const forwarded = () =>
+  once(
+    'fdt_relay_forwarded_total',
+    () =>
+      new Counter({
+        name: 'fdt_relay_forwarded_total',
+        help: 'Visitor requests (http) and connections (upgrade, tls) passed to the relay holding their tunnel',
+        labelNames: ['kind'],
+      }),
+  );
 const handshakeFailures = () =>
   once(
     'fdt_relay_handshake_failures_total',
@@ -75,9 +85,15 @@ export class RelayMetrics {
   readonly duration = duration();
   private readonly rejections = rejections();
   private readonly handshakes = handshakeFailures();
+  private readonly forwards = forwarded();
 
   rejected(reason: string): void {
     this.rejections.inc({ reason });
+  }
+
+  /** A visitor request or connection handed to another relay: `http`, `upgrade` or `tls`. */
+  forwarded(kind: 'http' | 'upgrade' | 'tls'): void {
+    this.forwards.inc({ kind });
   }
 
   handshakeFailed(code: string): void {

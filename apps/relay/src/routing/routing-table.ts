@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { RelayLoad } from '../registration/relay-load.js';
 import { RelayMetrics } from '../metrics/relay-metrics.js';
 import type { AgentLink } from '../transport/agent-link.js';
+import type { RemoteRoutes, RouteListener } from './remote-routes.js';
 import { type AgentSession, routeKey, type TunnelRoute } from './route.js';
 
 // Hosts that went offline recently answer 503 "agent offline" rather than 404; bounded.
@@ -19,11 +20,22 @@ export class RoutingTable {
   private readonly routes = new Map<string, TunnelRoute>();
   private readonly offline = new Map<string, number>();
   private readonly linkWaiters = new Map<string, (link: AgentLink | undefined) => void>();
+  private readonly listeners: RouteListener[] = [];
+  /**
+   * Where visitors for hosts held by other relays go; unset when forwarding is off. The
+   * ingress reaches peering through the table it already holds, from its refusal path.
+   */
+  remote?: RemoteRoutes;
 
   constructor(
     private readonly load: RelayLoad,
     private readonly metrics: RelayMetrics,
   ) {}
+
+  /** Hears about routes going online (link up) and offline (session gone). */
+  watch(listener: RouteListener): void {
+    this.listeners.push(listener);
+  }
 
   byHost(host: string): TunnelRoute | undefined {
     return this.routes.get(`host:${host}`);
@@ -84,6 +96,7 @@ export class RoutingTable {
     for (const r of s.routes) this.metrics.tunnels.inc({ proto: r.proto });
     this.metrics.agents.inc();
     this.load.set(this.load.current() + 1);
+    if (s.routes.length) for (const l of this.listeners) l.online(s.routes);
     return s;
   }
 
@@ -109,6 +122,7 @@ export class RoutingTable {
     if (s.link) {
       this.metrics.agents.dec();
       this.load.set(this.load.current() - 1);
+      if (released.length) for (const l of this.listeners) l.offline(released);
     }
     return released;
   }
@@ -134,5 +148,12 @@ export class RoutingTable {
 
   allSessions(): AgentSession[] {
     return [...this.sessions.values()];
+  }
+
+  /** Routes serving visitors now (their session's link is up). */
+  onlineRoutes(): TunnelRoute[] {
+    const out: TunnelRoute[] = [];
+    for (const s of this.sessions.values()) if (s.link && !s.closed) out.push(...s.routes);
+    return out;
   }
 }

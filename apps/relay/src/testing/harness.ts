@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { loadPlatformConfig, type PlatformConfig } from '@fdt/server-core/edge';
 import type { AgentSessionClaims } from '@fdt/protocol';
 import { startRelay, type RunningRelay } from '../bootstrap.js';
+import { EdgeModule } from '../edge.module.js';
+import { PeerListener } from '../peering/peer-listener.js';
 import { FakeApi } from './fake-api.js';
 import { type AgentTunnel, TestAgent } from './test-agent.js';
 
@@ -16,23 +18,40 @@ export interface Edge {
   config: PlatformConfig;
   tlsDir: string;
   tcpPorts: { first: number; last: number };
+  /** the peer port, when forwarding is on */
+  peerPort?: number;
   /** an agent with a fresh token for `claims`, serving `tunnels` */
   agent(tunnels: AgentTunnel[], claims?: Partial<AgentSessionClaims>): Promise<TestAgent>;
   close(): Promise<void>;
 }
 
+/** One fake api for several relays (they share its relay secret, as a cluster's relays do). */
+export interface SharedApi {
+  api: FakeApi;
+  secret: string;
+}
+
+export async function startSharedApi(): Promise<SharedApi> {
+  const secret = randomBytes(24).toString('base64url');
+  return { api: await new FakeApi(secret).start(), secret };
+}
+
 /**
  * `baseEnv` comes from @fdt/testing's testEnv in the spec (this file is not a spec and may
- * not import the harness lib); `env` overrides the relay's variables.
+ * not import the harness lib); `env` overrides the relay's variables. With `shared`, the
+ * relay uses that api (closed by its owner) instead of one of its own.
  */
 export async function startEdge(
   baseEnv: Record<string, string | undefined>,
   env: Record<string, string> = {},
+  shared?: SharedApi,
 ): Promise<Edge> {
-  const secret = randomBytes(24).toString('base64url');
-  const api = await new FakeApi(secret).start();
+  const secret = shared?.secret ?? randomBytes(24).toString('base64url');
+  const api = shared?.api ?? (await new FakeApi(secret).start());
   const tlsDir = mkdtempSync(join(tmpdir(), 'fdt-relay-tls-'));
-  const first = 30000 + Math.floor(Math.random() * 30000);
+  // Below Linux's ephemeral range (32768-60999): a pool port there can be taken by any
+  // outgoing connection of a busy machine, and the test would fail with EADDRINUSE.
+  const first = 20000 + Math.floor(Math.random() * 12000);
   const tcpPorts = { first, last: first + 15 };
   const config = loadPlatformConfig({
     ...baseEnv,
@@ -44,6 +63,7 @@ export async function startEdge(
     FDT_RELAY_AGENT_PORT: '0',
     FDT_RELAY_HTTP_PORT: '0',
     FDT_RELAY_HTTPS_PORT: '0',
+    FDT_RELAY_PEER_PORT: '0',
     FDT_RELAY_TCP_PORTS: `${tcpPorts.first}-${tcpPorts.last}`,
     FDT_RELAY_AGENT_TLS: 'false',
     FDT_RELAY_TLS_DIR: tlsDir,
@@ -51,12 +71,16 @@ export async function startEdge(
     ...env,
   });
   const relay = await startRelay(config);
+  const peerPort = config.relay.peering.enabled
+    ? await relay.app.select(EdgeModule).get(PeerListener).whenListening()
+    : undefined;
   return {
     relay,
     api,
     config,
     tlsDir,
     tcpPorts,
+    peerPort,
     async agent(tunnels, claims = {}) {
       return TestAgent.connect({
         port: relay.ports.agent,
@@ -67,7 +91,7 @@ export async function startEdge(
     },
     async close() {
       await relay.close();
-      await api.close();
+      if (!shared) await api.close();
       rmSync(tlsDir, { recursive: true, force: true });
     },
   };

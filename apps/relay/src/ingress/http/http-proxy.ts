@@ -102,7 +102,11 @@ export class HttpProxy {
   handle(req: IncomingMessage, res: ServerResponse, proto: VisitorProto): void {
     const started = performance.now();
     const a = admitRoute(this.routing, req);
-    if ('refuse' in a) return this.refuse(req, res, a.refuse, a.host);
+    if ('refuse' in a) {
+      // Not held here: another relay may hold it (peering answers the visitor if it takes it).
+      if (this.routing.remote?.http(req, res, proto, a.refuse, a.host)) return;
+      return this.refuse(req, res, a.refuse, a.host);
+    }
     if (!a.route.policy.requiresAuth) return this.admitted(req, res, proto, a.route, a.host, a.ip, started);
     a.route.policy.authorized(req.headers.authorization).then(
       (ok) =>

@@ -30,7 +30,10 @@ export class UpgradeProxy {
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
     const a = await admit(this.routing, req);
-    if ('refuse' in a) return this.refuse(req, socket, a.refuse, a.host);
+    if ('refuse' in a) {
+      if (this.routing.remote?.upgrade(req, socket, head, proto, a.refuse, a.host)) return;
+      return this.refuse(req, socket, a.refuse, a.host);
+    }
     const { route, host, ip } = a;
     if (!this.gate.acquire(route)) return this.refuse(req, socket, VisitorErrorCode.TooManyConnections, host);
     const ctx: ForwardContext = {

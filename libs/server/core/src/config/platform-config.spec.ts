@@ -59,6 +59,31 @@ describe('loadPlatformConfig', () => {
     );
   });
 
+  it('forwards between relays exactly when the registry is shared, unless told otherwise', () => {
+    expect(loadPlatformConfig({}).relay.peering).toEqual({
+      enabled: false,
+      port: 8444,
+      host: undefined,
+      routeTtlSeconds: 30,
+    });
+    expect(loadPlatformConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).relay.peering.enabled).toBe(true);
+    const off = loadPlatformConfig({ REDIS_URL: 'redis://127.0.0.1:6379', FDT_RELAY_FORWARDING: 'false' });
+    expect(off.relay.peering.enabled).toBe(false);
+    expect(
+      loadPlatformConfig({
+        FDT_RELAY_FORWARDING: 'true',
+        FDT_RELAY_PEER_PORT: '9444',
+        FDT_RELAY_PEER_HOST: 'fd00::12',
+        FDT_RELAY_ROUTE_TTL: '12',
+      }).relay.peering,
+    ).toEqual({ enabled: true, port: 9444, host: 'fd00::12', routeTtlSeconds: 12 });
+    expect(loadPlatformConfig({ FDT_RELAY_PEER_HOST: '10.1.2.3' }).relay.peering.host).toBe('10.1.2.3');
+    expect(() => loadPlatformConfig({ FDT_RELAY_PEER_HOST: 'tcp://10.1.2.3:8444' })).toThrow(
+      /FDT_RELAY_PEER_HOST/,
+    );
+    expect(() => loadPlatformConfig({ FDT_RELAY_ROUTE_TTL: '1' })).toThrow(/FDT_RELAY_ROUTE_TTL/);
+  });
+
   it('refuses production without a relay secret', () => {
     const key = Buffer.alloc(32, 1).toString('base64');
     expect(() => loadPlatformConfig({ NODE_ENV: 'production', FDT_ENCRYPTION_KEY: key })).toThrow(

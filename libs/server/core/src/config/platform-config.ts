@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -77,6 +78,16 @@ export const platformConfigSchema = z.object({
     .min(1024)
     .max(1024 * 1024)
     .default(64 * 1024),
+  FDT_RELAY_FORWARDING: bool.optional(),
+  FDT_RELAY_PEER_PORT: port.default(8444),
+  FDT_RELAY_PEER_HOST: z
+    .string()
+    .refine(
+      (v) => isIP(v) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(v),
+      'a host name or IP address, without scheme or port',
+    )
+    .optional(),
+  FDT_RELAY_ROUTE_TTL: seconds.min(3).default(30),
   FDT_API_INTERNAL_URL: z.string().url().optional(),
   FDT_COOKIE_SECURE: bool.optional(),
   FDT_RUN_MIGRATIONS: bool.default(true),
@@ -152,6 +163,20 @@ export interface PlatformConfig {
     maxHandshakes: number;
     /** Largest visitor request head (HTTP/1.1); bigger gets 431. */
     maxHeaderBytes: number;
+    /**
+     * Relay-to-relay forwarding: a visitor who reaches a relay that does not hold the tunnel
+     * is passed to the relay that does, found in the route registry.
+     */
+    peering: {
+      /** FDT_RELAY_FORWARDING, default on exactly when the registry is shared (REDIS_URL). */
+      enabled: boolean;
+      /** Where other relays connect (0 picks a free port). */
+      port: number;
+      /** The address other relays dial; unset: the bind address, else this machine's first non-loopback IP. */
+      host?: string;
+      /** Seconds a route claim lives in the registry unless refreshed (refreshed every third of it). */
+      routeTtlSeconds: number;
+    };
   };
   worker: { adminPort: number };
   log: { level: string };
@@ -244,6 +269,12 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       agentPingSeconds: c.FDT_RELAY_AGENT_PING_SECONDS,
       maxHandshakes: c.FDT_RELAY_MAX_HANDSHAKES,
       maxHeaderBytes: c.FDT_RELAY_MAX_HEADER_BYTES,
+      peering: {
+        enabled: c.FDT_RELAY_FORWARDING ?? !!c.REDIS_URL,
+        port: c.FDT_RELAY_PEER_PORT,
+        host: c.FDT_RELAY_PEER_HOST,
+        routeTtlSeconds: c.FDT_RELAY_ROUTE_TTL,
+      },
     },
     worker: { adminPort: c.FDT_WORKER_ADMIN_PORT },
     log: { level: c.FDT_LOG_LEVEL },
