@@ -123,6 +123,42 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
     }
   });
 
+  it('removing a member revokes their authtokens, audited, and tells the relays', async () => {
+    await relayBeat(heartbeat('relay-a'));
+    const member = await h.member(owner, 'member');
+    const at = await member.client.post('/api/v1/authtokens', {});
+    expect(at.status).toBe(201);
+    expect((await h.client().post('/api/v1/agent/sessions', {}, { bearer: at.body.token })).status).toBe(201);
+    const ports = createPorts({
+      adapters: 'redis',
+      redisUrl: TEST_REDIS_URL,
+      databaseUrl: h.db.url,
+      namespace: h.db.name,
+    });
+    const received: unknown[] = [];
+    const unsubscribe = await ports.pubsub.subscribe(
+      ControlChannel.AuthtokenRevoked,
+      (m: unknown) => void received.push(m),
+    );
+    try {
+      expect((await owner.delete(`/api/v1/members/${member.userId}`)).status).toBe(204);
+      // The agent cannot get a new session, and connected ones are dropped by the relays.
+      expect((await h.client().post('/api/v1/agent/sessions', {}, { bearer: at.body.token })).status).toBe(
+        401,
+      );
+      await waitFor(() => received.length > 0);
+      expect(received).toEqual([{ authtokenId: at.body.id, orgId }]);
+      const [event] = await h.ds.query(
+        `SELECT summary FROM audit_events WHERE org_id = $1 AND action = 'authtoken.revoked' AND target_id = $2`,
+        [orgId, at.body.id],
+      );
+      expect(event.summary).toMatchObject({ reason: 'member_removed', userId: member.userId });
+    } finally {
+      await unsubscribe();
+      await ports.close();
+    }
+  });
+
   it('rotates an authtoken: the new secret works, the old one stops', async () => {
     await relayBeat(heartbeat('relay-a'));
     const at = await owner.post('/api/v1/authtokens', {});

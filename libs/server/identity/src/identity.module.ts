@@ -12,6 +12,7 @@ import { SsoEnforcement } from './auth/sso-enforcement.js';
 import { IDENTITY_ENTITIES } from './entities/index.js';
 import { AuthGuard } from './guards/auth.guard.js';
 import { RateLimitMiddleware } from './guards/rate-limit.middleware.js';
+import { MemberAccessHooks } from './lifecycle/member-access-hooks.js';
 import { MembershipLifecycleService } from './lifecycle/membership-lifecycle.service.js';
 import { InvitationsController } from './members/invitations.controller.js';
 import { InvitationsService } from './members/invitations.service.js';
@@ -31,10 +32,18 @@ import { MembersService } from './members/members.service.js';
     ApiKeysService,
     SsoEnforcement,
     MembershipLifecycleService,
+    MemberAccessHooks,
     AuthGuard,
     { provide: APP_GUARD, useExisting: AuthGuard },
   ],
-  exports: [AuthService, MembersService, AuthGuard, SsoEnforcement, MembershipLifecycleService],
+  exports: [
+    AuthService,
+    MembersService,
+    AuthGuard,
+    SsoEnforcement,
+    MembershipLifecycleService,
+    MemberAccessHooks,
+  ],
 })
 export class IdentityModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

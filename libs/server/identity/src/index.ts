@@ -9,5 +9,6 @@ export * from './auth/refresh-cookie.js';
 export * from './auth/sso-enforcement.js';
 export * from './members/members.service.js';
 export * from './lifecycle/membership-lifecycle.service.js';
+export * from './lifecycle/member-access-hooks.js';
 export * from './guards/auth.guard.js';
 export * from './request-context.js';

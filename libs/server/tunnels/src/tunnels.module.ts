@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@fdt/audit';
+import { IdentityModule } from '@fdt/identity';
+import { AuthtokenAccessHook } from './authtokens/authtoken-access.hook.js';
 import { AuthtokensController } from './authtokens/authtokens.controller.js';
 import { AuthtokensService } from './authtokens/authtokens.service.js';
 import { TUNNELS_ENTITIES } from './entities/index.js';
@@ -27,7 +29,7 @@ import { TunnelDetailService } from './tunnels/tunnel-detail.service.js';
 
 /** Agent authtokens and sessions (JWKS), reserved names and ports, the relays registry, tunnels. */
 @Module({
-  imports: [TypeOrmModule.forFeature(TUNNELS_ENTITIES), AuditModule],
+  imports: [TypeOrmModule.forFeature(TUNNELS_ENTITIES), AuditModule, IdentityModule],
   controllers: [
     AuthtokensController,
     AgentSessionsController,
@@ -42,6 +44,7 @@ import { TunnelDetailService } from './tunnels/tunnel-detail.service.js';
   ],
   providers: [
     AuthtokensService,
+    AuthtokenAccessHook,
     AgentSessionsService,
     ReservationsService,
     RelaysService,

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, IsNull } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '@fdt/audit';
 import type { Actor, Role } from '@fdt/server-core';
 import { hashPassword } from '../auth/password.js';
-import { ApiKey, Membership, Session, User } from '../entities/index.js';
+import { Membership, User } from '../entities/index.js';
 import { IdentityErrorCode, IdentityException } from '../identity.errors.js';
+import { MemberAccessHooks } from '../lifecycle/member-access-hooks.js';
+import { MembershipLifecycleService } from '../lifecycle/membership-lifecycle.service.js';
 import { grantableRoles } from '../role-permissions.js';
 
 export interface MemberView {
@@ -21,6 +23,8 @@ export class MembersService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditService,
+    private readonly lifecycle: MembershipLifecycleService,
+    private readonly accessHooks: MemberAccessHooks,
   ) {}
 
   async list(orgId: string): Promise<MemberView[]> {
@@ -107,33 +111,20 @@ export class MembersService {
     });
   }
 
+  /**
+   * Ends a membership: sign-ins to the org, API keys made in it, and (through the access
+   * hooks) the member's agent authtokens, whose agents relays disconnect once this commits.
+   */
   async remove(actor: Actor, userId: string): Promise<void> {
-    await this.ds.transaction(async (m) => {
+    const ended = await this.ds.transaction(async (m) => {
       const ms = await this.lockMembership(m, actor.orgId, userId);
       if (ms.role === 'owner' && actor.role !== 'owner') {
         throw new IdentityException(IdentityErrorCode.RoleNotAllowed, 'Only an owner can remove an owner.');
       }
-      if (ms.role === 'owner') await this.assertNotLastOwner(m, actor.orgId, 'remove');
-      await m.getRepository(Membership).delete({ id: ms.id });
-      // Leaving the org ends every way in: sign-ins to it and the API keys made in it.
-      const now = new Date();
-      await m
-        .getRepository(Session)
-        .update(
-          { userId, orgId: actor.orgId, revokedAt: IsNull() },
-          { revokedAt: now, revokedReason: 'member_removed' },
-        );
-      await m
-        .getRepository(ApiKey)
-        .update({ userId, orgId: actor.orgId, revokedAt: IsNull() }, { revokedAt: now });
-      await this.audit.record(m, {
-        orgId: actor.orgId,
-        actor,
-        action: 'member.removed',
-        target: { type: 'user', id: userId },
-        summary: { email: ms.user?.email, role: ms.role },
-      });
+      await this.lifecycle.remove(m, actor, userId, 'member_removed');
+      return this.accessHooks.end(m, actor, userId, 'member_removed');
     });
+    await ended.afterCommit();
   }
 
   private async lockMembership(m: EntityManager, orgId: string, userId: string): Promise<Membership> {
@@ -149,11 +140,7 @@ export class MembersService {
   }
 
   /** Locks the org's owner rows so two concurrent demotions cannot both pass the check. */
-  private async assertNotLastOwner(
-    m: EntityManager,
-    orgId: string,
-    what: 'demote' | 'remove',
-  ): Promise<void> {
+  private async assertNotLastOwner(m: EntityManager, orgId: string, what: 'demote'): Promise<void> {
     const owners = await m
       .getRepository(Membership)
       .createQueryBuilder('m')

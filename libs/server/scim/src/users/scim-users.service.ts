@@ -2,9 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '@fdt/audit';
-import { MembershipLifecycleService, Membership, User } from '@fdt/identity';
+import { MemberAccessHooks, MembershipLifecycleService, Membership, User } from '@fdt/identity';
 import { type Actor, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
-import { type Authtoken, AuthtokensService } from '@fdt/tunnels';
 import { DEFAULT_ROLE, SCIM_ROUTE, ScimSchema } from '../constants.js';
 import { ScimErrorCode, ScimException, scimNotFound } from '../errors/scim.exception.js';
 import { filterToSql } from '../filter/filter-sql.js';
@@ -37,7 +36,7 @@ export class ScimUsersService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly lifecycle: MembershipLifecycleService,
-    private readonly authtokens: AuthtokensService,
+    private readonly accessHooks: MemberAccessHooks,
     private readonly audit: AuditService,
     @Inject(PLATFORM_CONFIG) config: PlatformConfig,
   ) {
@@ -120,12 +119,12 @@ export class ScimUsersService {
   /** Removes the membership (the account stays: it may belong to other orgs) and ends its access. */
   async remove(actor: Actor, id: string, ifMatch?: string): Promise<void> {
     if (!UUID.test(id)) throw scimNotFound('User', id);
-    const revoked = await this.ds.transaction(async (m) => {
+    const ended = await this.ds.transaction(async (m) => {
       const row = await findUser(m, actor.orgId, id, true);
       if (!row) throw scimNotFound('User', id);
       assertIfMatch(ifMatch, (await this.render(m, row)).meta.version);
       await this.lifecycle.remove(m, actor, id, 'scim_deleted');
-      const tokens = await this.authtokens.revokeAllOfMember(m, actor, id, 'scim_deleted');
+      const access = await this.accessHooks.end(m, actor, id, 'scim_deleted');
       const groups = await query<{ group_id: string }>(
         m,
         `DELETE FROM scim_group_members gm USING scim_groups g
@@ -146,11 +145,11 @@ export class ScimUsersService {
         actor,
         action: 'scim.user.deleted',
         target: { type: 'user', id },
-        summary: { userName: row.user_name ?? row.email, authtokensRevoked: tokens.length },
+        summary: { userName: row.user_name ?? row.email, authtokensRevoked: access.revoked },
       });
-      return tokens;
+      return access;
     });
-    await this.authtokens.publishRevoked(revoked);
+    await ended.afterCommit();
   }
 
   /** Applies projection to one resource (GET, and the bodies of POST/PUT/PATCH). */
@@ -165,7 +164,7 @@ export class ScimUsersService {
     next: (current: UserDraft) => UserDraft,
   ): Promise<ScimUserResource> {
     if (!UUID.test(id)) throw scimNotFound('User', id);
-    const revoked: Authtoken[] = [];
+    let ended: { revoked: number; afterCommit: () => Promise<void> } | undefined;
     const out = await this.ds
       .transaction(async (m) => {
         const row = await findUser(m, actor.orgId, id, true);
@@ -178,8 +177,7 @@ export class ScimUsersService {
         if (changed.length === 0) return current;
         await this.writeAccount(m, row, before, after);
         await this.writeScimRow(m, actor.orgId, id, after);
-        if (before.active !== after.active)
-          revoked.push(...(await this.setActive(m, actor, id, after.active)));
+        if (before.active !== after.active) ended = await this.setActive(m, actor, id, after.active);
         await this.audit.record(m, {
           orgId: actor.orgId,
           actor,
@@ -189,7 +187,7 @@ export class ScimUsersService {
             userName: after.userName,
             changed,
             ...(before.active !== after.active
-              ? { active: after.active, authtokensRevoked: revoked.length }
+              ? { active: after.active, authtokensRevoked: ended?.revoked ?? 0 }
               : {}),
           },
         });
@@ -201,18 +199,23 @@ export class ScimUsersService {
           ? new ScimException(ScimErrorCode.Uniqueness, 'That userName is taken.')
           : e;
       });
-    await this.authtokens.publishRevoked(revoked);
+    await ended?.afterCommit();
     return out;
   }
 
   /** Deactivation ends every credential of the member in the org; reactivation restores none. */
-  private async setActive(m: EntityManager, actor: Actor, id: string, active: boolean): Promise<Authtoken[]> {
+  private async setActive(
+    m: EntityManager,
+    actor: Actor,
+    id: string,
+    active: boolean,
+  ): Promise<{ revoked: number; afterCommit: () => Promise<void> } | undefined> {
     if (active) {
       await this.lifecycle.reactivate(m, actor, id, 'scim');
-      return [];
+      return undefined;
     }
     await this.lifecycle.deactivate(m, actor, id, 'scim_deactivated');
-    return this.authtokens.revokeAllOfMember(m, actor, id, 'scim_deactivated');
+    return this.accessHooks.end(m, actor, id, 'scim_deactivated');
   }
 
   /**
