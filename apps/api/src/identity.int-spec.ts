@@ -156,6 +156,47 @@ describe('identity: RBAC, sessions, API keys, lockout', () => {
     expect((await h.client().get('/api/v1/me', { bearer: secret })).status).toBe(401);
   });
 
+  it("caps an API key at its creator's current role: a demotion takes its keys down with it", async () => {
+    const admin = await h.member(owner.client, 'admin');
+    const adminKey = await admin.client.post('/api/v1/api-keys', { name: 'ops', role: 'admin' });
+    const billingKey = await admin.client.post('/api/v1/api-keys', { name: 'invoices', role: 'billing' });
+    expect(adminKey.status).toBe(201);
+    const asKey = (key: string) => ({ bearer: key });
+    expect((await h.client().get('/api/v1/me', asKey(adminKey.body.key))).body.role).toBe('admin');
+    expect(
+      (
+        await h
+          .client()
+          .post(
+            '/api/v1/members',
+            { email: uniqueEmail('capped'), role: 'viewer', password: 'a long password 1' },
+            asKey(adminKey.body.key),
+          )
+      ).status,
+    ).toBe(201);
+
+    expect((await owner.client.patch(`/api/v1/members/${admin.userId}`, { role: 'member' })).status).toBe(
+      200,
+    );
+    // The admin key now acts as a member: no more managing members.
+    expect((await h.client().get('/api/v1/me', asKey(adminKey.body.key))).body.role).toBe('member');
+    expect(
+      (
+        await h
+          .client()
+          .post(
+            '/api/v1/members',
+            { email: uniqueEmail('capped'), role: 'viewer', password: 'a long password 1' },
+            asKey(adminKey.body.key),
+          )
+      ).status,
+    ).toBe(403);
+    // A billing key beside the ladder cannot be capped to a member: it stops working.
+    const refused = await h.client().get('/api/v1/me', asKey(billingKey.body.key));
+    expect(refused.status).toBe(401);
+    expect(refused.body.detail).toMatch(/no longer holds the role/);
+  });
+
   it('locks an account after repeated failures with 429 and Retry-After, without locking others', async () => {
     const victim = await h.member(owner.client, 'member');
     const attacker = h.client();

@@ -40,5 +40,18 @@ export function grantableRoles(granter: Role): Role[] {
   }
 }
 
+// The roles that are steps of one ladder; `billing` sits beside it.
+const LADDER: readonly Role[] = ['owner', 'admin', 'member', 'viewer'];
+
+/**
+ * The role an API key acts with: its own while its creator could still grant it, else its
+ * creator's current role when both are on the owner > admin > member > viewer ladder (a
+ * demoted member's keys come down with them), else none (the key stops working).
+ */
+export function effectiveKeyRole(keyRole: Role, creatorRole: Role): Role | undefined {
+  if (grantableRoles(creatorRole).includes(keyRole)) return keyRole;
+  return LADDER.includes(keyRole) && LADDER.includes(creatorRole) ? creatorRole : undefined;
+}
+
 /** Whether an actor with `role` may act on a resource that belongs to someone else. */
 export const managesOthers = (role: Role): boolean => role === 'owner' || role === 'admin';

@@ -17,7 +17,7 @@ import { AccessTokenService } from '../auth/access-token.service.js';
 import { ApiKey, Membership, Session, User } from '../entities/index.js';
 import { IdentityErrorCode, IdentityException } from '../identity.errors.js';
 import { requestContext } from '../request-context.js';
-import { hasPermission } from '../role-permissions.js';
+import { effectiveKeyRole, hasPermission } from '../role-permissions.js';
 
 const LAST_USED_GRANULARITY_MS = 60_000;
 
@@ -98,13 +98,21 @@ export class AuthGuard implements CanActivate {
         'The member who created this API key no longer has access.',
       );
     }
+    // A key never carries more than its creator holds now (a demotion, by REST or SCIM, applies at once).
+    const role = effectiveKeyRole(key.role, membership.role);
+    if (!role) {
+      throw new IdentityException(
+        IdentityErrorCode.TokenInvalid,
+        `The member who created this API key no longer holds the role it carries (${key.role}). Create a new one.`,
+      );
+    }
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
       await this.ds.getRepository(ApiKey).update({ id: key.id }, { lastUsedAt: now });
     }
     return {
       type: 'api_key',
       orgId: key.orgId,
-      role: key.role,
+      role,
       userId: key.userId,
       apiKeyId: key.id,
       label: key.name,
