@@ -5,15 +5,27 @@ import { MemoryPubSub } from '@fdt/ports';
 import {
   ControlChannel,
   encodeFrame,
+  FrameType,
   HandshakeErrorCode,
   MAX_FRAME_BYTES,
+  MUX_FRAME_HEADER,
+  MuxCode,
+  MuxLimits,
   PROTOCOL_VERSION,
+  writeFrameHeader,
 } from '@fdt/protocol';
 import { testEnv } from '@fdt/testing';
 import { type Edge, hostOf, startEdge, visit } from './testing/harness.js';
 import { listen, type Listening } from './testing/origins.js';
 import { RoutingTable } from './routing/routing-table.js';
 import { HandshakeRefused, rawHandshake, readFrame } from './testing/test-agent.js';
+
+/** A mux frame header claiming `length` payload bytes. */
+function frameHead(length: number, type: FrameType): Buffer {
+  const b = Buffer.alloc(MUX_FRAME_HEADER);
+  writeFrameHeader(b, 0, length, type, 0, 1);
+  return b;
+}
 
 const hello = (token: string, over: Record<string, unknown> = {}) => ({
   type: 'hello',
@@ -110,6 +122,29 @@ describe('agent handshake', () => {
       'origin /ok',
     );
     await agent.close();
+  });
+
+  it('closes the link of an agent that breaks the mux framing (GOAWAY with a code), and nobody else', async () => {
+    const cases: Array<[string, Buffer, number]> = [
+      [
+        'an oversize DATA frame',
+        frameHead(MuxLimits.dataPayload + 1, FrameType.Data),
+        MuxCode.FrameSizeError,
+      ],
+      ['an unknown frame type', frameHead(0, 42 as FrameType), MuxCode.ProtocolError],
+    ];
+    const keep = await edge.agent([{ id: 'w', proto: 'http', name: 'mux-good', local: origin.port }]);
+    for (const [what, bytes, code] of cases) {
+      const bad = await edge.agent([{ id: 'w', proto: 'http', name: 'mux-bad', local: origin.port }]);
+      expect((await visit(edge.relay.ports.http, hostOf(bad.url('w')))).status).toBe(200);
+      bad.writeRaw(bytes);
+      const goaway = await bad.goaway;
+      expect([what, goaway.code]).toEqual([what, code]);
+      await bad.closed;
+      expect((await visit(edge.relay.ports.http, hostOf(bad.url('w')))).status).toBe(503);
+      expect((await visit(edge.relay.ports.http, hostOf(keep.url('w')))).status).toBe(200);
+    }
+    await keep.close();
   });
 
   it('gives a name to one authtoken at a time, and honours reservations', async () => {

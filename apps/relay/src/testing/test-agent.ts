@@ -50,6 +50,8 @@ export class TestAgent {
   /** headers of every stream the relay opened, in order */
   readonly streams: Array<Record<string, string | string[]>> = [];
   readonly closed: Promise<void>;
+  /** the relay's GOAWAY, when it sends one: its code and reason */
+  readonly goaway: Promise<{ code: number; reason: string }>;
   private readonly session: MuxSession;
 
   private constructor(
@@ -63,6 +65,11 @@ export class TestAgent {
     if (rest.length) socket.unshift(rest);
     this.session = new MuxSession(socket, { role: 'answerer' });
     this.session.on('error', () => undefined);
+    this.goaway = new Promise((resolve) =>
+      this.session.once('goaway', (code, _last, reason) =>
+        resolve({ code, reason: reason.toString('utf8') }),
+      ),
+    );
     this.session.on('stream', (stream, headers, _flags, rawHeaders: string[]) => {
       this.streams.push(headers);
       stream.on('error', () => undefined);
@@ -96,6 +103,11 @@ export class TestAgent {
     const t = this.welcome.tunnels.find((x) => x.id === id);
     if (!t) throw new Error(`no tunnel ${id} in the welcome`);
     return t.url;
+  }
+
+  /** Bytes straight onto the link, as a broken agent would send them. */
+  writeRaw(bytes: Buffer): void {
+    this.socket.write(bytes);
   }
 
   /** Gone without a goodbye (process killed, network cut). */

@@ -141,14 +141,18 @@ export class HttpProxy {
       dropAuthorization: route.policy.requiresAuth,
     });
     const link = this.gate.linkNow(route);
-    const go = (stream: MuxStream | undefined) =>
-      this.exchange(req, res, route, host, ip, remotePort, requestId, noBody, started, stream);
-    if (link) return go(this.gate.openOn(link, headers, noBody));
+    if (link) {
+      const stream = this.gate.openOn(link, headers, noBody);
+      return this.exchange(req, res, route, host, ip, remotePort, requestId, noBody, started, stream);
+    }
     // The agent's welcome is still on its way: wait for its link (bounded).
-    this.gate.open(route, headers, noBody).then(go, (e: unknown) => {
-      this.gate.release(route);
-      this.crashed(e, req, res, host);
-    });
+    this.gate.open(route, headers, noBody).then(
+      (stream) => this.exchange(req, res, route, host, ip, remotePort, requestId, noBody, started, stream),
+      (e: unknown) => {
+        this.gate.release(route);
+        this.crashed(e, req, res, host);
+      },
+    );
   }
 
   private exchange(
