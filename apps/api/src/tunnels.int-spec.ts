@@ -95,9 +95,8 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
     expect((payload.exp as number) - (payload.iat as number)).toBe(h.config.auth.agentSessionTtl);
   });
 
-  it('refuses a revoked authtoken and tells the relays', async () => {
-    await relayBeat(heartbeat('relay-a'));
-    const at = await owner.post('/api/v1/authtokens', {});
+  /** What relays hear on the revocation channel (the api's pub/sub in this test's namespace). */
+  async function hearRevocations(): Promise<{ received: unknown[]; stop: () => Promise<void> }> {
     const ports = createPorts({
       adapters: 'redis',
       redisUrl: TEST_REDIS_URL,
@@ -109,6 +108,19 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
       ControlChannel.AuthtokenRevoked,
       (m: unknown) => void received.push(m),
     );
+    return {
+      received,
+      stop: async () => {
+        await unsubscribe();
+        await ports.close();
+      },
+    };
+  }
+
+  it('refuses a revoked authtoken and tells the relays', async () => {
+    await relayBeat(heartbeat('relay-a'));
+    const at = await owner.post('/api/v1/authtokens', {});
+    const { received, stop } = await hearRevocations();
     try {
       expect((await owner.delete(`/api/v1/authtokens/${at.body.id}`)).status).toBe(204);
       const s = await h.client().post('/api/v1/agent/sessions', {}, { bearer: at.body.token });
@@ -118,8 +130,7 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
       await waitFor(() => received.length > 0);
       expect(received[0]).toEqual({ authtokenId: at.body.id, orgId });
     } finally {
-      await unsubscribe();
-      await ports.close();
+      await stop();
     }
   });
 
@@ -129,17 +140,7 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
     const at = await member.client.post('/api/v1/authtokens', {});
     expect(at.status).toBe(201);
     expect((await h.client().post('/api/v1/agent/sessions', {}, { bearer: at.body.token })).status).toBe(201);
-    const ports = createPorts({
-      adapters: 'redis',
-      redisUrl: TEST_REDIS_URL,
-      databaseUrl: h.db.url,
-      namespace: h.db.name,
-    });
-    const received: unknown[] = [];
-    const unsubscribe = await ports.pubsub.subscribe(
-      ControlChannel.AuthtokenRevoked,
-      (m: unknown) => void received.push(m),
-    );
+    const { received, stop } = await hearRevocations();
     try {
       expect((await owner.delete(`/api/v1/members/${member.userId}`)).status).toBe(204);
       // The agent cannot get a new session, and connected ones are dropped by the relays.
@@ -154,8 +155,7 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
       );
       expect(event.summary).toMatchObject({ reason: 'member_removed', userId: member.userId });
     } finally {
-      await unsubscribe();
-      await ports.close();
+      await stop();
     }
   });
 

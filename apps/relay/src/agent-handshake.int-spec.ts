@@ -375,7 +375,7 @@ describe('agent liveness', () => {
   });
 
   it('closes the session of an agent that stops answering pings, and reports its tunnels offline', async () => {
-    // Completes the handshake, then never speaks HTTP/2: a hung agent or a dead network path.
+    // Completes the handshake, then never answers on the mux: a hung agent or a dead network path.
     const socket = net.connect(edge.relay.ports.agent, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
     socket.write(
