@@ -1307,6 +1307,11 @@ export interface components {
     MemberDto: {
       /** Format: date-time */
       createdAt: string;
+      /**
+       * Format: date-time
+       * @description Set while the membership is suspended (SCIM deactivation): no sign-in, no credentials.
+       */
+      deactivatedAt: string | null;
       email: string;
       name: string;
       /** @enum {string} */

@@ -107,6 +107,12 @@ describe('SCIM deactivation and deletion', () => {
         [m.userId, owner.orgId],
       );
       expect(rows[0]).toEqual({ sessions: 0, keys: 0, tokens: 0 });
+      // the admin's member list says so
+      const list = await owner.client.get('/api/v1/members');
+      const row = list.body.items.find((x: { userId: string }) => x.userId === m.userId);
+      expect(row.deactivatedAt).toEqual(expect.any(String));
+      const ownerRow = list.body.items.find((x: { userId: string }) => x.userId === owner.userId);
+      expect(ownerRow.deactivatedAt).toBeNull();
     });
   }
 

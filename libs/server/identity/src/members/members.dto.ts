@@ -24,6 +24,13 @@ export class MemberDto {
   @ApiProperty() name!: string;
   @ApiProperty({ enum: ROLES }) role!: Role;
   @ApiProperty() createdAt!: Date;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Set while the membership is suspended (SCIM deactivation): no sign-in, no credentials.',
+  })
+  deactivatedAt!: Date | null;
 }
 
 export class MemberListDto {

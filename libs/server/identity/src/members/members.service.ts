@@ -16,6 +16,8 @@ export interface MemberView {
   name: string;
   role: Role;
   createdAt: Date;
+  /** set while the membership is suspended (SCIM deactivation): no sign-in, no credentials */
+  deactivatedAt: Date | null;
 }
 
 @Injectable()
@@ -41,6 +43,7 @@ export class MembersService {
       name: m.user?.name ?? '',
       role: m.role,
       createdAt: m.createdAt,
+      deactivatedAt: m.deactivatedAt ?? null,
     };
   }
 
