@@ -10,7 +10,7 @@ import {
   uniqueDomain,
   verifiedDomain,
 } from '../test/sso/sso-fixtures.js';
-import { TestOidcProvider } from '../test/sso/test-oidc-provider.js';
+import { TestOidcProvider } from '@fdt/testing/oidc-provider';
 
 describe('OpenID Connect single sign-on against oidc-provider', () => {
   let h: SsoHarness;

@@ -3,19 +3,19 @@ import pg from 'pg';
 import { type Stack, startStack } from '../stack.js';
 import { call, seedOrg } from './api.js';
 import { axe, type Browser, launch, screenshot } from './browser.js';
-import { OidcProvider } from './oidc-provider.js';
+import { TestOidcProvider } from '@fdt/testing/oidc-provider';
 
 const DOMAIN = 'globex.test';
 
 describe('single sign-on in Chromium: the admin, the real api and oidc-provider', () => {
   let stack: Stack;
   let browser: Browser;
-  let op: OidcProvider;
+  let op: TestOidcProvider;
   let apiKey: string;
 
   beforeAll(async () => {
     stack = await startStack();
-    op = await OidcProvider.start();
+    op = await TestOidcProvider.start();
     ({ apiKey } = await seedOrg(stack.apiUrl, 'owner@globex.test', 'Globex'));
     // The domain's TXT verification is the SSO lib's own test (it needs a DNS server the api
     // process can be pointed at); here the domain is marked verified in the database.

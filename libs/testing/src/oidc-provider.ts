@@ -13,7 +13,8 @@ export interface TestAccount {
 /**
  * A certified OpenID Provider (panva's oidc-provider) started in-process: one static
  * confidential client, PKCE required, accounts whose claims (email, groups) the test sets,
- * and the provider's development login/consent pages, driven with fetch.
+ * and the provider's development login/consent pages (driven with fetch by `signIn`, or
+ * by a browser). Shared by the api's SSO tests and the admin's browser tests.
  */
 export class TestOidcProvider {
   readonly accounts = new Map<string, TestAccount>();
@@ -151,7 +152,10 @@ export class TestOidcProvider {
       const prompt = /name="prompt" value="([^"]+)"/.exec(html)?.[1];
       if (!action || !prompt) throw new Error(`unexpected provider page: ${html.slice(0, 500)}`);
       const form = new URLSearchParams({ prompt });
-      if (prompt === 'login') (form.set('login', accountId), form.set('password', 'any'));
+      if (prompt === 'login') {
+        form.set('login', accountId);
+        form.set('password', 'any');
+      }
       const posted = await go(new URL(action, url).href, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
