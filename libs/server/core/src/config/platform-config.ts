@@ -116,6 +116,14 @@ export const platformConfigSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.email('must be a comma-separated list of emails'))),
+  // Invitations by email: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465.
+  // Unset: no email is sent and admins copy the invitation link instead.
+  FDT_SMTP_URL: z
+    .string()
+    .url()
+    .refine((v) => /^smtps?:\/\//.test(v), 'must be smtp://… or smtps://…')
+    .optional(),
+  FDT_SMTP_FROM: z.string().min(3).default('fdt <no-reply@localhost>'),
   FDT_ADMIN_DIR: z.string().min(1).optional(),
 });
 
@@ -204,6 +212,8 @@ export interface PlatformConfig {
   plan: { maxTunnels: number; maxConnsPerTunnel: number };
   /** Users (by email) who operate the platform itself: relays and regions in the admin. */
   platformOperators: string[];
+  /** Outgoing mail (invitations); undefined: invitation links are shown to the admin instead. */
+  smtp?: { url: string; from: string };
   /** The built admin SPA the api serves at `/`; default: apps/admin/dist/browser of this checkout. */
   adminDir?: string;
 }
@@ -297,6 +307,7 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
     signupEnabled: c.FDT_SIGNUP_ENABLED ?? c.NODE_ENV !== 'production',
     plan: { maxTunnels: c.FDT_PLAN_MAX_TUNNELS, maxConnsPerTunnel: c.FDT_PLAN_MAX_CONNS_PER_TUNNEL },
     platformOperators: c.FDT_PLATFORM_OPERATORS,
+    smtp: c.FDT_SMTP_URL ? { url: c.FDT_SMTP_URL, from: c.FDT_SMTP_FROM } : undefined,
     adminDir: c.FDT_ADMIN_DIR,
   };
 }
