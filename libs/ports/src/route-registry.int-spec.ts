@@ -86,6 +86,34 @@ describe.each(adapters)('RouteRegistry contract: %s', (_name, create) => {
     expect(await other.list('')).toEqual([]);
   });
 
+  it('compareAndSet writes only over the expected value, and compareAndDelete removes only it', async () => {
+    const r = registry();
+    expect(await r.compareAndSet('claim:shop', undefined, 'org-a', 30)).toBe(true);
+    // A second claimant, expecting the key absent, loses and leaves the first holder alone.
+    expect(await r.compareAndSet('claim:shop', undefined, 'org-b', 30)).toBe(false);
+    expect(await r.compareAndSet('claim:shop', 'org-x', 'org-b', 30)).toBe(false);
+    expect(await r.get('claim:shop')).toBe('org-a');
+    // The holder refreshes (same value) or hands over (expects its own value).
+    expect(await r.compareAndSet('claim:shop', 'org-a', 'org-a', 30)).toBe(true);
+    expect(await r.compareAndDelete('claim:shop', 'org-b')).toBe(false);
+    expect(await r.get('claim:shop')).toBe('org-a');
+    expect(await r.compareAndDelete('claim:shop', 'org-a')).toBe(true);
+    expect(await r.get('claim:shop')).toBeUndefined();
+    expect(await r.compareAndDelete('claim:shop', 'org-a')).toBe(false);
+    // An expired claim is absent.
+    expect(await r.compareAndSet('claim:brief', undefined, 'org-a', 0.2)).toBe(true);
+    await sleep(300);
+    expect(await r.compareAndSet('claim:brief', 'org-a', 'org-a', 30)).toBe(false);
+    expect(await r.compareAndSet('claim:brief', undefined, 'org-b', 30)).toBe(true);
+  });
+
+  it('lets exactly one of many concurrent claimants win, across instances', async () => {
+    const claimants = Array.from({ length: 12 }, (_, i) => [registry(), `org-${i}`] as const);
+    const won = await Promise.all(claimants.map(([r, org]) => r.compareAndSet('claim:race', undefined, org, 30)));
+    expect(won.filter(Boolean)).toHaveLength(1);
+    expect(await claimants[0][0].get('claim:race')).toBe(claimants[won.indexOf(true)][1]);
+  });
+
   it('refuses a TTL that is not positive', async () => {
     const r = registry();
     await expect(r.set('k', 'v', 0)).rejects.toThrow(PortLimitError);

@@ -52,6 +52,30 @@ export class MemoryRouteRegistry implements RouteRegistry {
     this.map.delete(key);
   }
 
+  // One event loop: the read and the write below cannot interleave with another caller's.
+  async compareAndSet(
+    key: string,
+    expected: string | undefined,
+    value: string,
+    ttlSeconds: number,
+  ): Promise<boolean> {
+    this.assertOpen();
+    assertName('key', key);
+    assertPositive('ttlSeconds', ttlSeconds);
+    if (this.map.get(key)?.value !== expected) return false;
+    if (!this.map.set(key, value, ttlSeconds * 1000)) {
+      throw new PortLimitError(`the route registry holds ${this.map.max} entries; refusing to add ${key}`);
+    }
+    return true;
+  }
+
+  async compareAndDelete(key: string, expected: string): Promise<boolean> {
+    this.assertOpen();
+    if (this.map.get(key)?.value !== expected) return false;
+    this.map.delete(key);
+    return true;
+  }
+
   async list(prefix: string): Promise<RegistryEntry[]> {
     this.assertOpen();
     const out: RegistryEntry[] = [];

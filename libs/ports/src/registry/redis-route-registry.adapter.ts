@@ -14,6 +14,21 @@ export interface RedisRouteRegistryOptions extends RouteRegistryOptions {
 /** Keys fetched per SCAN step and per MGET: small enough never to stall Redis. */
 const BATCH = 500;
 
+// Compare-and-set in one script (atomic in Redis). ARGV[1] is '1' when a value is expected
+// (ARGV[2]), '0' when the key must be absent; ARGV[3] the new value, ARGV[4] the TTL in ms.
+const COMPARE_AND_SET = `
+local cur = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if cur ~= ARGV[2] then return 0 end
+elseif cur then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return 1`;
+const COMPARE_AND_DELETE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 /** Redis strings with a TTL (SET PX); list() walks them with SCAN MATCH, never KEYS. */
 export class RedisRouteRegistry implements RouteRegistry {
   private readonly redis: Redis;
@@ -53,6 +68,33 @@ export class RedisRouteRegistry implements RouteRegistry {
   async delete(key: string): Promise<void> {
     this.assertOpen();
     await this.redis.del(this.prefix + key);
+  }
+
+  async compareAndSet(
+    key: string,
+    expected: string | undefined,
+    value: string,
+    ttlSeconds: number,
+  ): Promise<boolean> {
+    this.assertOpen();
+    assertName('key', key);
+    assertPositive('ttlSeconds', ttlSeconds);
+    const ms = Math.max(1, Math.round(ttlSeconds * 1000));
+    const done = await this.redis.eval(
+      COMPARE_AND_SET,
+      1,
+      this.prefix + key,
+      expected === undefined ? '0' : '1',
+      expected ?? '',
+      value,
+      String(ms),
+    );
+    return done === 1;
+  }
+
+  async compareAndDelete(key: string, expected: string): Promise<boolean> {
+    this.assertOpen();
+    return (await this.redis.eval(COMPARE_AND_DELETE, 1, this.prefix + key, expected)) === 1;
   }
 
   async list(prefix: string): Promise<RegistryEntry[]> {

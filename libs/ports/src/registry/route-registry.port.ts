@@ -12,6 +12,14 @@ export interface RouteRegistry {
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   get(key: string): Promise<string | undefined>;
   delete(key: string): Promise<void>;
+  /**
+   * Atomically sets `key` to `value` (with a new TTL) only if its live value is `expected`
+   * (`undefined`: only if absent). Answers whether it wrote: the building block of claims
+   * that one holder at a time may own across processes.
+   */
+  compareAndSet(key: string, expected: string | undefined, value: string, ttlSeconds: number): Promise<boolean>;
+  /** Atomically deletes `key` only if its live value is `expected`; answers whether it did. */
+  compareAndDelete(key: string, expected: string): Promise<boolean>;
   /** Live entries whose key starts with `prefix`, sorted by key. */
   list(prefix: string): Promise<RegistryEntry[]>;
   close(): Promise<void>;
