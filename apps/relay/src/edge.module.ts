@@ -4,6 +4,7 @@ import { AgentSessionsService } from './agents/agent-sessions.service.js';
 import { AgentsController } from './agents/agents.controller.js';
 import { RelayApiClient } from './agents/api-client.service.js';
 import { HandshakeService } from './agents/handshake.service.js';
+import { NameClaims } from './agents/name-claims.service.js';
 import { TokenVerifier } from './agents/token-verifier.service.js';
 import { TunnelStatusReporter } from './agents/tunnel-status.reporter.js';
 import { EdgeIngress } from './ingress/edge-ingress.service.js';
@@ -60,6 +61,7 @@ export const TLS_MATERIAL = Symbol('TLS_MATERIAL');
     RelayApiClient,
     TunnelStatusReporter,
     HandshakeService,
+    NameClaims,
     AgentSessionsService,
     VisitorGate,
     HttpProxy,

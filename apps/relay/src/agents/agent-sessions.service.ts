@@ -17,6 +17,7 @@ import { TcpIngress } from '../ingress/tcp/tcp-ingress.js';
 import type { TunnelRoute } from '../routing/route.js';
 import { RoutingTable } from '../routing/routing-table.js';
 import type { AgentClosedMessage, AgentTunnelsMessage } from '../transport/messages.js';
+import { NameClaims } from './name-claims.service.js';
 import { TunnelStatusReporter } from './tunnel-status.reporter.js';
 
 /**
@@ -33,6 +34,7 @@ export class AgentSessionsService implements OnApplicationBootstrap, OnApplicati
     private readonly routing: RoutingTable,
     private readonly tcp: TcpIngress,
     private readonly reporter: TunnelStatusReporter,
+    private readonly names: NameClaims,
     @Inject(PUBSUB) private readonly pubsub: PubSub,
   ) {}
 
@@ -69,6 +71,10 @@ export class AgentSessionsService implements OnApplicationBootstrap, OnApplicati
     const wasOnline = !!session?.link;
     const released = this.routing.remove(m.sessionId);
     for (const r of released) if (r.port !== undefined) this.tcp.close(r.port);
+    if (session && released.length)
+      this.names.release(session, released).catch((e: unknown) =>
+        this.logger.warn(`could not release the name claims of session ${m.sessionId}: ${String(e)}`),
+      );
     if (wasOnline) this.reporter.report(released.map((r) => event(r, 'offline')));
   }
 

@@ -19,6 +19,7 @@ import type { AgentSession, TunnelRoute } from '../routing/route.js';
 import { RoutingTable } from '../routing/routing-table.js';
 import type { AgentHelloMessage, AgentHelloOutcome } from '../transport/messages.js';
 import { ApiCallError, RelayApiClient } from './api-client.service.js';
+import { NameClaims } from './name-claims.service.js';
 import { TokenVerifier } from './token-verifier.service.js';
 
 const RANDOM_NAME_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -47,6 +48,7 @@ export class HandshakeService {
     private readonly routing: RoutingTable,
     private readonly tcp: TcpIngress,
     private readonly endpoints: RelayEndpoints,
+    private readonly names: NameClaims,
   ) {}
 
   async accept(msg: AgentHelloMessage): Promise<AgentHelloOutcome> {
@@ -219,6 +221,7 @@ export class HandshakeService {
           routes.push({ ...base, name: String(port), port, url, urls: [url] });
         }
       }
+      await this.claimCluster(session, wanted);
     } catch (e) {
       for (const port of opened) this.tcp.close(port);
       throw e;
@@ -240,6 +243,26 @@ export class HandshakeService {
       host: r.host,
       port: r.port,
     }));
+  }
+
+  /** Hosts are claimed cluster-wide last: a refusal above costs no registry write. */
+  private async claimCluster(session: AgentSession, wanted: Wanted[]): Promise<void> {
+    const hosts = wanted.filter((w) => 'host' in w);
+    if (!hosts.length) return;
+    let lost: string | undefined;
+    try {
+      lost = await this.names.claim(
+        session,
+        hosts.map((w) => ({ host: w.host, reserved: w.reserved })),
+      );
+    } catch (e) {
+      throw new HandshakeProblem(
+        HandshakeErrorCode.Internal,
+        `could not claim the tunnel names in the route registry (${e instanceof Error ? e.message : String(e)}); try again`,
+      );
+    }
+    const w = lost === undefined ? undefined : hosts.find((h) => h.host === lost);
+    if (w) throw taken(w.req, w.name);
   }
 
   private policy(req: TunnelRequest, claims: AgentSessionClaims): TunnelPolicy {

@@ -127,6 +127,24 @@ export class RoutingTable {
     return released;
   }
 
+  /**
+   * Takes one route away from its session (its name was claimed by a newer session elsewhere
+   * in the cluster); the session keeps its other routes. Returns whether the route was live.
+   */
+  drop(route: TunnelRoute): boolean {
+    const s = this.sessions.get(route.sessionId);
+    if (!s || !s.routes.includes(route)) return false;
+    s.routes = s.routes.filter((r) => r !== route);
+    const key = routeKey(route);
+    if (this.routes.get(key) !== route) return false;
+    this.routes.delete(key);
+    if (s.link) {
+      this.metrics.tunnels.dec({ proto: route.proto });
+      for (const l of this.listeners) l.offline([route]);
+    }
+    return true;
+  }
+
   /** Whether a host had a tunnel here within the last hour. */
   recentlyOffline(host: string): boolean {
     const at = this.offline.get(`host:${host}`);
