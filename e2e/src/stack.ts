@@ -109,6 +109,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     FDT_API_PORT: String(ports.api),
     FDT_API_PUBLIC_URL: apiUrl,
     FDT_RELAY_SECRET: randomBytes(32).toString('base64url'),
+    FDT_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     FDT_RELAY_NAME: 'e2e-relay',
     FDT_RELAY_ADMIN_PORT: String(ports.relayAdmin),
     FDT_RELAY_AGENT_PORT: String(ports.agent),

@@ -60,6 +60,8 @@ env.FDT_LOG_LEVEL ??= 'warn';
 // Agents on this machine reach the relay over loopback: plain TCP (DESIGN allows it for local
 // development only) spares them trusting the dev CA. Visitors' HTTPS on 8443 still uses it.
 env.FDT_RELAY_AGENT_TLS ??= 'false';
+// The server apps treat an unset NODE_ENV as production; this is a developer's machine.
+env.NODE_ENV ??= 'development';
 env.FDT_ENCRYPTION_KEY ??= secrets.encryptionKey;
 env.FDT_RELAY_SECRET ??= secrets.relaySecret;
 

@@ -11,7 +11,8 @@ export const API_TITLE = 'fdt API';
  * `npm run api-client:generate` writes the typed client from it.
  */
 export async function buildOpenApiDocument(): Promise<OpenAPIObject> {
-  const config = loadPlatformConfig({ NODE_ENV: 'test', FDT_LOG_LEVEL: 'silent' });
+  // Preview mode instantiates nothing, so no secret is ever used: the development defaults do.
+  const config = loadPlatformConfig({ NODE_ENV: 'development', FDT_LOG_LEVEL: 'silent' });
   const app = await NestFactory.create(ApiModule.forRoot(config), {
     preview: true,
     logger: false,

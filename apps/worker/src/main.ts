@@ -1,6 +1,6 @@
-import { loadPlatformConfig } from '@fdt/server-core';
+import { loadPlatformConfigOrExit } from '@fdt/server-core';
 import { startWorker } from './bootstrap.js';
 
-const config = loadPlatformConfig();
+const config = loadPlatformConfigOrExit('worker');
 const { url } = await startWorker(config);
 console.log(JSON.stringify({ msg: 'fdt worker listening', adminUrl: url }));

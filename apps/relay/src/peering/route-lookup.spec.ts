@@ -20,7 +20,7 @@ describe('RouteLookup', () => {
 
   beforeEach(() => {
     registry = new CountingRegistry({ namespace: `lookup_${randomBytes(4).toString('hex')}` });
-    lookup = new RouteLookup(loadPlatformConfig({ FDT_RELAY_NAME: 'relay-b' }), registry as RouteRegistry);
+    lookup = new RouteLookup(loadPlatformConfig({ NODE_ENV: 'development', FDT_RELAY_NAME: 'relay-b' }), registry as RouteRegistry);
   });
   afterEach(() => registry.close());
 

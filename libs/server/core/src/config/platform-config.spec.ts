@@ -2,26 +2,29 @@ import { hostname } from 'node:os';
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, loadPlatformConfig } from './platform-config.js';
 
+// Explicit development, where the built-in secrets are allowed (NODE_ENV unset means production).
+const dev = (env: Record<string, string> = {}) => loadPlatformConfig({ NODE_ENV: 'development', ...env });
+
 describe('loadPlatformConfig', () => {
   it('gives the documented defaults and the single-node shape without REDIS_URL', () => {
-    const c = loadPlatformConfig({});
+    const c = dev();
     expect(c.api.port).toBe(3000);
     expect(c.adapters).toBe('single-node');
     expect(c.encryptionKey).toHaveLength(32);
   });
 
   it('chooses the scaled shape when REDIS_URL is set', () => {
-    expect(loadPlatformConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).adapters).toBe('redis');
+    expect(dev({ REDIS_URL: 'redis://127.0.0.1:6379' }).adapters).toBe('redis');
   });
 
   it('names every invalid variable', () => {
-    expect(() => loadPlatformConfig({ FDT_API_PORT: 'eighty', DATABASE_URL: 'nope' })).toThrow(
+    expect(() => dev({ FDT_API_PORT: 'eighty', DATABASE_URL: 'nope' })).toThrow(
       /FDT_API_PORT[\s\S]*DATABASE_URL|DATABASE_URL[\s\S]*FDT_API_PORT/,
     );
   });
 
   it('gives the relay its documented defaults and reaches the api at its public URL', () => {
-    const { relay } = loadPlatformConfig({ FDT_API_PUBLIC_URL: 'https://fdt.example.com/' });
+    const { relay } = dev({ FDT_API_PUBLIC_URL: 'https://fdt.example.com/' });
     expect(relay).toMatchObject({
       region: 'local',
       publicHost: 'localhost',
@@ -38,7 +41,7 @@ describe('loadPlatformConfig', () => {
   });
 
   it('reads the relay variables, preferring FDT_API_INTERNAL_URL, and names a bad port range', () => {
-    const { relay } = loadPlatformConfig({
+    const { relay } = dev({
       FDT_RELAY_NAME: 'edge-1',
       FDT_RELAY_REGION: 'eu-west',
       FDT_RELAY_TCP_PORTS: '30000-30009',
@@ -52,36 +55,34 @@ describe('loadPlatformConfig', () => {
       heartbeatSeconds: 3,
       apiUrl: 'http://api:3000',
     });
-    expect(() => loadPlatformConfig({ FDT_RELAY_TCP_PORTS: '20999-20000' })).toThrow(/FDT_RELAY_TCP_PORTS/);
-    expect(() => loadPlatformConfig({ FDT_RELAY_TCP_PORTS: '20000' })).toThrow(/FDT_RELAY_TCP_PORTS/);
-    expect(() => loadPlatformConfig({ FDT_RELAY_PUBLIC_HOST: 'https://relay.example.com' })).toThrow(
+    expect(() => dev({ FDT_RELAY_TCP_PORTS: '20999-20000' })).toThrow(/FDT_RELAY_TCP_PORTS/);
+    expect(() => dev({ FDT_RELAY_TCP_PORTS: '20000' })).toThrow(/FDT_RELAY_TCP_PORTS/);
+    expect(() => dev({ FDT_RELAY_PUBLIC_HOST: 'https://relay.example.com' })).toThrow(
       /FDT_RELAY_PUBLIC_HOST/,
     );
   });
 
   it('forwards between relays exactly when the registry is shared, unless told otherwise', () => {
-    expect(loadPlatformConfig({}).relay.peering).toEqual({
+    expect(dev().relay.peering).toEqual({
       enabled: false,
       port: 8444,
       host: undefined,
       routeTtlSeconds: 30,
     });
-    expect(loadPlatformConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).relay.peering.enabled).toBe(true);
-    const off = loadPlatformConfig({ REDIS_URL: 'redis://127.0.0.1:6379', FDT_RELAY_FORWARDING: 'false' });
+    expect(dev({ REDIS_URL: 'redis://127.0.0.1:6379' }).relay.peering.enabled).toBe(true);
+    const off = dev({ REDIS_URL: 'redis://127.0.0.1:6379', FDT_RELAY_FORWARDING: 'false' });
     expect(off.relay.peering.enabled).toBe(false);
     expect(
-      loadPlatformConfig({
+      dev({
         FDT_RELAY_FORWARDING: 'true',
         FDT_RELAY_PEER_PORT: '9444',
         FDT_RELAY_PEER_HOST: 'fd00::12',
         FDT_RELAY_ROUTE_TTL: '12',
       }).relay.peering,
     ).toEqual({ enabled: true, port: 9444, host: 'fd00::12', routeTtlSeconds: 12 });
-    expect(loadPlatformConfig({ FDT_RELAY_PEER_HOST: '10.1.2.3' }).relay.peering.host).toBe('10.1.2.3');
-    expect(() => loadPlatformConfig({ FDT_RELAY_PEER_HOST: 'tcp://10.1.2.3:8444' })).toThrow(
-      /FDT_RELAY_PEER_HOST/,
-    );
-    expect(() => loadPlatformConfig({ FDT_RELAY_ROUTE_TTL: '1' })).toThrow(/FDT_RELAY_ROUTE_TTL/);
+    expect(dev({ FDT_RELAY_PEER_HOST: '10.1.2.3' }).relay.peering.host).toBe('10.1.2.3');
+    expect(() => dev({ FDT_RELAY_PEER_HOST: 'tcp://10.1.2.3:8444' })).toThrow(/FDT_RELAY_PEER_HOST/);
+    expect(() => dev({ FDT_RELAY_ROUTE_TTL: '1' })).toThrow(/FDT_RELAY_ROUTE_TTL/);
   });
 
   it('refuses production without a relay secret', () => {
@@ -101,5 +102,34 @@ describe('loadPlatformConfig', () => {
     expect(() => loadPlatformConfig({ NODE_ENV: 'production', FDT_ENCRYPTION_KEY: 'short' })).toThrow(
       /FDT_ENCRYPTION_KEY/,
     );
+  });
+
+  it('treats an unset NODE_ENV as production and names every missing secret', () => {
+    const message = /FDT_ENCRYPTION_KEY, FDT_RELAY_SECRET: required unless NODE_ENV=development[\s\S]*unset/;
+    expect(() => loadPlatformConfig({})).toThrow(message);
+    expect(() => loadPlatformConfig({ NODE_ENV: 'test' })).toThrow(/FDT_ENCRYPTION_KEY, FDT_RELAY_SECRET/);
+    expect(dev().env).toBe('development');
+  });
+
+  it('refuses the published development values even when set explicitly', () => {
+    const devKey = Buffer.alloc(32, 7).toString('base64');
+    expect(() =>
+      loadPlatformConfig({
+        NODE_ENV: 'production',
+        FDT_ENCRYPTION_KEY: devKey,
+        FDT_RELAY_SECRET: 'r'.repeat(32),
+      }),
+    ).toThrow(/FDT_ENCRYPTION_KEY: required unless NODE_ENV=development/);
+  });
+
+  it('reads FDT_TRUSTED_PROXIES as addresses and CIDRs, none by default', () => {
+    expect(dev().trustedProxies).toEqual([]);
+    expect(dev({ FDT_TRUSTED_PROXIES: ' 10.0.0.0/8, 192.0.2.7 ,fd00::/8' }).trustedProxies).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.7',
+      'fd00::/8',
+    ]);
+    for (const bad of ['10.0.0.0/33', 'loopback', '10.0.0.0/8/1', 'fd00::/129'])
+      expect(() => dev({ FDT_TRUSTED_PROXIES: bad })).toThrow(/FDT_TRUSTED_PROXIES/);
   });
 });

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { isCidr } from '../http/trusted-proxies.js';
 
 // Every FDT_* variable the server apps read, in one place. The README's configuration table
 // mirrors this schema; nothing else in the code reads process.env.
@@ -21,12 +22,26 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 export const platformConfigSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // Unset is production: the built-in development secrets need NODE_ENV=development, said out loud.
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/fdt'),
   REDIS_URL: z.string().url().optional(),
   FDT_BIND_HOST: z.string().optional(),
   FDT_API_PORT: port.default(3000),
   FDT_API_PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+  FDT_API_ADMIN_PORT: port.default(9090),
+  FDT_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(z.string().refine(isCidr, 'must be comma-separated IP addresses or CIDRs, e.g. 10.0.0.0/8')),
+    ),
   FDT_RELAY_ADMIN_PORT: port.default(9091),
   FDT_WORKER_ADMIN_PORT: port.default(9092),
   FDT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -125,6 +140,7 @@ export const platformConfigSchema = z.object({
     .optional(),
   FDT_SMTP_FROM: z.string().min(3).default('fdt <no-reply@localhost>'),
   FDT_ADMIN_DIR: z.string().min(1).optional(),
+  FDT_SSO_ALLOW_INSECURE_ISSUERS: bool.default(false),
 });
 
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
@@ -136,7 +152,18 @@ export interface PlatformConfig {
   /** 'redis' when REDIS_URL is set (scaled shape), otherwise 'single-node'. */
   adapters: 'redis' | 'single-node';
   bindHost?: string;
-  api: { port: number; publicUrl: string; bodyLimit: string };
+  api: {
+    port: number;
+    publicUrl: string;
+    bodyLimit: string;
+    /** The api's /metrics port (kept off the public port; 0 picks a free one). */
+    adminPort: number;
+  };
+  /**
+   * Addresses (CIDRs) of the reverse proxies and load balancers in front of the servers: only
+   * from these is X-Forwarded-For believed. Empty: the socket's address is the client's.
+   */
+  trustedProxies: string[];
   relay: {
     adminPort: number;
     staleAfterSeconds: number;
@@ -216,6 +243,10 @@ export interface PlatformConfig {
   smtp?: { url: string; from: string };
   /** The built admin SPA the api serves at `/`; default: apps/admin/dist/browser of this checkout. */
   adminDir?: string;
+  sso: {
+    /** OIDC issuers and IdP URLs over http: or on loopback/private addresses (dev and test IdPs). */
+    allowInsecureIssuers: boolean;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -231,16 +262,26 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  if (c.NODE_ENV === 'production' && !c.FDT_ENCRYPTION_KEY) {
-    throw new ConfigError('Invalid configuration:\n  FDT_ENCRYPTION_KEY: required in production');
+  // The development values are in this file for anyone to read: a server that ran with them
+  // would seal keys and accept relays with a public secret. Only an explicit
+  // NODE_ENV=development (npm start sets it) may fall back to them.
+  if (c.NODE_ENV !== 'development') {
+    const missing = [
+      (c.FDT_ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY) === DEV_ENCRYPTION_KEY && 'FDT_ENCRYPTION_KEY',
+      (c.FDT_RELAY_SECRET ?? DEV_RELAY_SECRET) === DEV_RELAY_SECRET && 'FDT_RELAY_SECRET',
+    ].filter((v): v is string => !!v);
+    if (missing.length) {
+      throw new ConfigError(
+        `Invalid configuration:\n  ${missing.join(', ')}: required unless NODE_ENV=development ` +
+          `(NODE_ENV is ${env.NODE_ENV ? `'${env.NODE_ENV}'` : 'unset, which means production'}; ` +
+          'the built-in development values are public). Generate each with: openssl rand -base64 32',
+      );
+    }
   }
   if (!c.FDT_RELAY_TLS_CERT_FILE !== !c.FDT_RELAY_TLS_KEY_FILE) {
     throw new ConfigError(
       'Invalid configuration:\n  FDT_RELAY_TLS_CERT_FILE, FDT_RELAY_TLS_KEY_FILE: set both or neither',
     );
-  }
-  if (c.NODE_ENV === 'production' && !c.FDT_RELAY_SECRET) {
-    throw new ConfigError('Invalid configuration:\n  FDT_RELAY_SECRET: required in production');
   }
   return {
     env: c.NODE_ENV,
@@ -252,7 +293,9 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       port: c.FDT_API_PORT,
       publicUrl: c.FDT_API_PUBLIC_URL.replace(/\/$/, ''),
       bodyLimit: c.FDT_HTTP_BODY_LIMIT,
+      adminPort: c.FDT_API_ADMIN_PORT,
     },
+    trustedProxies: c.FDT_TRUSTED_PROXIES,
     relay: {
       adminPort: c.FDT_RELAY_ADMIN_PORT,
       staleAfterSeconds: c.FDT_RELAY_STALE_AFTER,
@@ -309,5 +352,6 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
     platformOperators: c.FDT_PLATFORM_OPERATORS,
     smtp: c.FDT_SMTP_URL ? { url: c.FDT_SMTP_URL, from: c.FDT_SMTP_FROM } : undefined,
     adminDir: c.FDT_ADMIN_DIR,
+    sso: { allowInsecureIssuers: c.FDT_SSO_ALLOW_INSECURE_ISSUERS },
   };
 }

@@ -51,7 +51,9 @@ export async function createHttpApp(
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // X-Forwarded-For names the client only when the hop that sent it is one of our proxies:
+  // otherwise anyone could pick the address that rate limits, lockouts and audit record.
+  app.set('trust proxy', config.trustedProxies.length ? [...config.trustedProxies] : false);
   app.disable('x-powered-by');
   app.use(
     express.json({
