@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { AGENT_SESSION_AUDIENCE, AGENT_SESSION_TYPE, ControlChannel } from '@fdt/protocol';
+import { AGENT_SESSION_AUDIENCE, AGENT_SESSION_TYPE, ControlChannel, revokedAuthtokenKey } from '@fdt/protocol';
 import { createPorts } from '@fdt/ports';
 import { TEST_REDIS_URL, type TestClient } from '@fdt/testing';
 import { type Harness, startHarness } from '../test/harness.js';
@@ -96,7 +96,11 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
   });
 
   /** What relays hear on the revocation channel (the api's pub/sub in this test's namespace). */
-  async function hearRevocations(): Promise<{ received: unknown[]; stop: () => Promise<void> }> {
+  async function hearRevocations(): Promise<{
+    received: unknown[];
+    revokedUntil: (authtokenId: string) => Promise<number | undefined>;
+    stop: () => Promise<void>;
+  }> {
     const ports = createPorts({
       adapters: 'redis',
       redisUrl: TEST_REDIS_URL,
@@ -110,6 +114,11 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
     );
     return {
       received,
+      // The revocation list relays load at start (route registry), as the api wrote it.
+      revokedUntil: async (id) => {
+        const v = await ports.registry.get(revokedAuthtokenKey(id));
+        return v === undefined ? undefined : Number(v);
+      },
       stop: async () => {
         await unsubscribe();
         await ports.close();
@@ -120,15 +129,20 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
   it('refuses a revoked authtoken and tells the relays', async () => {
     await relayBeat(heartbeat('relay-a'));
     const at = await owner.post('/api/v1/authtokens', {});
-    const { received, stop } = await hearRevocations();
+    const { received, revokedUntil, stop } = await hearRevocations();
     try {
+      const t0 = Date.now();
       expect((await owner.delete(`/api/v1/authtokens/${at.body.id}`)).status).toBe(204);
       const s = await h.client().post('/api/v1/agent/sessions', {}, { bearer: at.body.token });
       expect(s.status).toBe(401);
       expect(s.body.code).toBe('auth_failed');
       expect(s.body.detail).toMatch(/fdt login --authtoken/);
       await waitFor(() => received.length > 0);
-      expect(received[0]).toEqual({ authtokenId: at.body.id, orgId });
+      // Relays refuse the token's session JWTs until the last one it could have had expires.
+      const until = (received[0] as { until: number }).until;
+      expect(received[0]).toEqual({ authtokenId: at.body.id, orgId, until: expect.any(Number) });
+      expect(until).toBeGreaterThanOrEqual(t0 + h.config.auth.agentSessionTtl * 1000);
+      expect(await revokedUntil(at.body.id)).toBe(until);
     } finally {
       await stop();
     }
@@ -148,7 +162,7 @@ describe('tunnels: authtokens, agent sessions, JWKS, relays, audit chain', () =>
         401,
       );
       await waitFor(() => received.length > 0);
-      expect(received).toEqual([{ authtokenId: at.body.id, orgId }]);
+      expect(received).toEqual([{ authtokenId: at.body.id, orgId, until: expect.any(Number) }]);
       const [event] = await h.ds.query(
         `SELECT summary FROM audit_events WHERE org_id = $1 AND action = 'authtoken.revoked' AND target_id = $2`,
         [orgId, at.body.id],

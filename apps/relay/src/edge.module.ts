@@ -5,9 +5,12 @@ import { AgentsController } from './agents/agents.controller.js';
 import { RelayApiClient } from './agents/api-client.service.js';
 import { HandshakeService } from './agents/handshake.service.js';
 import { NameClaims } from './agents/name-claims.service.js';
+import { Revocations } from './agents/revocations.service.js';
 import { TokenVerifier } from './agents/token-verifier.service.js';
 import { TunnelStatusReporter } from './agents/tunnel-status.reporter.js';
+import { VisitorConnections } from './ingress/connections/visitor-connections.js';
 import { EdgeIngress } from './ingress/edge-ingress.service.js';
+import { ClientIp } from './ingress/http/client-ip.js';
 import { HttpProxy } from './ingress/http/http-proxy.js';
 import { UpgradeProxy } from './ingress/http/upgrade-proxy.js';
 import { TcpIngress } from './ingress/tcp/tcp-ingress.js';
@@ -62,8 +65,11 @@ export const TLS_MATERIAL = Symbol('TLS_MATERIAL');
     TunnelStatusReporter,
     HandshakeService,
     NameClaims,
+    Revocations,
     AgentSessionsService,
     VisitorGate,
+    VisitorConnections,
+    ClientIp,
     HttpProxy,
     UpgradeProxy,
     TcpIngress,

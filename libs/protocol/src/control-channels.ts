@@ -11,7 +11,19 @@ export const ControlChannel = {
 export interface AuthtokenRevokedMessage {
   authtokenId: string;
   orgId: string;
+  /**
+   * Epoch ms until which session tokens exchanged with this authtoken may still be unexpired
+   * (revocation time + the session TTL): relays refuse them until then. Absent from older apis.
+   */
+  until?: number;
 }
+
+/**
+ * The revocation list in the route registry, for relays that start (or missed a message)
+ * after a revocation: `revoked:authtoken:<id>` -> `until` (epoch ms, decimal), with that TTL.
+ */
+export const REVOKED_AUTHTOKEN_PREFIX = 'revoked:authtoken:';
+export const revokedAuthtokenKey = (authtokenId: string): string => `${REVOKED_AUTHTOKEN_PREFIX}${authtokenId}`;
 
 /**
  * The edge policy of one tunnel (by org and name) changed in the api: relays holding it apply

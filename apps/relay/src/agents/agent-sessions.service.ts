@@ -18,6 +18,7 @@ import type { TunnelRoute } from '../routing/route.js';
 import { RoutingTable } from '../routing/routing-table.js';
 import type { AgentClosedMessage, AgentTunnelsMessage } from '../transport/messages.js';
 import { NameClaims } from './name-claims.service.js';
+import { Revocations } from './revocations.service.js';
 import { TunnelStatusReporter } from './tunnel-status.reporter.js';
 
 /**
@@ -35,6 +36,7 @@ export class AgentSessionsService implements OnApplicationBootstrap, OnApplicati
     private readonly tcp: TcpIngress,
     private readonly reporter: TunnelStatusReporter,
     private readonly names: NameClaims,
+    private readonly revocations: Revocations,
     @Inject(PUBSUB) private readonly pubsub: PubSub,
   ) {}
 
@@ -80,6 +82,8 @@ export class AgentSessionsService implements OnApplicationBootstrap, OnApplicati
 
   revoke(m: AuthtokenRevokedMessage): void {
     if (typeof m?.authtokenId !== 'string') return;
+    // Its session JWTs stay valid until they expire: keep them out of handshakes until then.
+    this.revocations.add(m);
     for (const s of this.routing.sessionsOfAuthtoken(m.authtokenId)) {
       this.logger.log(`closing session ${s.id}: its authtoken was revoked`);
       s.link?.close('authtoken revoked');

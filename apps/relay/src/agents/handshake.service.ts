@@ -20,6 +20,7 @@ import { RoutingTable } from '../routing/routing-table.js';
 import type { AgentHelloMessage, AgentHelloOutcome } from '../transport/messages.js';
 import { ApiCallError, RelayApiClient } from './api-client.service.js';
 import { NameClaims } from './name-claims.service.js';
+import { Revocations } from './revocations.service.js';
 import { TokenVerifier } from './token-verifier.service.js';
 
 const RANDOM_NAME_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -49,12 +50,19 @@ export class HandshakeService {
     private readonly tcp: TcpIngress,
     private readonly endpoints: RelayEndpoints,
     private readonly names: NameClaims,
+    private readonly revocations: Revocations,
   ) {}
 
   async accept(msg: AgentHelloMessage): Promise<AgentHelloOutcome> {
     try {
       const hello = parseHello(msg.hello);
       const claims = await this.verifier.verify(hello.token);
+      if (this.revocations.isRevoked(claims.sub)) {
+        throw new HandshakeProblem(
+          HandshakeErrorCode.AuthFailed,
+          'the authtoken of this session was revoked: log in with a valid authtoken (fdt login --authtoken T)',
+        );
+      }
       if (hello.tunnels.length > claims.limits.maxTunnels) {
         throw new HandshakeProblem(
           HandshakeErrorCode.PlanLimit,

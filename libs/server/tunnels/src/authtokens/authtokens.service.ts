@@ -3,9 +3,18 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type FindOptionsWhere, IsNull } from 'typeorm';
 import { AuditService } from '@fdt/audit';
 import { managesOthers, Membership } from '@fdt/identity';
-import type { PubSub } from '@fdt/ports';
-import { type AuthtokenRevokedMessage, ControlChannel } from '@fdt/protocol';
-import { type Actor, hashToken, newOpaqueToken, PUBSUB, tokenKind } from '@fdt/server-core';
+import type { PubSub, RouteRegistry } from '@fdt/ports';
+import { type AuthtokenRevokedMessage, ControlChannel, revokedAuthtokenKey } from '@fdt/protocol';
+import {
+  type Actor,
+  hashToken,
+  newOpaqueToken,
+  PLATFORM_CONFIG,
+  type PlatformConfig,
+  PUBSUB,
+  ROUTE_REGISTRY,
+  tokenKind,
+} from '@fdt/server-core';
 import { Authtoken } from '../entities/index.js';
 import { TunnelsErrorCode, TunnelsException } from '../tunnels.errors.js';
 
@@ -15,6 +24,8 @@ export class AuthtokensService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditService,
     @Inject(PUBSUB) private readonly pubsub: PubSub,
+    @Inject(ROUTE_REGISTRY) private readonly registry: RouteRegistry,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
   ) {}
 
   /** The token is returned here once; only its hash is stored. */
@@ -174,8 +185,15 @@ export class AuthtokensService {
     return actor.userId;
   }
 
+  /**
+   * Relays close the token's agents and refuse its session JWTs until the last one expires:
+   * the registry entry is for relays that start later (or missed the message), written first.
+   */
   private async announceRevoked(t: Authtoken): Promise<void> {
-    const msg: AuthtokenRevokedMessage = { authtokenId: t.id, orgId: t.orgId };
+    const ttl = this.config.auth.agentSessionTtl;
+    const until = Date.now() + ttl * 1000;
+    await this.registry.set(revokedAuthtokenKey(t.id), String(until), ttl);
+    const msg: AuthtokenRevokedMessage = { authtokenId: t.id, orgId: t.orgId, until };
     await this.pubsub.publish(ControlChannel.AuthtokenRevoked, msg);
   }
 }
