@@ -91,6 +91,21 @@ describe.each(adapters)('RateLimiter contract: %s', (_name, create) => {
     });
   });
 
+  it('gives a refunded hit back within the window, never below zero', async () => {
+    const l = limiter();
+    const opts = { limit: 2, windowSeconds: 30 };
+    await l.hit('login:ip:1', opts);
+    await l.hit('login:ip:1', opts);
+    await l.refund('login:ip:1');
+    expect(await l.peek('login:ip:1', opts)).toMatchObject({ allowed: true, count: 1 });
+    await l.refund('login:ip:1');
+    await l.refund('login:ip:1');
+    await l.refund('never-hit');
+    expect((await l.peek('login:ip:1', opts)).count).toBe(0);
+    expect((await l.peek('never-hit', opts)).count).toBe(0);
+    expect((await l.hit('login:ip:1', opts)).count).toBe(1);
+  });
+
   it('keeps keys and namespaces apart', async () => {
     const l = limiter();
     const other = limiter(`${namespace}-other`);

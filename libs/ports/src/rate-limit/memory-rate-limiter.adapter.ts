@@ -67,6 +67,13 @@ export class MemoryRateLimiter implements RateLimiter {
     );
   }
 
+  async refund(key: string): Promise<void> {
+    this.assertOpen();
+    assertName('key', key);
+    const current = this.map.get(key, ExpiringMap.now());
+    if (current && current.value.count > 0) current.value.count -= 1;
+  }
+
   async reset(key: string): Promise<void> {
     this.assertOpen();
     assertName('key', key);

@@ -24,6 +24,12 @@ export interface RateLimiter {
   hit(key: string, opts: RateLimitOptions): Promise<RateLimitResult>;
   /** The state as hit() would see it, without counting. */
   peek(key: string, opts: RateLimitOptions): Promise<RateLimitResult>;
+  /**
+   * Gives one hit of the current window back (never below zero; nothing once the window has
+   * passed): for counting an attempt up front, atomically, and returning it when it turns out
+   * not to be one that should count (a successful sign-in).
+   */
+  refund(key: string): Promise<void>;
   reset(key: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -31,7 +31,17 @@ end
 return {count, ttl}
 `;
 
-type WithHit = Redis & { fdtRateLimitHit(key: string, windowMs: number): Promise<[number, number]> };
+// DECR keeps the key's TTL; the guard keeps a refund after the window from creating a -1.
+const REFUND = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then redis.call('DECR', KEYS[1]) end
+return 0
+`;
+
+type WithHit = Redis & {
+  fdtRateLimitHit(key: string, windowMs: number): Promise<[number, number]>;
+  fdtRateLimitRefund(key: string): Promise<number>;
+};
 
 /** Counters in Redis: INCR + PEXPIRE in one Lua script (atomic however many processes hit). */
 export class RedisRateLimiter implements RateLimiter {
@@ -54,6 +64,7 @@ export class RedisRateLimiter implements RateLimiter {
         : opts.redis;
     // EVALSHA with a fallback to EVAL, handled by ioredis; defining twice on a shared client is harmless.
     redis.defineCommand('fdtRateLimitHit', { numberOfKeys: 1, lua: HIT });
+    redis.defineCommand('fdtRateLimitRefund', { numberOfKeys: 1, lua: REFUND });
     this.redis = redis as WithHit;
   }
 
@@ -81,6 +92,12 @@ export class RedisRateLimiter implements RateLimiter {
     if (ttlErr) throw ttlErr;
     const count = typeof raw === 'string' ? Number(raw) : 0;
     return rateLimitResult(count, typeof ttl === 'number' && ttl > 0 ? ttl : 0, opts.limit, 'peek');
+  }
+
+  async refund(key: string): Promise<void> {
+    this.assertOpen();
+    assertName('key', key);
+    await this.redis.fdtRateLimitRefund(this.prefix + key);
   }
 
   async reset(key: string): Promise<void> {

@@ -121,6 +121,17 @@ export const platformConfigSchema = z.object({
   FDT_SIGNUP_ENABLED: bool.optional(),
   FDT_PLAN_MAX_TUNNELS: z.coerce.number().int().positive().default(10),
   FDT_PLAN_MAX_CONNS_PER_TUNNEL: z.coerce.number().int().positive().default(1000),
+  FDT_PLAN_MAX_RESERVED_NAMES: z.coerce.number().int().min(0).default(20),
+  FDT_PLAN_MAX_RESERVED_TCP_PORTS: z.coerce.number().int().min(0).default(10),
+  FDT_RESERVED_SUBDOMAINS: z
+    .string()
+    .default('www,api,admin,app,relay,relays,status,mail,docs,localhost')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   FDT_PLATFORM_OPERATORS: z
     .string()
     .default('')
@@ -236,7 +247,15 @@ export interface PlatformConfig {
   /** public tunnel hosts are <name>.<baseDomain> */
   baseDomain: string;
   signupEnabled: boolean;
-  plan: { maxTunnels: number; maxConnsPerTunnel: number };
+  /** Per org: tunnels per agent, connections per tunnel, reserved names and TCP ports. */
+  plan: {
+    maxTunnels: number;
+    maxConnsPerTunnel: number;
+    maxReservedNames: number;
+    maxReservedTcpPorts: number;
+  };
+  /** Labels under the base domain that are the platform's own hosts: never a tunnel name. */
+  reservedSubdomains: string[];
   /** Users (by email) who operate the platform itself: relays and regions in the admin. */
   platformOperators: string[];
   /** Outgoing mail (invitations); undefined: invitation links are shown to the admin instead. */
@@ -348,7 +367,13 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
     queueSchema: c.FDT_QUEUE_SCHEMA,
     baseDomain: c.FDT_BASE_DOMAIN.toLowerCase(),
     signupEnabled: c.FDT_SIGNUP_ENABLED ?? c.NODE_ENV !== 'production',
-    plan: { maxTunnels: c.FDT_PLAN_MAX_TUNNELS, maxConnsPerTunnel: c.FDT_PLAN_MAX_CONNS_PER_TUNNEL },
+    plan: {
+      maxTunnels: c.FDT_PLAN_MAX_TUNNELS,
+      maxConnsPerTunnel: c.FDT_PLAN_MAX_CONNS_PER_TUNNEL,
+      maxReservedNames: c.FDT_PLAN_MAX_RESERVED_NAMES,
+      maxReservedTcpPorts: c.FDT_PLAN_MAX_RESERVED_TCP_PORTS,
+    },
+    reservedSubdomains: c.FDT_RESERVED_SUBDOMAINS,
     platformOperators: c.FDT_PLATFORM_OPERATORS,
     smtp: c.FDT_SMTP_URL ? { url: c.FDT_SMTP_URL, from: c.FDT_SMTP_FROM } : undefined,
     adminDir: c.FDT_ADMIN_DIR,

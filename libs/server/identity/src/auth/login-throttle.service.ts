@@ -7,6 +7,10 @@ import { IdentityErrorCode, IdentityException } from '../identity.errors.js';
  * Brute-force protection for password sign-in: failures count per account and per client IP
  * (through the rate-limit port: Redis when scaled, so every api replica sees the same
  * counts). Past the limit, sign-in answers 429 with Retry-After, even with the right password.
+ *
+ * Each attempt is counted *before* its password is checked, in one atomic increment: with a
+ * check first and a count after the (slow) hash, N concurrent guesses would all pass the
+ * check and N passwords would be tried whatever the limit. A success gives its count back.
  */
 @Injectable()
 export class LoginThrottleService {
@@ -15,36 +19,41 @@ export class LoginThrottleService {
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
   ) {}
 
-  private windows(email: string, ip = 'unknown') {
-    const a = this.config.auth;
-    return [
-      {
-        key: `login:acct:${email}`,
-        opts: { limit: a.loginMaxFailures, windowSeconds: a.loginLockoutWindow },
-      },
-      { key: `login:ip:${ip}`, opts: { limit: a.loginIpMaxFailures, windowSeconds: a.loginLockoutWindow } },
-    ];
+  private accountKey = (email: string) => `login:acct:${email}`;
+  private ipKey = (ip = 'unknown') => `login:ip:${ip}`;
+
+  private opts(limit: number) {
+    return { limit, windowSeconds: this.config.auth.loginLockoutWindow };
   }
 
+  /** Counts this attempt against the account and the client IP; refuses it past either limit. */
   async assertAllowed(email: string, ip?: string): Promise<void> {
-    for (const w of this.windows(email, ip)) {
-      const state = await this.limiter.peek(w.key, w.opts);
-      if (state.count >= w.opts.limit) {
-        const retry = Math.max(1, state.retryAfterSeconds);
-        throw new IdentityException(
-          IdentityErrorCode.LoginLocked,
-          `Too many failed sign-in attempts. Try again in ${retry} seconds, or reset your password.`,
-          { 'Retry-After': String(retry) },
-        );
-      }
+    const a = this.config.auth;
+    const account = await this.limiter.hit(this.accountKey(email), this.opts(a.loginMaxFailures));
+    if (!account.allowed) this.locked(account.retryAfterSeconds);
+    const byIp = await this.limiter.hit(this.ipKey(ip), this.opts(a.loginIpMaxFailures));
+    if (!byIp.allowed) {
+      // No password is tried: the account should not pay for the address's lockout.
+      await this.limiter.refund(this.accountKey(email));
+      this.locked(byIp.retryAfterSeconds);
     }
   }
 
-  async recordFailure(email: string, ip?: string): Promise<void> {
-    for (const w of this.windows(email, ip)) await this.limiter.hit(w.key, w.opts);
+  /** The attempt was counted by assertAllowed: a failure keeps that count. */
+  async recordFailure(_email: string, _ip?: string): Promise<void> {}
+
+  /** A success clears the account's failures and, given the IP, returns that attempt's count. */
+  async recordSuccess(email: string, ip?: string): Promise<void> {
+    await this.limiter.reset(this.accountKey(email));
+    if (ip !== undefined) await this.limiter.refund(this.ipKey(ip));
   }
 
-  async recordSuccess(email: string): Promise<void> {
-    await this.limiter.reset(`login:acct:${email}`);
+  private locked(retryAfterSeconds: number): never {
+    const retry = Math.max(1, retryAfterSeconds);
+    throw new IdentityException(
+      IdentityErrorCode.LoginLocked,
+      `Too many failed sign-in attempts. Try again in ${retry} seconds, or reset your password.`,
+      { 'Retry-After': String(retry) },
+    );
   }
 }
