@@ -113,6 +113,15 @@ export class HandshakeService {
 
   /** The network-bound checks of one tunnel request, before anything is held. */
   private async want(req: TunnelRequest, claims: AgentSessionClaims): Promise<Wanted> {
+    const label = req.name ?? this.labelUnderBase(req.domain);
+    if (label !== undefined && this.config.reservedSubdomains.includes(label)) {
+      // Even when a token names it (reserved before the rule): the platform's hosts come first.
+      throw new HandshakeProblem(
+        HandshakeErrorCode.NameTaken,
+        `the name ${label} is reserved for the platform's own hosts: choose another`,
+        req.id,
+      );
+    }
     if (req.proto === 'tcp') {
       if (req.port !== undefined && !claims.tcpPorts.includes(req.port)) {
         throw new HandshakeProblem(
@@ -150,6 +159,15 @@ export class HandshakeService {
       'could not find a free random name; try again',
       req.id,
     );
+  }
+
+  /** `admin` for `admin.<base domain>`; undefined for any other host. */
+  private labelUnderBase(domain: string | undefined): string | undefined {
+    const suffix = `.${this.config.baseDomain}`;
+    const host = domain?.toLowerCase();
+    if (!host?.endsWith(suffix)) return undefined;
+    const label = host.slice(0, -suffix.length);
+    return label && !label.includes('.') ? label : undefined;
   }
 
   private async assertNotReservedByOthers(

@@ -18,6 +18,8 @@ export const TunnelsErrorCode = {
   TunnelOffline: 'tunnel_offline',
   NotPlatformOperator: 'not_platform_operator',
   RelayNotFound: 'relay_not_found',
+  /** an org's reserved names or TCP ports are at the plan's limit */
+  PlanLimit: 'plan_limit',
 } as const;
 export type TunnelsErrorCode = (typeof TunnelsErrorCode)[keyof typeof TunnelsErrorCode];
 
@@ -39,6 +41,7 @@ const STATUS: Record<TunnelsErrorCode, number> = {
   tunnel_offline: 409,
   not_platform_operator: 403,
   relay_not_found: 404,
+  plan_limit: 403,
 };
 
 export class TunnelsException extends DomainException {

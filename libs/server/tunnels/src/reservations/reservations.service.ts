@@ -1,25 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { AuditService } from '@fdt/audit';
 import { type Actor, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
 import { ReservedAddress, ReservedName } from '../entities/index.js';
 import { TunnelsErrorCode, TunnelsException } from '../tunnels.errors.js';
 
-// One DNS label; names that would shadow our own hosts are not for reservation.
+// One DNS label; the platform's own host names (FDT_RESERVED_SUBDOMAINS) are not for reservation.
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const SYSTEM_NAMES = new Set([
-  'www',
-  'api',
-  'admin',
-  'app',
-  'relay',
-  'relays',
-  'status',
-  'mail',
-  'docs',
-  'localhost',
-]);
 
 const isUniqueViolation = (e: unknown) =>
   e instanceof QueryFailedError && (e.driverError as { code?: string })?.code === '23505';
@@ -42,14 +30,21 @@ export class ReservationsService {
     tlsMode: 'terminate' | 'passthrough' = 'terminate',
   ): Promise<ReservedName> {
     const name = rawName.trim().toLowerCase();
-    if (!LABEL.test(name) || SYSTEM_NAMES.has(name)) {
+    if (!LABEL.test(name)) {
       throw new TunnelsException(
         TunnelsErrorCode.InvalidName,
         `"${rawName}" is not a usable tunnel name: use 1-63 letters, digits and inner hyphens.`,
       );
     }
+    if (this.config.reservedSubdomains.includes(name)) {
+      throw new TunnelsException(
+        TunnelsErrorCode.InvalidName,
+        `"${name}" is one of the platform's own host names; pick another.`,
+      );
+    }
     try {
       return await this.ds.transaction(async (m) => {
+        await this.withinPlan(m, actor.orgId, 'reserved_names', this.config.plan.maxReservedNames, 'names');
         const row = await m.getRepository(ReservedName).save({ orgId: actor.orgId, name, tlsMode });
         await this.audit.record(m, {
           orgId: actor.orgId,
@@ -101,6 +96,13 @@ export class ReservationsService {
     }
     try {
       return await this.ds.transaction(async (m) => {
+        await this.withinPlan(
+          m,
+          actor.orgId,
+          'reserved_addresses',
+          this.config.plan.maxReservedTcpPorts,
+          'TCP ports',
+        );
         let chosen = port;
         if (chosen === undefined) {
           const [row] = await m.query(
@@ -129,6 +131,27 @@ export class ReservationsService {
       if (isUniqueViolation(e))
         throw new TunnelsException(TunnelsErrorCode.AddressTaken, `TCP port ${port} is already reserved.`);
       throw e;
+    }
+  }
+
+  /**
+   * Refuses a reservation past the plan's limit for the org. The per-org advisory lock (held
+   * to the end of the transaction) makes concurrent reservations of one org count in turn.
+   */
+  private async withinPlan(
+    m: EntityManager,
+    orgId: string,
+    table: 'reserved_names' | 'reserved_addresses',
+    max: number,
+    what: string,
+  ): Promise<void> {
+    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`fdt:${table}:${orgId}`]);
+    const [row] = await m.query(`SELECT count(*)::int AS n FROM ${table} WHERE org_id = $1`, [orgId]);
+    if (Number(row?.n ?? 0) >= max) {
+      throw new TunnelsException(
+        TunnelsErrorCode.PlanLimit,
+        `Your plan allows ${max} reserved ${what} per org; release one you no longer use, or ask for a bigger plan.`,
+      );
     }
   }
 
