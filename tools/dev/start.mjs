@@ -93,7 +93,7 @@ console.log(`
   Sign in         ${devJson.adminEmail} / ${devJson.adminPassword}
   Agent authtoken ${devJson.authtoken}
   Tunnels         http://<name>.localhost:${config.relay.httpPort}  https://<name>.localhost:${config.relay.httpsPort} (dev CA: .fdt/tls/ca.pem)
-  Relay admin     ${relay.url}   Worker admin ${worker.url}
+  Metrics         ${api.metricsUrl}   Relay admin ${relay.url}   Worker admin ${worker.url}
   Saved to        .fdt/dev.json
 
   Try it:         FDT_AUTHTOKEN=${devJson.authtoken} npx fdt tunnel start http 3000

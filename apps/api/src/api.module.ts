@@ -28,7 +28,8 @@ export class ApiModule {
         PlatformPortsModule.forRoot(config),
         PlatformCryptoModule,
         PlatformHealthModule.forRoot({ database: true, redisUrl: config.redisUrl }),
-        PlatformMetricsModule.forRoot('api'),
+        // /metrics on FDT_API_ADMIN_PORT: the api's own port faces the internet.
+        PlatformMetricsModule.forRoot('api', { adminPort: config.api.adminPort }),
         AuditModule,
         IdentityModule,
         TunnelsModule,

@@ -82,6 +82,6 @@ describe('REST rate limit', () => {
     expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(last?.headers.get('ratelimit-limit')).toBe('5');
     expect((await c.get('/healthz')).status).toBe(200);
-    expect((await c.get('/metrics')).status).toBe(200);
+    expect((await fetch(h.api.metricsUrl)).status).toBe(200);
   });
 });

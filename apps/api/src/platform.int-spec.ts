@@ -25,9 +25,13 @@ describe('api platform endpoints', () => {
     expect(ready.body.info).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });
   });
 
-  it('exposes Prometheus metrics with the HTTP histogram by route and status', async () => {
+  it('serves Prometheus metrics on its admin port only, with the HTTP histogram by route and status', async () => {
     await client.get('/healthz');
-    const metrics = await client.get('/metrics');
+    expect(new URL(api.metricsUrl).port).not.toBe(new URL(api.url).port);
+    const onPublicPort = await client.get('/metrics');
+    expect(onPublicPort.status).toBe(404);
+    expect(onPublicPort.text).not.toContain('fdt_http_request_duration_seconds');
+    const metrics = await new TestClient(api.metricsUrl.replace(/\/metrics$/, '')).get('/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.text).toMatch(
       /fdt_http_request_duration_seconds_count\{app="api",method="GET",route="\/healthz",status="200"\} \d+/,

@@ -2,6 +2,7 @@
 // swagger (TypeORM, migrations, crypto with its entity, authz vocabulary, OpenAPI).
 export * from './edge.js';
 export * from './http/openapi.js';
+export * from './metrics/metrics-admin-server.js';
 export * from './db/data-source-options.js';
 export * from './db/database.module.js';
 export * from './authz/permissions.js';
