@@ -23,6 +23,7 @@ export async function startFdt(dir, { ports, origin, tcpOrigin }) {
     DATABASE_URL: dbUrl.toString(),
     FDT_LOG_LEVEL: 'warn',
     FDT_API_PORT: String(ports.api),
+    FDT_API_ADMIN_PORT: '0', // the api's /metrics: unused here, any free port
     FDT_API_PUBLIC_URL: apiUrl,
     FDT_RELAY_SECRET: randomBytes(32).toString('base64url'),
     FDT_ENCRYPTION_KEY: randomBytes(32).toString('base64'),

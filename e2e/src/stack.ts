@@ -76,6 +76,7 @@ export interface Stack {
     https: number;
     peer: number;
     relayAdmin: number;
+    apiAdmin: number;
     tcpFirst: number;
   };
   api: Proc;
@@ -97,6 +98,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     https: await freePort(),
     peer: await freePort(),
     relayAdmin: await freePort(),
+    apiAdmin: await freePort(),
     tcpFirst: 21000 + Math.floor(Math.random() * 800),
   };
   const apiUrl = `http://127.0.0.1:${ports.api}`;
@@ -108,6 +110,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     FDT_LOG_LEVEL: process.env.FDT_TEST_LOG_LEVEL ?? 'warn',
     FDT_API_PORT: String(ports.api),
     FDT_API_PUBLIC_URL: apiUrl,
+    FDT_API_ADMIN_PORT: String(ports.apiAdmin),
     FDT_RELAY_SECRET: randomBytes(32).toString('base64url'),
     FDT_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     FDT_RELAY_NAME: 'e2e-relay',
