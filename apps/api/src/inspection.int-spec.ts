@@ -156,6 +156,49 @@ describe('inspection: the recorded traffic of a tunnel, live, and replay through
     expect(one.body.responseBodyTruncated).toBe(false);
   });
 
+  it('hides Cookie, Authorization, Proxy-Authorization and Set-Cookie values from viewers, not from those who may replay', async () => {
+    const id = await ports.inspection.append(
+      record({
+        path: '/account',
+        requestHeaders: [
+          ['Host', 'shop.localhost:8080'],
+          ['Cookie', 'session=visitor-secret'],
+          ['authorization', 'Bearer visitor-token'],
+          ['Proxy-Authorization', 'Basic cHJveHk6c2VjcmV0'],
+          ['Accept', 'text/html'],
+        ],
+        responseHeaders: [
+          ['Set-Cookie', 'session=new-secret; HttpOnly'],
+          ['Content-Type', 'text/html'],
+        ],
+      }),
+    );
+    const key = await owner.post('/api/v1/api-keys', { name: 'dashboard', role: 'viewer' });
+    expect(key.status).toBe(201);
+    const asViewer = await h.client().get(`/api/v1/inspection/shop/requests/${id}`, { bearer: key.body.key });
+    expect(asViewer.status).toBe(200);
+    const hidden = '[hidden: needs tunnels:manage]';
+    expect(asViewer.body.requestHeaders).toEqual([
+      { name: 'Host', value: 'shop.localhost:8080' },
+      { name: 'Cookie', value: hidden },
+      { name: 'authorization', value: hidden },
+      { name: 'Proxy-Authorization', value: hidden },
+      { name: 'Accept', value: 'text/html' },
+    ]);
+    expect(asViewer.body.responseHeaders).toEqual([
+      { name: 'Set-Cookie', value: hidden },
+      { name: 'Content-Type', value: 'text/html' },
+    ]);
+    expect(asViewer.text).not.toMatch(/visitor-secret|visitor-token|cHJveHk6c2VjcmV0|new-secret/);
+
+    const asOwner = await owner.get(`/api/v1/inspection/shop/requests/${id}`);
+    expect(asOwner.body.requestHeaders).toContainEqual({ name: 'Cookie', value: 'session=visitor-secret' });
+    expect(asOwner.body.responseHeaders).toContainEqual({
+      name: 'Set-Cookie',
+      value: 'session=new-secret; HttpOnly',
+    });
+  });
+
   it('keeps orgs apart and refuses bad names, ids and pages', async () => {
     const other = await h.signup();
     expect((await other.client.get('/api/v1/inspection/shop/requests')).body.items).toEqual([]);

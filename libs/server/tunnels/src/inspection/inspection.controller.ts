@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Sse, type MessageEvent } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { hasPermission } from '@fdt/identity';
 import { type Actor, CurrentActor, Permission, RequirePermission } from '@fdt/server-core';
 import { map, type Observable } from 'rxjs';
 import { withSseLifetime } from '../live/sse.js';
@@ -65,7 +66,9 @@ export class InspectionController {
     @Param('tunnel') tunnel: string,
     @Param('id') id: string,
   ): Promise<InspectedRequestDto> {
-    return toDetail(await this.inspection.get(actor.orgId, tunnel, id));
+    return toDetail(await this.inspection.get(actor.orgId, tunnel, id), {
+      revealCredentials: hasPermission(actor.role, Permission.TunnelsManage),
+    });
   }
 
   @Post('requests/:id/replay')

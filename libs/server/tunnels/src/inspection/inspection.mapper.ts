@@ -25,11 +25,23 @@ export function toSummary(r: InspectionRecord): InspectedRequestSummaryDto {
   };
 }
 
-export function toDetail(r: InspectionRecord): InspectedRequestDto {
+// Headers that carry a visitor's credentials: a session cookie or a bearer token would let a
+// reader act as that visitor on the tunnel's service. Only those who may replay (and so send
+// them anyway) see their values.
+const CREDENTIAL_HEADERS = new Set(['cookie', 'authorization', 'proxy-authorization', 'set-cookie']);
+export const HIDDEN_HEADER_VALUE = '[hidden: needs tunnels:manage]';
+
+const headerList = (headers: [string, string][], revealCredentials: boolean) =>
+  headers.map(([name, value]) => ({
+    name,
+    value: revealCredentials || !CREDENTIAL_HEADERS.has(name.toLowerCase()) ? value : HIDDEN_HEADER_VALUE,
+  }));
+
+export function toDetail(r: InspectionRecord, opts: { revealCredentials: boolean }): InspectedRequestDto {
   return {
     ...toSummary(r),
-    requestHeaders: r.requestHeaders.map(([name, value]) => ({ name, value })),
-    responseHeaders: r.responseHeaders.map(([name, value]) => ({ name, value })),
+    requestHeaders: headerList(r.requestHeaders, opts.revealCredentials),
+    responseHeaders: headerList(r.responseHeaders, opts.revealCredentials),
     requestBody: r.requestBody,
     requestBodyTruncated: r.requestBodyTruncated,
     responseBody: r.responseBody,
