@@ -20,7 +20,7 @@ describe('identity: RBAC, sessions, API keys, lockout', () => {
   const matrix: [string, string, (() => unknown) | undefined, string][] = [
     ['GET', '/api/v1/me', undefined, 'YYYYY'],
     ['GET', '/api/v1/members', undefined, 'YYYYN'],
-    ['POST', '/api/v1/members', () => ({ email: uniqueEmail('m'), role: 'viewer' }), 'YYNNN'],
+    ['POST', '/api/v1/members/invitations', () => ({ email: uniqueEmail('m'), role: 'viewer' }), 'YYNNN'],
     ['GET', '/api/v1/api-keys', undefined, 'YYYNN'],
     ['POST', '/api/v1/api-keys', () => ({ name: 'k', role: 'viewer' }), 'YYYNN'],
     ['GET', '/api/v1/authtokens', undefined, 'YYYNN'],
@@ -167,8 +167,8 @@ describe('identity: RBAC, sessions, API keys, lockout', () => {
         await h
           .client()
           .post(
-            '/api/v1/members',
-            { email: uniqueEmail('capped'), role: 'viewer', password: 'a long password 1' },
+            '/api/v1/members/invitations',
+            { email: uniqueEmail('capped'), role: 'viewer' },
             asKey(key),
           )
       ).status;

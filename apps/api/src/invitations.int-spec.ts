@@ -59,17 +59,25 @@ describe('member invitations: added at once, a single-use link to choose a passw
       [orgId],
     );
     expect(events.map((e: { action: string }) => e.action)).toEqual([
-      'member.added',
       'member.invited',
+      'member.added',
       'member.invitation_accepted',
     ]);
   });
 
-  it('gives no link to someone who already has a password', async () => {
+  it('invites someone who already has an account as a pending member, who joins only by accepting signed in', async () => {
     const other = await h.signup();
     const res = await owner.post('/api/v1/members/invitations', { email: other.email, role: 'viewer' });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ inviteUrl: null, expiresAt: null, member: { role: 'viewer' } });
+    expect(res.body).toMatchObject({ delivery: 'link', member: { role: 'viewer' } });
+    expect((await owner.get('/api/v1/members')).body.items.map((m: { email: string }) => m.email)).not.toContain(
+      other.email,
+    );
+    const token = tokenOf(res.body.inviteUrl);
+    expect((await h.client().post('/api/v1/invitations/lookup', { token })).body.signInRequired).toBe(true);
+    const someoneElse = await h.member(owner, 'viewer');
+    const wrong = await someoneElse.client.post('/api/v1/invitations/accept', { token });
+    expect(wrong.body.code).toBe('invitation_for_another_account');
   });
 
   it('replaces a link with a new one, and refuses unknown, malformed and expired tokens', async () => {

@@ -250,6 +250,10 @@ describe('tunnel admin: detail, edge policies, live snapshots, relays for operat
   it('reports platform operators in /me, and lets only them drain a relay', async () => {
     expect((await owner.get('/api/v1/me')).body.platformOperator).toBe(false);
     const op = await h.signup(OPERATOR);
+    // Signing up proves nothing about the address; the operator role waits for proof (an
+    // emailed token, SSO, a verified domain: see account-ownership.int-spec).
+    expect((await op.client.get('/api/v1/me')).body.platformOperator).toBe(false);
+    await h.ds.query('UPDATE users SET email_verified_at = now(), password_org_id = NULL WHERE email = $1', [OPERATOR]);
     expect((await op.client.get('/api/v1/me')).body.platformOperator).toBe(true);
     const { id } = (await relay('/api/v1/relays/heartbeat', heartbeat('relay-eu'))).body;
     expect((await owner.patch(`/api/v1/relays/${id}`, { weight: 0 })).body.code).toBe(

@@ -47,8 +47,14 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     },
     async member(owner, role) {
       const email = uniqueEmail(role);
-      const added = await owner.post('/api/v1/members', { email, role, password: PASSWORD });
-      if (added.status !== 201) throw new Error(`add member failed: ${added.status} ${added.text}`);
+      // Invited and accepted through the link, as an org without SMTP or verified domains does.
+      const invited = await owner.post('/api/v1/members/invitations', { email, role });
+      if (invited.status !== 201 || !invited.body.inviteUrl)
+        throw new Error(`invite failed: ${invited.status} ${invited.text}`);
+      const token = new URL(invited.body.inviteUrl).hash.replace('#token=', '');
+      const accepted = await h.client().post('/api/v1/invitations/accept', { token, password: PASSWORD });
+      if (accepted.status !== 200) throw new Error(`accept failed: ${accepted.status} ${accepted.text}`);
+      const added = { body: { userId: invited.body.member.userId as string } };
       const client = h.client();
       const login = await client.post('/api/v1/auth/login', { email, password: PASSWORD });
       if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);

@@ -23,6 +23,17 @@ export const IdentityErrorCode = {
   InvitationExpired: 'invitation_expired',
   PasswordAlreadySet: 'password_already_set',
   SsoRequired: 'sso_required',
+  EmailDomainUnverified: 'email_domain_unverified',
+  AccountExists: 'account_exists',
+  SignInToAccept: 'sign_in_to_accept',
+  InvitationForAnotherAccount: 'invitation_for_another_account',
+  EmailUnverified: 'email_unverified',
+  PasswordRequired: 'password_required',
+  EmailDeliveryFailed: 'email_delivery_failed',
+  EmailNotConfigured: 'email_not_configured',
+  VerificationInvalid: 'verification_invalid',
+  ApiKeyExpired: 'api_key_expired',
+  AccountShared: 'account_shared',
 } as const;
 export type IdentityErrorCode = (typeof IdentityErrorCode)[keyof typeof IdentityErrorCode];
 
@@ -49,6 +60,17 @@ const STATUS: Record<IdentityErrorCode, number> = {
   invitation_expired: 410,
   password_already_set: 409,
   sso_required: 403,
+  email_domain_unverified: 403,
+  account_exists: 409,
+  sign_in_to_accept: 403,
+  invitation_for_another_account: 403,
+  email_unverified: 403,
+  password_required: 400,
+  email_delivery_failed: 502,
+  email_not_configured: 409,
+  verification_invalid: 404,
+  api_key_expired: 401,
+  account_shared: 409,
 };
 
 export class IdentityException extends DomainException {

@@ -2,6 +2,11 @@ import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@fdt/audit';
+import { AccountsService } from './accounts/accounts.service.js';
+import { EmailDomainOwnership } from './accounts/email-domains.js';
+import { PlatformOperators } from './accounts/platform-operators.js';
+import { ExternalSignInService } from './auth/external-sign-in.service.js';
+import { MailerService } from './mail/mailer.service.js';
 import { ApiKeysController } from './api-keys/api-keys.controller.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { AccessTokenService } from './auth/access-token.service.js';
@@ -33,6 +38,11 @@ import { MembersService } from './members/members.service.js';
     SsoEnforcement,
     MembershipLifecycleService,
     MemberAccessHooks,
+    AccountsService,
+    EmailDomainOwnership,
+    PlatformOperators,
+    ExternalSignInService,
+    MailerService,
     AuthGuard,
     { provide: APP_GUARD, useExisting: AuthGuard },
   ],
@@ -43,6 +53,9 @@ import { MembersService } from './members/members.service.js';
     SsoEnforcement,
     MembershipLifecycleService,
     MemberAccessHooks,
+    EmailDomainOwnership,
+    PlatformOperators,
+    ExternalSignInService,
   ],
 })
 export class IdentityModule implements NestModule {

@@ -12,3 +12,7 @@ export * from './lifecycle/membership-lifecycle.service.js';
 export * from './lifecycle/member-access-hooks.js';
 export * from './guards/auth.guard.js';
 export * from './request-context.js';
+export * from './accounts/accounts.service.js';
+export * from './accounts/email-domains.js';
+export * from './accounts/platform-operators.js';
+export * from './auth/external-sign-in.service.js';

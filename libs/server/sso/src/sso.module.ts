@@ -11,6 +11,7 @@ import { DNS_TIMEOUT_MS, MAX_SAML_RESPONSE_BYTES, SSO_DNS_RESOLVER } from './con
 import { DomainsController } from './domains/domains.controller.js';
 import { DomainsService } from './domains/domains.service.js';
 import { TxtVerifier } from './domains/txt-verifier.js';
+import { VerifiedEmailDomainsService } from './domains/verified-email-domains.js';
 import { SSO_ENTITIES } from './entities/index.js';
 import { LoginController } from './login/login.controller.js';
 import { SsoFlowService } from './login/sso-flow.service.js';
@@ -42,6 +43,7 @@ const parseSamlForm = (req: Request, res: Response, next: NextFunction) =>
     ConnectionsService,
     DomainsService,
     TxtVerifier,
+    VerifiedEmailDomainsService,
     SettingsService,
     SsoRequirementService,
     SsoLoginService,

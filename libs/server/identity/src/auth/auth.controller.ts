@@ -11,6 +11,7 @@ import {
   type PlatformConfig,
   Public,
 } from '@fdt/server-core';
+import { PlatformOperators } from '../accounts/platform-operators.js';
 import { Org, User } from '../entities/index.js';
 import { IdentityErrorCode, IdentityException } from '../identity.errors.js';
 import { requestContext } from '../request-context.js';
@@ -26,6 +27,7 @@ export class AuthController {
     private readonly auth: AuthService,
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly operators: PlatformOperators,
   ) {}
 
   private respond(res: Response, s: SignedIn): SessionResponseDto {
@@ -112,8 +114,7 @@ export class AuthController {
       role: actor.role,
       via: actor.type,
       permissions: [...ROLE_PERMISSIONS[actor.role]].sort(),
-      platformOperator:
-        actor.type === 'user' && !!user && this.config.platformOperators.includes(user.email.toLowerCase()),
+      platformOperator: await this.operators.isOperator(actor),
     };
   }
 }

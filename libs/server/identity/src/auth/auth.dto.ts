@@ -55,6 +55,8 @@ export class MeDto {
   @ApiProperty({ enum: ROLES }) role!: Role;
   @ApiProperty({ enum: ['user', 'api_key'] }) via!: string;
   @ApiProperty({ type: [String] }) permissions!: string[];
-  @ApiProperty({ description: 'operates the platform itself (relays, regions): FDT_PLATFORM_OPERATORS' })
+  @ApiProperty({
+    description: 'operates the platform itself (relays, regions): in FDT_PLATFORM_OPERATORS, with a proven email',
+  })
   platformOperator!: boolean;
 }

@@ -14,6 +14,7 @@ import { IdentityErrorCode, IdentityException } from '../identity.errors.js';
 import type { RequestContext } from '../request-context.js';
 import { AccessTokenService } from './access-token.service.js';
 import { LoginThrottleService } from './login-throttle.service.js';
+import { AccountsService } from '../accounts/accounts.service.js';
 import { SsoEnforcement } from './sso-enforcement.js';
 import { hashPassword, verifyPassword } from './password.js';
 
@@ -39,6 +40,7 @@ export class AuthService {
     private readonly audit: AuditService,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
     private readonly sso: SsoEnforcement,
+    private readonly accounts: AccountsService,
   ) {}
 
   /** Creates an org and its first owner (sign-up, and the dev seed of `npm start`). */
@@ -58,7 +60,8 @@ export class AuthService {
       const org = await m
         .getRepository(Org)
         .save({ name: input.orgName, slug: await this.freeSlug(m, input.orgName) });
-      const user = await m.getRepository(User).save({ email, name: input.name ?? '', passwordHash });
+      // Signing up proves nothing about the address: the password is a claim in the new org.
+      const user = await this.accounts.create(m, { email, name: input.name, passwordHash, passwordOrgId: org.id });
       await m.getRepository(Membership).save({ orgId: org.id, userId: user.id, role: 'owner' });
       const actor: Actor = { type: 'user', orgId: org.id, role: 'owner', userId: user.id, ...ctx };
       await this.audit.record(m, {
@@ -93,13 +96,21 @@ export class AuthService {
     await this.throttle.assertAllowed(email, ctx.ip);
     const user = await this.ds.getRepository(User).findOne({ where: { email } });
     const ok = await verifyPassword(user?.passwordHash, input.password);
-    const membership = ok && user && !user.disabledAt ? await this.pickMembership(user.id, input.org) : null;
+    // A claimed password (nobody proved the address) signs in to its own org only.
+    const membership =
+      ok && user && !user.disabledAt ? await this.pickMembership(user.id, input.org, user.passwordOrgId) : null;
     if (!user || !ok || user.disabledAt || !membership) {
       await this.throttle.recordFailure(email, ctx.ip);
       if (user)
         await this.auditLoginFailure(
           user,
-          !ok ? 'bad_password' : user.disabledAt ? 'disabled' : 'no_membership',
+          !ok
+            ? 'bad_password'
+            : user.disabledAt
+              ? 'disabled'
+              : user.passwordOrgId
+                ? 'password_not_valid_in_org'
+                : 'no_membership',
           ctx,
         );
       throw new IdentityException(IdentityErrorCode.InvalidCredentials, 'Email or password is incorrect.');
@@ -161,7 +172,11 @@ export class AuthService {
     return this.signedIn(m, session, user, membership);
   }
 
-  private async pickMembership(userId: string, org?: string): Promise<(Membership & { org: Org }) | null> {
+  private async pickMembership(
+    userId: string,
+    org: string | undefined,
+    onlyOrgId: string | null,
+  ): Promise<(Membership & { org: Org }) | null> {
     const qb = this.ds
       .getRepository(Membership)
       .createQueryBuilder('m')
@@ -169,6 +184,7 @@ export class AuthService {
       .where('m.user_id = :userId AND m.deactivated_at IS NULL', { userId })
       .orderBy('m.created_at', 'ASC');
     if (org) qb.andWhere('(o.slug = :org OR o.id::text = :org)', { org });
+    if (onlyOrgId) qb.andWhere('m.org_id = :onlyOrgId', { onlyOrgId });
     return (await qb.getOne()) as (Membership & { org: Org }) | null;
   }
 

@@ -1,8 +1,12 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { Role } from '@fdt/server-core';
+
+export type InvitationDelivery = 'email' | 'link';
 
 /**
- * An invitation to join an org: the member exists from the start (with their role); the
- * link lets a new user choose a password. Single use, short-lived, stored as a hash.
+ * A pending membership: the person becomes a member (with `role`) only when they accept,
+ * through a token that was emailed to them or a link an admin shared. Single use,
+ * short-lived, stored as a hash.
  */
 @Entity('member_invitations')
 @Index(['orgId', 'userId'])
@@ -15,6 +19,13 @@ export class MemberInvitation {
 
   @Column('uuid', { name: 'user_id' })
   userId!: string;
+
+  @Column('text', { default: 'member' })
+  role!: Role;
+
+  /** `email`: the token went to the address only (accepting proves it); `link`: an admin saw it. */
+  @Column('text', { default: 'link' })
+  delivery!: InvitationDelivery;
 
   @Column('text', { name: 'token_hash', unique: true })
   tokenHash!: string;

@@ -30,6 +30,7 @@ export class MembershipLifecycleService {
    */
   async deactivate(m: EntityManager, actor: Actor, userId: string, reason: string): Promise<LifecycleResult> {
     const ms = await this.lock(m, actor.orgId, userId);
+    this.assertMayTouch(actor, ms, 'deactivate');
     // Revoke even when already inactive: it costs two indexed updates and leaves nothing behind.
     const revoked = await this.revokeAccess(m, actor.orgId, userId, reason);
     if (ms.deactivatedAt) return { ...revoked, changed: false };
@@ -54,6 +55,7 @@ export class MembershipLifecycleService {
   async reactivate(m: EntityManager, actor: Actor, userId: string, reason: string): Promise<boolean> {
     const ms = await this.lock(m, actor.orgId, userId);
     if (!ms.deactivatedAt) return false;
+    this.assertMayTouch(actor, ms, 'reactivate');
     await m.getRepository(Membership).update({ id: ms.id }, { deactivatedAt: null });
     await this.audit.record(m, {
       orgId: actor.orgId,
@@ -68,6 +70,7 @@ export class MembershipLifecycleService {
   /** Deletes the membership and revokes the member's sessions and API keys in the org. */
   async remove(m: EntityManager, actor: Actor, userId: string, reason: string): Promise<RevokedAccess> {
     const ms = await this.lock(m, actor.orgId, userId);
+    this.assertMayTouch(actor, ms, 'remove');
     if (ms.role === 'owner') await this.assertAnotherActiveOwner(m, actor.orgId, userId, 'remove');
     await m.getRepository(Membership).delete({ id: ms.id });
     const revoked = await this.revokeAccess(m, actor.orgId, userId, reason);
@@ -113,6 +116,16 @@ export class MembershipLifecycleService {
       .getOne();
     if (!ms) throw new IdentityException(IdentityErrorCode.MemberNotFound, 'No such member in this org.');
     return ms;
+  }
+
+  /** Only owners touch an owner's membership, whoever asks (REST, SCIM with its creator's role). */
+  private assertMayTouch(actor: Actor, ms: Membership, what: string): void {
+    if (ms.role === 'owner' && actor.role !== 'owner') {
+      throw new IdentityException(
+        IdentityErrorCode.RoleNotAllowed,
+        `Only an owner can ${what} an owner (acting as ${actor.role}).`,
+      );
+    }
   }
 
   /** Locks the org's owner rows so that two concurrent removals cannot both pass. */

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type Actor, CurrentActor, Permission, Public, RequirePermission } from '@fdt/server-core';
 import {
@@ -9,17 +10,31 @@ import {
   InviteMemberDto,
   PendingInvitationListDto,
 } from './invitations.dto.js';
-import { type Invited, InvitationsService } from './invitations.service.js';
+import { AuthGuard } from '../guards/auth.guard.js';
+import { requestContext } from '../request-context.js';
+import { type InvitationInfo, type Invited, InvitationsService } from './invitations.service.js';
 
 @ApiTags('members')
 @Controller('api/v1')
 export class InvitationsController {
-  constructor(private readonly invitations: InvitationsService) {}
+  constructor(
+    private readonly invitations: InvitationsService,
+    private readonly guard: AuthGuard,
+  ) {}
 
   private toDto = (i: Invited): InvitationDto => ({
     member: i.member,
+    delivery: i.delivery,
     inviteUrl: i.token ? this.invitations.inviteUrl(i.token) : null,
     expiresAt: i.expiresAt,
+  });
+
+  private info = (i: InvitationInfo): InvitationInfoDto => ({
+    email: i.user.email,
+    org: { id: i.org.id, name: i.org.name, slug: i.org.slug },
+    role: i.role,
+    expiresAt: i.invitation.expiresAt,
+    signInRequired: i.signInRequired,
   });
 
   @ApiBearerAuth()
@@ -40,6 +55,8 @@ export class InvitationsController {
       items: rows.map((r) => ({
         userId: r.userId,
         email: r.email,
+        role: r.role,
+        delivery: r.delivery,
         expiresAt: r.expiresAt,
         createdAt: r.createdAt,
       })),
@@ -63,27 +80,22 @@ export class InvitationsController {
   @HttpCode(200)
   @ApiOkResponse({ type: InvitationInfoDto })
   async lookup(@Body() dto: InvitationTokenDto): Promise<InvitationInfoDto> {
-    const { user, org, role, invitation } = await this.invitations.lookup(dto.token);
-    return {
-      email: user.email,
-      org: { id: org.id, name: org.name, slug: org.slug },
-      role,
-      expiresAt: invitation.expiresAt,
-    };
+    return this.info(await this.invitations.lookup(dto.token));
   }
 
+  /**
+   * Public, because a new account has no session yet; with `Authorization: Bearer` the
+   * signed-in account accepts (the only way for an existing account).
+   */
   @Public()
+  @ApiBearerAuth()
   @Post('invitations/accept')
   @HttpCode(200)
   @ApiOkResponse({ type: InvitationInfoDto })
-  async accept(@Body() dto: AcceptInvitationDto): Promise<InvitationInfoDto> {
-    const info = await this.invitations.lookup(dto.token);
-    await this.invitations.accept(dto.token, dto.password, dto.name);
-    return {
-      email: info.user.email,
-      org: { id: info.org.id, name: info.org.name, slug: info.org.slug },
-      role: info.role,
-      expiresAt: info.invitation.expiresAt,
-    };
+  async accept(@Body() dto: AcceptInvitationDto, @Req() req: Request): Promise<InvitationInfoDto> {
+    const signedIn = req.headers.authorization ? await this.guard.authenticate(req) : undefined;
+    return this.info(
+      await this.invitations.accept(dto.token, { password: dto.password, name: dto.name }, signedIn, requestContext(req)),
+    );
   }
 }

@@ -13,20 +13,27 @@ export class InviteMemberDto {
 }
 
 export class InvitationDto {
-  @ApiProperty({ type: MemberDto }) member!: MemberDto;
+  @ApiProperty({ type: MemberDto, description: 'The member-to-be: they join once they accept.' })
+  member!: MemberDto;
+  @ApiProperty({
+    enum: ['email', 'link'],
+    description: '`email`: the link was sent to the address (FDT_SMTP_URL); `link`: share inviteUrl yourself.',
+  })
+  delivery!: 'email' | 'link';
   @ApiProperty({
     type: String,
     nullable: true,
-    description:
-      'The link that lets the invitee choose a password. Shown once. Null when the person already has a password (they sign in as usual).',
+    description: 'The link to accept, for `link` delivery. Shown once. Null when it was emailed.',
   })
   inviteUrl!: string | null;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) expiresAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time' }) expiresAt!: Date;
 }
 
 export class PendingInvitationDto {
   @ApiProperty() userId!: string;
   @ApiProperty() email!: string;
+  @ApiProperty({ enum: ROLES }) role!: Role;
+  @ApiProperty({ enum: ['email', 'link'] }) delivery!: 'email' | 'link';
   @ApiProperty({ type: String, format: 'date-time' }) expiresAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
 }
@@ -43,7 +50,15 @@ export class InvitationTokenDto {
 }
 
 export class AcceptInvitationDto extends InvitationTokenDto {
-  @ApiProperty({ minLength: 10 }) @IsString() @MinLength(10) @MaxLength(1024) password!: string;
+  @ApiPropertyOptional({
+    minLength: 10,
+    description: 'For a new account. An existing account accepts signed in (Authorization: Bearer), without one.',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(10)
+  @MaxLength(1024)
+  password?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) name?: string;
 }
 
@@ -52,4 +67,8 @@ export class InvitationInfoDto {
   @ApiProperty({ type: OrgDto }) org!: OrgDto;
   @ApiProperty({ enum: ROLES }) role!: Role;
   @ApiProperty({ type: String, format: 'date-time' }) expiresAt!: Date;
+  @ApiProperty({
+    description: 'The account exists: sign in as it and accept with your session (the invitation sets no password).',
+  })
+  signInRequired!: boolean;
 }

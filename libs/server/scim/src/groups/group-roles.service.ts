@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AuditService } from '@fdt/audit';
+import { MembersService } from '@fdt/identity';
 import type { Actor, Role } from '@fdt/server-core';
 import { DEFAULT_ROLE, MAPPABLE_ROLES, type MappableRole } from '../constants.js';
 import { query } from '../sql.js';
@@ -23,7 +23,7 @@ export function highestRole(roles: readonly string[]): MappableRole | undefined 
  */
 @Injectable()
 export class GroupRolesService {
-  constructor(private readonly audit: AuditService) {}
+  constructor(private readonly members: MembersService) {}
 
   /** Re-derives the roles of `userIds` (every member of the org when omitted), in the caller's transaction. */
   async recompute(m: EntityManager, actor: Actor, userIds?: string[]): Promise<number> {
@@ -50,19 +50,8 @@ export class GroupRolesService {
     for (const r of rows) {
       const target: Role = highestRole(r.roles ?? []) ?? DEFAULT_ROLE;
       if (target === r.role) continue;
-      await query(m, `UPDATE memberships SET role = :role WHERE org_id = :org AND user_id = :userId`, {
-        role: target,
-        org: actor.orgId,
-        userId: r.user_id,
-      });
-      await this.audit.record(m, {
-        orgId: actor.orgId,
-        actor,
-        action: 'member.role_changed',
-        target: { type: 'user', id: r.user_id },
-        summary: { email: r.email, from: r.role, to: target, reason: 'scim_group_mapping' },
-      });
-      changed++;
+      if (await this.members.setRoleFromDirectory(m, actor, r.user_id, target, { reason: 'scim_group_mapping' }))
+        changed++;
     }
     return changed;
   }

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import { AuditService } from '@fdt/audit';
-import type { RequestContext } from '@fdt/identity';
-import { type Actor, hashToken, newOpaqueToken, tokenKind } from '@fdt/server-core';
+import { hasPermission, Membership, type RequestContext } from '@fdt/identity';
+import { type Actor, hashToken, newOpaqueToken, Permission, type Role, tokenKind } from '@fdt/server-core';
 import { LAST_USED_GRANULARITY_MS, MAX_TOKENS_PER_ORG, TOKEN_USE_AUDIT_INTERVAL } from '../constants.js';
 import { ScimToken } from '../entities/index.js';
 import { ScimErrorCode, ScimException } from '../errors/scim.exception.js';
@@ -15,13 +15,15 @@ const unauthenticated = () =>
     { 'WWW-Authenticate': 'Bearer realm="fdt-scim"' },
   );
 
-/** The actor of a SCIM request: the token, acting for the org's IdP. */
-export function scimActor(token: ScimToken, ctx: RequestContext = {}): Actor {
+/**
+ * The actor of a SCIM request: the token, acting for the org's IdP with its creator's current
+ * role, so that it can do nothing its creator could not (an admin's token touches no owner).
+ */
+export function scimActor(token: ScimToken, role: Role, ctx: RequestContext = {}): Actor {
   return {
     type: 'scim',
     orgId: token.orgId,
-    // What the IdP may do is fixed by the SCIM routes, not by a role; admin is what it amounts to.
-    role: 'admin',
+    role,
     // The audit log records `apiKeyId` as the actor id when there is no user: the token's id.
     apiKeyId: token.id,
     label: `SCIM token ${token.prefix}…${token.description ? ` (${token.description})` : ''}`,
@@ -108,7 +110,17 @@ export class ScimTokensService {
     if (!bearer || tokenKind(bearer) !== 'scim') throw unauthenticated();
     const token = await this.ds.getRepository(ScimToken).findOneBy({ tokenHash: hashToken(bearer) });
     if (!token || token.revokedAt) throw unauthenticated();
-    const actor = scimActor(token, ctx);
+    const creator = token.createdBy
+      ? await this.ds.getRepository(Membership).findOneBy({ orgId: token.orgId, userId: token.createdBy })
+      : null;
+    if (!creator || creator.deactivatedAt || !hasPermission(creator.role, Permission.SsoManage)) {
+      throw new ScimException(
+        ScimErrorCode.Unauthenticated,
+        'The member who created this SCIM token no longer manages SCIM in this org; an owner or admin must create a new token.',
+        { 'WWW-Authenticate': 'Bearer realm="fdt-scim", error="invalid_token"' },
+      );
+    }
+    const actor = scimActor(token, creator.role, ctx);
     const now = Date.now();
     if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
       await this.ds.transaction(async (tx) => {

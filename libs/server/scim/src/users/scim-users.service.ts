@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '@fdt/audit';
-import { MemberAccessHooks, MembershipLifecycleService, Membership, User } from '@fdt/identity';
+import {
+  IdentityErrorCode,
+  IdentityException,
+  MemberAccessHooks,
+  MembershipLifecycleService,
+  MembersService,
+} from '@fdt/identity';
 import { type Actor, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
 import { DEFAULT_ROLE, SCIM_ROUTE, ScimSchema } from '../constants.js';
 import { ScimErrorCode, ScimException, scimNotFound } from '../errors/scim.exception.js';
@@ -19,6 +25,9 @@ import { accountName, draftOf, type ScimUserResource, toScimUser } from './user-
 import { findUser, findUsers, groupsOf, type UserRow } from './user-rows.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const isIdentityError = (e: unknown, code: IdentityErrorCode): boolean =>
+  e instanceof IdentityException && e.code === code;
 
 const taken = (userName: string) =>
   new ScimException(ScimErrorCode.Uniqueness, `A User with userName ${userName} already exists.`);
@@ -37,6 +46,7 @@ export class ScimUsersService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly lifecycle: MembershipLifecycleService,
     private readonly accessHooks: MemberAccessHooks,
+    private readonly members: MembersService,
     private readonly audit: AuditService,
     @Inject(PLATFORM_CONFIG) config: PlatformConfig,
   ) {
@@ -70,28 +80,14 @@ export class ScimUsersService {
     const email = d.userName.toLowerCase();
     try {
       return await this.ds.transaction(async (m) => {
-        let user = await m.getRepository(User).findOneBy({ email });
-        if (user && (await m.getRepository(Membership).existsBy({ orgId: actor.orgId, userId: user.id }))) {
-          throw taken(d.userName);
-        }
-        // An account that already exists (a member of another org) joins this org as it is.
-        user ??= await m
-          .getRepository(User)
-          .save({ email, name: accountName(d), passwordHash: null, disabledAt: null });
-        await m.getRepository(Membership).save({
-          orgId: actor.orgId,
-          userId: user.id,
+        const user = await this.members.provision(m, actor, {
+          email,
+          name: accountName(d),
           role: DEFAULT_ROLE,
-          deactivatedAt: d.active ? null : new Date(),
+          active: d.active,
+          via: 'scim',
         });
         await this.writeScimRow(m, actor.orgId, user.id, d);
-        await this.audit.record(m, {
-          orgId: actor.orgId,
-          actor,
-          action: 'member.added',
-          target: { type: 'user', id: user.id },
-          summary: { email, role: DEFAULT_ROLE, via: 'scim' },
-        });
         await this.audit.record(m, {
           orgId: actor.orgId,
           actor,
@@ -102,7 +98,10 @@ export class ScimUsersService {
         return this.render(m, await this.mustFind(m, actor.orgId, user.id));
       });
     } catch (e) {
-      if (isUniqueViolation(e)) throw taken(d.userName);
+      if (isUniqueViolation(e) || isIdentityError(e, IdentityErrorCode.AlreadyMember)) throw taken(d.userName);
+      if (isIdentityError(e, IdentityErrorCode.AccountExists)) {
+        throw new ScimException(ScimErrorCode.Uniqueness, (e as IdentityException).message);
+      }
       throw e;
     }
   }
@@ -175,7 +174,7 @@ export class ScimUsersService {
         const after = next(before);
         const changed = changedUserFields(before, after);
         if (changed.length === 0) return current;
-        await this.writeAccount(m, row, before, after);
+        await this.writeAccount(m, actor, row, after);
         await this.writeScimRow(m, actor.orgId, id, after);
         if (before.active !== after.active) ended = await this.setActive(m, actor, id, after.active);
         await this.audit.record(m, {
@@ -219,37 +218,23 @@ export class ScimUsersService {
   }
 
   /**
-   * userName and name also live on the account (users). The org's IdP may change them only
-   * while the account belongs to this org alone: another org's members must not see their
-   * sign-in name changed by someone else's directory.
+   * userName and name also live on the account (users), which identity alone writes: it
+   * keeps an owner's address from non-owners and a shared account's address and name from
+   * any one org's directory.
    */
-  private async writeAccount(
-    m: EntityManager,
-    row: UserRow,
-    before: UserDraft,
-    after: UserDraft,
-  ): Promise<void> {
-    const email = after.userName.toLowerCase();
-    const emailChanged = email !== row.email;
-    const name = accountName(after);
-    const nameChanged = name !== '' && name !== row.account_name;
-    if (!emailChanged && !nameChanged) return;
-    const [{ shared }] = await query<{ shared: boolean }>(
-      m,
-      `SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = :id AND org_id <> :org) AS shared`,
-      { id: row.id, org: row.org_id },
-    );
-    if (emailChanged) {
-      if (shared) {
-        throw new ScimException(
-          ScimErrorCode.Mutability,
-          `userName cannot change from ${before.userName}: the account also belongs to another organization.`,
-        );
+  private async writeAccount(m: EntityManager, actor: Actor, row: UserRow, after: UserDraft): Promise<void> {
+    try {
+      await this.members.updateAccount(m, actor, row.id, {
+        email: after.userName.toLowerCase(),
+        name: accountName(after),
+      });
+    } catch (e) {
+      if (isIdentityError(e, IdentityErrorCode.AccountShared)) {
+        throw new ScimException(ScimErrorCode.Mutability, (e as IdentityException).message);
       }
-      if (await m.getRepository(User).existsBy({ email })) throw taken(after.userName);
-      await m.getRepository(User).update({ id: row.id }, { email });
+      if (isIdentityError(e, IdentityErrorCode.EmailTaken)) throw taken(after.userName);
+      throw e;
     }
-    if (nameChanged && !shared) await m.getRepository(User).update({ id: row.id }, { name });
   }
 
   private async writeScimRow(m: EntityManager, orgId: string, userId: string, d: UserDraft): Promise<void> {

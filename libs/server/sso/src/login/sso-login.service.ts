@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, IsNull, Not } from 'typeorm';
 import { AuditService } from '@fdt/audit';
-import { AuthService, Membership, type RequestContext, type SignedIn, User } from '@fdt/identity';
+import { ExternalSignInService, type RequestContext, type SignedIn, User } from '@fdt/identity';
 import type { Actor, Role } from '@fdt/server-core';
 import { emailDomain } from '../domains/domain-name.js';
 import { type SsoConnection, SsoDomain, SsoIdentity, SsoSession } from '../entities/index.js';
@@ -15,9 +15,9 @@ const MAX_DETAIL = 500;
 
 /**
  * Turns an identity the IdP vouched for into a session: the email's domain must be verified
- * by the connection's org; the user is found by the stored link (connection, subject), else
- * by email, else created (JIT); group rules set the role; then a session starts exactly as a
- * password sign-in would. All of it in one transaction, audited.
+ * by the connection's org; identity then finds the account by the stored link (connection,
+ * subject), else by email, else creates it (JIT), applies group roles, records the address as
+ * proven and starts the session exactly as a password sign-in would. One transaction, audited.
  */
 @Injectable()
 export class SsoLoginService {
@@ -25,12 +25,12 @@ export class SsoLoginService {
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
-    private readonly auth: AuthService,
+    private readonly external: ExternalSignInService,
     private readonly audit: AuditService,
     private readonly revoker: SessionRevoker,
   ) {}
 
-  complete(conn: SsoConnection, who: AssertedIdentity, ctx: RequestContext): Promise<SignedIn> {
+  async complete(conn: SsoConnection, who: AssertedIdentity, ctx: RequestContext): Promise<SignedIn> {
     const email = who.email?.trim().toLowerCase() ?? '';
     if (!email || email.length > 254)
       throw new SsoLoginError(C.EmailMissing, 'the IdP sent no email address');
@@ -39,7 +39,8 @@ export class SsoLoginService {
     const domain = emailDomain(email);
     if (!domain) throw new SsoLoginError(C.EmailMissing, `"${email}" is not an email address`);
 
-    return this.ds.transaction(async (m) => {
+    let afterCommit = async () => {};
+    const signed = await this.ds.transaction(async (m) => {
       const verified = await m
         .getRepository(SsoDomain)
         .exists({ where: { orgId: conn.orgId, domain, verifiedAt: Not(IsNull()) } });
@@ -52,79 +53,39 @@ export class SsoLoginService {
       const link = who.subject
         ? await m.getRepository(SsoIdentity).findOneBy({ connectionId: conn.id, subject: who.subject })
         : null;
-      let user = link
-        ? await m.getRepository(User).findOneBy({ id: link.userId })
-        : await m.getRepository(User).findOneBy({ email });
-      if (user?.disabledAt)
-        throw new SsoLoginError(C.UserDisabled, `the account of ${user.email} is disabled`);
-      let membership = user
-        ? await m.getRepository(Membership).findOneBy({ orgId: conn.orgId, userId: user.id })
-        : null;
-      if (membership?.deactivatedAt) {
-        throw new SsoLoginError(C.UserDisabled, `the membership of ${email} in this org is deactivated`);
-      }
-      const mapped = roleFromGroups(conn.groupRoles, who.groups);
-
-      if (!membership) {
-        if (!conn.jitEnabled) {
-          throw new SsoLoginError(C.JitDisabled, `${email} is not a member and JIT provisioning is off`);
-        }
-        user ??= await m
-          .getRepository(User)
-          .save({ email, name: who.name?.slice(0, 100) ?? '', passwordHash: null, disabledAt: null });
-        membership = await m
-          .getRepository(Membership)
-          .save({ orgId: conn.orgId, userId: user.id, role: mapped ?? conn.defaultRole });
-        await this.audit.record(m, {
-          orgId: conn.orgId,
-          actor: this.actorFor(conn, user.id, membership.role, ctx, email),
-          action: 'member.added',
-          target: { type: 'user', id: user.id },
-          summary: {
-            email,
-            role: membership.role,
-            via: 'sso_jit',
-            connectionId: conn.id,
-            groups: who.groups.slice(0, 50),
-          },
-        });
-      } else if (mapped && mapped !== membership.role && membership.role !== 'owner') {
-        // Group rules keep roles in step with the IdP; owners are never changed from outside.
-        const from = membership.role;
-        await m.getRepository(Membership).update({ id: membership.id }, { role: mapped });
-        membership = { ...membership, role: mapped };
-        await this.audit.record(m, {
-          orgId: conn.orgId,
-          actor: this.actorFor(conn, membership.userId, mapped, ctx, email),
-          action: 'member.role_changed',
-          target: { type: 'user', id: membership.userId },
-          summary: { email, from, to: mapped, via: 'sso_groups', connectionId: conn.id },
-        });
-      }
-      if (!user) throw new SsoLoginError(C.Internal, 'member without a user'); // not reachable: membership implies user
-
-      await this.link(m, conn, who, user, link, ctx, email);
-      const signed = await this.auth.startSession(
+      const result = await this.external.signIn(
         m,
         {
-          user,
-          membership,
+          orgId: conn.orgId,
+          email,
+          name: who.name,
+          linkedUserId: link?.userId ?? null,
           method: conn.protocol,
-          summary: { connectionId: conn.id, connection: conn.name },
+          jit: conn.jitEnabled,
+          jitRole: conn.defaultRole,
+          mappedRole: roleFromGroups(conn.groupRoles, who.groups),
+          summary: { connectionId: conn.id, connection: conn.name, groups: who.groups.slice(0, 50) },
         },
         ctx,
       );
+      if (!result.ok) {
+        throw new SsoLoginError(result.reason === 'jit_disabled' ? C.JitDisabled : C.UserDisabled, result.detail);
+      }
+      afterCommit = result.afterCommit;
+      await this.link(m, conn, who, result.user, link, ctx, email);
       await m.getRepository(SsoSession).save({
-        sessionId: signed.sessionId,
+        sessionId: result.signed.sessionId,
         connectionId: conn.id,
         orgId: conn.orgId,
-        userId: user.id,
+        userId: result.user.id,
         nameId: who.saml?.nameId ?? null,
         nameIdFormat: who.saml?.nameIdFormat ?? null,
         sessionIndex: who.saml?.sessionIndex ?? null,
       });
-      return signed;
+      return result.signed;
     });
+    await afterCommit();
+    return signed;
   }
 
   private async link(

@@ -1,34 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { Session } from '@fdt/identity';
+import { ExternalSignInService } from '@fdt/identity';
 import { SsoSession } from '../entities/index.js';
 
 /**
- * Ends sign-ins whose SSO access is gone, in the caller's transaction. The guard re-reads the
+ * Ends sign-ins whose SSO access is gone, in the caller's transaction, through identity (which
+ * alone writes sessions). The guard re-reads the
  * session on every request, so the next call with their access token is refused, and their
  * refresh token no longer rotates.
  */
 @Injectable()
 export class SessionRevoker {
+  constructor(private readonly identity: ExternalSignInService) {}
+
   /** Every live session that came through this connection. Returns how many ended. */
   async forConnection(m: EntityManager, connectionId: string, reason: string): Promise<number> {
-    const res = await m
-      .createQueryBuilder()
-      .update(Session)
-      .set({ revokedAt: () => 'now()', revokedReason: reason })
-      .where('revoked_at IS NULL')
-      .andWhere(
-        `id IN ${m
-          .createQueryBuilder()
-          .subQuery()
-          .select('s.session_id')
-          .from(SsoSession, 's')
-          .where('s.connection_id = :connectionId')
-          .getQuery()}`,
-        { connectionId },
-      )
-      .execute();
-    return res.affected ?? 0;
+    const rows = await m.getRepository(SsoSession).find({ select: { sessionId: true }, where: { connectionId } });
+    return this.identity.revokeSessions(
+      m,
+      rows.map((r) => r.sessionId),
+      reason,
+    );
   }
 
   /** Live sessions of this connection for one IdP subject (SAML single logout). */
@@ -47,29 +39,16 @@ export class SessionRevoker {
     if (sessionIndex) qb.andWhere('s.session_index = :sessionIndex', { sessionIndex });
     const rows = await qb.getMany();
     if (rows.length === 0) return { count: 0, userIds: [] };
-    const res = await m
-      .createQueryBuilder()
-      .update(Session)
-      .set({ revokedAt: () => 'now()', revokedReason: reason })
-      .where('revoked_at IS NULL AND id IN (:...ids)', { ids: rows.map((r) => r.sessionId) })
-      .execute();
-    return { count: res.affected ?? 0, userIds: [...new Set(rows.map((r) => r.userId))] };
+    const count = await this.identity.revokeSessions(
+      m,
+      rows.map((r) => r.sessionId),
+      reason,
+    );
+    return { count, userIds: [...new Set(rows.map((r) => r.userId))] };
   }
 
   /** Live password sessions in the org of everyone but `exceptUserIds`. */
-  async passwordSessions(
-    m: EntityManager,
-    orgId: string,
-    exceptUserIds: readonly string[],
-    reason: string,
-  ): Promise<number> {
-    const qb = m
-      .createQueryBuilder()
-      .update(Session)
-      .set({ revokedAt: () => 'now()', revokedReason: reason })
-      .where("org_id = :orgId AND method = 'password' AND revoked_at IS NULL", { orgId });
-    if (exceptUserIds.length) qb.andWhere('NOT (user_id = ANY(:except))', { except: [...exceptUserIds] });
-    const res = await qb.execute();
-    return res.affected ?? 0;
+  passwordSessions(m: EntityManager, orgId: string, exceptUserIds: readonly string[], reason: string): Promise<number> {
+    return this.identity.revokePasswordSessions(m, orgId, exceptUserIds, reason);
   }
 }

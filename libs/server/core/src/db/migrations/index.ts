@@ -4,6 +4,7 @@ import { RelayAgentTls1795585032906 } from './1795585032906-RelayAgentTls.js';
 import { AdminPoliciesInvitations1795593410161 } from './1795593410161-AdminPoliciesInvitations.js';
 import { Sso1795593738667 } from './1795593738667-Sso.js';
 import { Scim1795593850504 } from './1795593850504-Scim.js';
+import { OwnedEmails1796584169976 } from './1796584169976-OwnedEmails.js';
 // The one migration history of the platform, oldest first. Generate a new one with
 // `npm run db:migration:generate -- <Name>`, review it, and add it here.
 export const MIGRATIONS: Function[] = [
@@ -13,4 +14,5 @@ export const MIGRATIONS: Function[] = [
   AdminPoliciesInvitations1795593410161,
   Sso1795593738667,
   Scim1795593850504,
+  OwnedEmails1796584169976,
 ];
