@@ -14,6 +14,9 @@ export const VisitorErrorCode = {
   LocalTimeout: 'local_service_timeout',
   TunnelError: 'tunnel_error',
   MethodNotAllowed: 'method_not_allowed',
+  RequestTimeout: 'request_timeout',
+  TooManyFromAddress: 'too_many_connections_from_address',
+  EdgeBusy: 'edge_busy',
 } as const;
 export type VisitorErrorCode = (typeof VisitorErrorCode)[keyof typeof VisitorErrorCode];
 
@@ -77,6 +80,22 @@ const CATALOGUE: Record<
     status: 405,
     title: 'Method not allowed',
     detail: () => 'CONNECT is not served through tunnels.',
+  },
+  request_timeout: {
+    status: 408,
+    title: 'Request timeout',
+    detail: () => 'The request head did not arrive in time. Send the whole request at once and try again.',
+  },
+  too_many_connections_from_address: {
+    status: 429,
+    title: 'Too many connections',
+    detail: () =>
+      'Your address has as many connections open to this edge as it allows. Close some and try again.',
+  },
+  edge_busy: {
+    status: 503,
+    title: 'Edge busy',
+    detail: () => 'This edge is serving as many connections as it can. Try again shortly.',
   },
 };
 

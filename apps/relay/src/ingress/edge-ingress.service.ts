@@ -11,14 +11,16 @@ import { ForwardedSockets } from '../peering/forwarded-sockets.js';
 import { PeerForwarder } from '../peering/peer-forwarder.js';
 import { PeerListener } from '../peering/peer-listener.js';
 import { RoutingTable } from '../routing/routing-table.js';
+import { VisitorConnections } from './connections/visitor-connections.js';
 import { HttpProxy, type VisitorProto } from './http/http-proxy.js';
-import { UpgradeProxy } from './http/upgrade-proxy.js';
+import { type Reenter, UpgradeProxy } from './http/upgrade-proxy.js';
 import { CertificateStore } from './tls/certificate-store.js';
 import { peekServerName } from './tls/tls-front.js';
 import { VisitorGate } from './visitor-gate.js';
 
-const HEADERS_TIMEOUT_MS = 30_000;
-const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+// How often the HTTP servers look for heads past their deadline (Node's default is 30 s, which
+// would let a slowloris hold a connection up to that much longer than FDT_RELAY_HEADERS_TIMEOUT).
+const CONNECTIONS_CHECK_MS = 1_000;
 
 /**
  * The public listeners: HTTP, and on the HTTPS port a front that reads the SNI of each
@@ -31,6 +33,8 @@ const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 export class EdgeIngress implements OnApplicationShutdown {
   private readonly logger = new Logger(EdgeIngress.name);
   private httpServer?: Server;
+  /** The HTTP port: connections pass VisitorConnections before the HTTP server sees them. */
+  private httpListener?: TcpServer;
   private httpsServer?: https.Server;
   /** HTTP from peers for visitors who came over HTTPS (TLS ended on that relay): not listening. */
   private forwardedHttpsServer?: Server;
@@ -47,6 +51,7 @@ export class EdgeIngress implements OnApplicationShutdown {
     private readonly peers: PeerListener,
     private readonly peerForwarder: PeerForwarder,
     private readonly forwarded: ForwardedSockets,
+    private readonly connections: VisitorConnections,
   ) {}
 
   /** Binds the HTTP and HTTPS ports (and the peer port when forwarding); resolves with the ports bound. */
@@ -66,9 +71,19 @@ export class EdgeIngress implements OnApplicationShutdown {
       'https',
     );
     this.httpsServer.on('tlsClientError', () => this.metrics.rejected('tls_handshake_failed'));
-    const tlsFront = createTcpServer({ noDelay: true }, (socket) => void this.front(socket));
+    if (r.proxyProtocol) {
+      // Before the HTTP layer sees the connection: the TLS socket takes the PROXY header's client.
+      this.httpsServer.prependListener('secureConnection', (s: TLSSocket) => this.connections.adoptTls(s));
+    }
+    const httpListener = createTcpServer({ noDelay: true }, (socket) =>
+      this.connections.accept(socket, 'http', (s) => httpServer.emit('connection', s)),
+    );
+    this.httpListener = httpListener;
+    const tlsFront = createTcpServer({ noDelay: true }, (socket) =>
+      this.connections.accept(socket, 'https', (s) => void this.front(s)),
+    );
     this.tlsFront = tlsFront;
-    const httpPort = await this.bind(httpServer, r.httpPort);
+    const httpPort = await this.bind(httpListener, r.httpPort);
     const httpsPort = await this.bind(tlsFront, r.httpsPort);
     if (!r.peering.enabled) return { http: httpPort, https: httpsPort };
     this.forwardedHttpsServer = this.visitorServer(http.createServer(this.serverOptions()), 'https');
@@ -97,28 +112,40 @@ export class EdgeIngress implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    const closing = [this.httpServer, this.tlsFront].map((s) =>
+    const closing = [this.httpListener, this.tlsFront].map((s) =>
       s ? new Promise((r) => s.close(r)) : undefined,
     );
-    this.httpServer?.closeAllConnections();
-    this.httpsServer?.closeAllConnections();
-    this.forwardedHttpsServer?.closeAllConnections();
+    for (const s of [this.httpServer, this.httpsServer, this.forwardedHttpsServer]) {
+      s?.closeAllConnections();
+      // Not listening (fed connections): close() only stops their head-deadline checks.
+      s?.close(() => undefined);
+    }
     await Promise.all(closing);
   }
 
   private serverOptions(): http.ServerOptions {
+    const r = this.config.relay;
     return {
-      maxHeaderSize: this.config.relay.maxHeaderBytes,
+      maxHeaderSize: r.maxHeaderBytes,
       // Uploads of any size stream through; only the request head has a deadline.
       requestTimeout: 0,
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      headersTimeout: r.headersTimeoutSeconds * 1000,
+      keepAliveTimeout: r.keepAliveTimeoutSeconds * 1000,
+      connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
       requireHostHeader: false,
       noDelay: true,
     };
   }
 
   private visitorServer<S extends Server>(server: S, proto: VisitorProto): S {
+    // These servers never listen (their connections are handed to them), and Node starts the
+    // checks behind headersTimeout only on 'listening': without this, no head deadline at all.
+    server.emit('listening');
+    // A refused Upgrade's connection comes back as HTTP; over TLS, past the TLS layer.
+    const reenter: Reenter =
+      server instanceof https.Server
+        ? (socket) => server.emit('secureConnection', socket)
+        : (socket) => server.emit('connection', socket);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       try {
         this.proxy.handle(req, res, proto);
@@ -127,7 +154,7 @@ export class EdgeIngress implements OnApplicationShutdown {
       }
     });
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-      this.upgrades.handle(req, socket, head, proto).catch((e: unknown) => this.crash(e, socket));
+      this.upgrades.handle(req, socket, head, proto, reenter).catch((e: unknown) => this.crash(e, socket));
     });
     server.on('connect', (req: IncomingMessage, socket: Duplex) => {
       this.metrics.rejected(VisitorErrorCode.MethodNotAllowed);
@@ -137,19 +164,18 @@ export class EdgeIngress implements OnApplicationShutdown {
     return server;
   }
 
-  /** Bytes that are not HTTP, or a head too large: answered (400 / 431), never a crash. */
+  /** Bytes that are not HTTP, a head too large or too slow: answered (400 / 431 / 408), never a crash. */
   private clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
     const code =
-      err.code === 'HPE_HEADER_OVERFLOW' ? VisitorErrorCode.HeadersTooLarge : VisitorErrorCode.BadRequest;
-    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      this.metrics.rejected('request_timeout');
-      socket.destroy();
-      return;
-    }
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? VisitorErrorCode.HeadersTooLarge
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? VisitorErrorCode.RequestTimeout
+          : VisitorErrorCode.BadRequest;
     this.metrics.rejected(code);
     writeVisitorError(socket, visitorError(code), undefined);
   }

@@ -16,6 +16,7 @@ import { CertificateStore } from '../ingress/tls/certificate-store.js';
 import { RelayMetrics } from '../metrics/relay-metrics.js';
 import { AgentContext } from './agent-context.js';
 import { AgentLink } from './agent-link.js';
+import { HandshakeSlots } from './handshake-slots.js';
 import type {
   AgentClosedMessage,
   AgentHelloMessage,
@@ -38,7 +39,7 @@ export class AgentTransport extends Server implements CustomTransportStrategy {
   private server?: NetServer;
   private readonly sockets = new Set<Socket>();
   private readonly links = new Set<AgentLink>();
-  private handshaking = 0;
+  private readonly slots: HandshakeSlots;
   private boundPort?: number;
 
   constructor(
@@ -47,6 +48,8 @@ export class AgentTransport extends Server implements CustomTransportStrategy {
     private readonly metrics: RelayMetrics,
   ) {
     super();
+    const r = config.relay;
+    this.slots = new HandshakeSlots(r.maxHandshakes, r.maxHandshakesPerIp, config.trustedProxies);
   }
 
   get port(): number {
@@ -68,6 +71,13 @@ export class AgentTransport extends Server implements CustomTransportStrategy {
         )
       : createTcpServer({ noDelay: true }, (socket) => this.accept(socket));
     if (r.agentTls) server.on('tlsClientError', () => this.metrics.handshakeFailed('tls'));
+    // Bounded, in all and per address, from the TCP accept: beyond, new agents are dropped (they retry with backoff).
+    server.prependListener('connection', (raw: Socket) => {
+      const refused = this.slots.open(raw);
+      if (!refused) return;
+      this.metrics.handshakeFailed(refused);
+      raw.destroy();
+    });
     this.server = server;
     server.once('error', (e) => callback(e));
     server.listen({ port: r.agentPort, host: this.config.bindHost }, () => {
@@ -95,20 +105,13 @@ export class AgentTransport extends Server implements CustomTransportStrategy {
 
   private accept(socket: Socket): void {
     if (socket.destroyed) return;
-    // Bounded: beyond maxHandshakes in flight, new agents are dropped (they retry with backoff).
-    if (this.handshaking >= this.config.relay.maxHandshakes) {
-      this.metrics.handshakeFailed('busy');
-      socket.destroy();
-      return;
-    }
-    this.handshaking += 1;
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
     this.handshake(socket)
       .catch((e: unknown) => this.logger.error(`agent handshake crashed: ${String(e)}`))
-      .finally(() => (this.handshaking -= 1));
+      .finally(() => this.slots.done(socket));
   }
 
   private async handshake(socket: Socket): Promise<void> {

@@ -17,6 +17,11 @@ export interface ForwardContext {
   proto: 'http' | 'https';
   /** the visitor's address, normalised */
   remoteIp: string;
+  /**
+   * the connection's peer when it is not the visitor (a trusted proxy, the visitor taken from
+   * its X-Forwarded-For): the hop this relay appends to the forwarded headers
+   */
+  peerIp?: string;
   remotePort: number;
   tunnelId: string;
   requestId: string;
@@ -33,15 +38,16 @@ export function remoteAddr(ip: string, port: number): string {
 /** X-Forwarded-For/Proto/Host and Forwarded (RFC 7239), appended to what came in. */
 export function forwardedHeaders(
   incoming: IncomingHttpHeaders,
-  ctx: Pick<ForwardContext, 'proto' | 'remoteIp'>,
+  ctx: Pick<ForwardContext, 'proto' | 'remoteIp' | 'peerIp'>,
 ): Record<string, string> {
   const host = incoming.host ?? '';
-  const node = isIP(ctx.remoteIp) === 6 ? `"[${ctx.remoteIp}]"` : ctx.remoteIp || 'unknown';
+  const peer = ctx.peerIp ?? ctx.remoteIp;
+  const node = isIP(peer) === 6 ? `"[${peer}]"` : peer || 'unknown';
   const element = `for=${node};host=${quoteIfNeeded(host)};proto=${ctx.proto}`;
   const xff = incoming['x-forwarded-for'];
   const fwd = incoming.forwarded;
   return {
-    'x-forwarded-for': xff ? `${xff}, ${ctx.remoteIp}` : ctx.remoteIp,
+    'x-forwarded-for': xff ? `${xff}, ${peer}` : peer,
     'x-forwarded-proto': ctx.proto,
     'x-forwarded-host': host,
     forwarded: fwd ? `${fwd}, ${element}` : element,

@@ -12,6 +12,7 @@ import type { TunnelRoute } from '../../routing/route.js';
 import { RoutingTable } from '../../routing/routing-table.js';
 import { meter } from '../socket-meter.js';
 import { VisitorGate } from '../visitor-gate.js';
+import { ClientIp } from './client-ip.js';
 import { agentRequestHeaders, remoteAddr, visitorResponseHeaders } from './forward-headers.js';
 import { visitorHost } from './visitor-host.js';
 
@@ -33,11 +34,13 @@ export function agentErrorCode(agentError: string): VisitorErrorCode {
   }
 }
 
+/** `ip` is the client's address, `peer` the connection's (they differ behind a trusted proxy). */
 type Admission =
-  { route: TunnelRoute; host: string; ip: string } | { refuse: VisitorErrorCode; host?: string };
+  | { route: TunnelRoute; host: string; ip: string; peer: string }
+  | { refuse: VisitorErrorCode; host?: string };
 
 /** The admission checks that need no waiting: host, route, IP policy. */
-export function admitRoute(routing: RoutingTable, req: IncomingMessage): Admission {
+export function admitRoute(routing: RoutingTable, req: IncomingMessage, clients: ClientIp): Admission {
   const host = visitorHost(req.headers.host);
   if (!host) return { refuse: VisitorErrorCode.BadRequest };
   const route = routing.byHost(host);
@@ -45,14 +48,19 @@ export function admitRoute(routing: RoutingTable, req: IncomingMessage): Admissi
     const offline = !route && routing.recentlyOffline(host);
     return { refuse: offline ? VisitorErrorCode.AgentOffline : VisitorErrorCode.TunnelNotFound, host };
   }
-  const ip = normalizeIp(req.socket.remoteAddress);
+  const peer = normalizeIp(req.socket.remoteAddress);
+  const ip = clients.of(req, peer);
   if (!route.policy.ipAllowed(ip)) return { refuse: VisitorErrorCode.IpDenied, host };
-  return { route, host, ip };
+  return { route, host, ip, peer };
 }
 
 /** The admission checks every HTTP request and Upgrade passes, in order; a code when refused. */
-export async function admit(routing: RoutingTable, req: IncomingMessage): Promise<Admission> {
-  const a = admitRoute(routing, req);
+export async function admit(
+  routing: RoutingTable,
+  req: IncomingMessage,
+  clients: ClientIp,
+): Promise<Admission> {
+  const a = admitRoute(routing, req, clients);
   if ('refuse' in a) return a;
   if (!(await a.route.policy.authorized(req.headers.authorization)))
     return { refuse: VisitorErrorCode.BasicAuthRequired, host: a.host };
@@ -91,6 +99,7 @@ export class HttpProxy {
     private readonly gate: VisitorGate,
     private readonly metrics: RelayMetrics,
     @Inject(INSPECTION_LOG) private readonly inspection: InspectionLog,
+    private readonly clients: ClientIp,
   ) {
     this.headTimeoutMs = config.relay.upstreamTimeoutSeconds * 1000;
   }
@@ -101,17 +110,17 @@ export class HttpProxy {
    */
   handle(req: IncomingMessage, res: ServerResponse, proto: VisitorProto): void {
     const started = performance.now();
-    const a = admitRoute(this.routing, req);
+    const a = admitRoute(this.routing, req, this.clients);
     if ('refuse' in a) {
       // Not held here: another relay may hold it (peering answers the visitor if it takes it).
       if (this.routing.remote?.http(req, res, proto, a.refuse, a.host)) return;
       return this.refuse(req, res, a.refuse, a.host);
     }
-    if (!a.route.policy.requiresAuth) return this.admitted(req, res, proto, a.route, a.host, a.ip, started);
+    if (!a.route.policy.requiresAuth) return this.admitted(req, res, proto, a, started);
     a.route.policy.authorized(req.headers.authorization).then(
       (ok) =>
         ok
-          ? this.admitted(req, res, proto, a.route, a.host, a.ip, started)
+          ? this.admitted(req, res, proto, a, started)
           : this.refuse(req, res, VisitorErrorCode.BasicAuthRequired, a.host),
       (e: unknown) => this.crashed(e, req, res, a.host),
     );
@@ -121,19 +130,19 @@ export class HttpProxy {
     req: IncomingMessage,
     res: ServerResponse,
     proto: VisitorProto,
-    route: TunnelRoute,
-    host: string,
-    ip: string,
+    { route, host, ip, peer }: { route: TunnelRoute; host: string; ip: string; peer: string },
     started: number,
   ): void {
     if (!this.gate.acquire(route)) return this.refuse(req, res, VisitorErrorCode.TooManyConnections, host);
     const requestId = randomUUID();
-    const remotePort = req.socket.remotePort ?? 0;
+    // A client named by a proxy's X-Forwarded-For has no port we know.
+    const remotePort = ip === peer ? (req.socket.remotePort ?? 0) : 0;
     // HTTP/1.1 framing says whether a body follows: none ends the stream on its HEADERS.
     const noBody = !hasBody(req);
     const headers = agentRequestHeaders(req, {
       proto,
       remoteIp: ip,
+      peerIp: peer,
       remotePort,
       tunnelId: route.tunnelId,
       requestId,

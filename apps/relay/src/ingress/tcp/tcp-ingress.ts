@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
+import { VisitorConnections } from '../connections/visitor-connections.js';
 import { VisitorGate } from '../visitor-gate.js';
 
 /**
@@ -16,6 +17,7 @@ export class TcpIngress implements OnApplicationShutdown {
   constructor(
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
     private readonly gate: VisitorGate,
+    private readonly connections: VisitorConnections,
   ) {}
 
   isOpen(port: number): boolean {
@@ -26,7 +28,7 @@ export class TcpIngress implements OnApplicationShutdown {
   async open(port: number): Promise<void> {
     if (this.listeners.has(port)) return;
     const server = createServer({ noDelay: true, pauseOnConnect: true }, (socket: Socket) =>
-      this.gate.tcp(port, socket),
+      this.connections.accept(socket, 'tcp', (s) => this.gate.tcp(port, s)),
     );
     this.listeners.set(port, server);
     try {

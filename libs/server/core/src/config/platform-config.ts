@@ -93,6 +93,12 @@ export const platformConfigSchema = z.object({
     .min(1024)
     .max(1024 * 1024)
     .default(64 * 1024),
+  FDT_RELAY_HEADERS_TIMEOUT: seconds.default(20),
+  FDT_RELAY_KEEPALIVE_TIMEOUT: seconds.default(5),
+  FDT_RELAY_MAX_CONNS_PER_IP: z.coerce.number().int().positive().default(256),
+  FDT_RELAY_MAX_VISITOR_CONNS: z.coerce.number().int().positive().default(20_000),
+  FDT_RELAY_MAX_HANDSHAKES_PER_IP: z.coerce.number().int().positive().default(16),
+  FDT_RELAY_PROXY_PROTOCOL: bool.default(false),
   FDT_RELAY_FORWARDING: bool.optional(),
   FDT_RELAY_PEER_PORT: port.default(8444),
   FDT_RELAY_PEER_HOST: z
@@ -209,6 +215,18 @@ export interface PlatformConfig {
     maxHandshakes: number;
     /** Largest visitor request head (HTTP/1.1); bigger gets 431. */
     maxHeaderBytes: number;
+    /** Seconds a visitor has to send a whole request head (slowloris); then 408 and closed. */
+    headersTimeoutSeconds: number;
+    /** Seconds an idle keep-alive visitor connection stays open between requests. */
+    keepAliveTimeoutSeconds: number;
+    /** Visitor connections open at once from one address (trusted proxies without the PROXY protocol exempt). */
+    maxConnsPerIp: number;
+    /** Visitor connections open at once on all public listeners together. */
+    maxVisitorConns: number;
+    /** Agent handshakes in progress at once from one address. */
+    maxHandshakesPerIp: number;
+    /** Public listeners read a PROXY protocol header (v1/v2), required from, and only from, trustedProxies. */
+    proxyProtocol: boolean;
     /**
      * Relay-to-relay forwarding: a visitor who reaches a relay that does not hold the tunnel
      * is passed to the relay that does, found in the route registry.
@@ -297,6 +315,13 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       );
     }
   }
+  // A PROXY header names the client: believed from anyone, it would let every visitor pick
+  // the address IP policies judge. The proxies must be named (0.0.0.0/0 says "anyone" on purpose).
+  if (c.FDT_RELAY_PROXY_PROTOCOL && !c.FDT_TRUSTED_PROXIES.length) {
+    throw new ConfigError(
+      "Invalid configuration:\n  FDT_RELAY_PROXY_PROTOCOL: needs FDT_TRUSTED_PROXIES (the load balancers' addresses or CIDRs)",
+    );
+  }
   if (!c.FDT_RELAY_TLS_CERT_FILE !== !c.FDT_RELAY_TLS_KEY_FILE) {
     throw new ConfigError(
       'Invalid configuration:\n  FDT_RELAY_TLS_CERT_FILE, FDT_RELAY_TLS_KEY_FILE: set both or neither',
@@ -341,6 +366,12 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       agentPingSeconds: c.FDT_RELAY_AGENT_PING_SECONDS,
       maxHandshakes: c.FDT_RELAY_MAX_HANDSHAKES,
       maxHeaderBytes: c.FDT_RELAY_MAX_HEADER_BYTES,
+      headersTimeoutSeconds: c.FDT_RELAY_HEADERS_TIMEOUT,
+      keepAliveTimeoutSeconds: c.FDT_RELAY_KEEPALIVE_TIMEOUT,
+      maxConnsPerIp: c.FDT_RELAY_MAX_CONNS_PER_IP,
+      maxVisitorConns: c.FDT_RELAY_MAX_VISITOR_CONNS,
+      maxHandshakesPerIp: c.FDT_RELAY_MAX_HANDSHAKES_PER_IP,
+      proxyProtocol: c.FDT_RELAY_PROXY_PROTOCOL,
       peering: {
         enabled: c.FDT_RELAY_FORWARDING ?? !!c.REDIS_URL,
         port: c.FDT_RELAY_PEER_PORT,
