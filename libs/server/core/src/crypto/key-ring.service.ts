@@ -2,6 +2,7 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject, randomUUID } fro
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
+  decodeProtectedHeader,
   type JWTPayload,
   jwtVerify,
   type JWTVerifyOptions,
@@ -27,6 +28,14 @@ const KEY_LOCK = 0x66_64_74_6b; // 'fdtk'
 const CACHE_MS = 30_000;
 // The JWKS must publish a key another replica just minted: relays fetch it on an unknown kid.
 const JWKS_MAX_AGE_MS = 1_000;
+// A token with a kid we do not hold costs a reload (a query, and opening every private key):
+// right for a key another replica just minted, wrong for each of an attacker's made-up kids.
+// Kids still unknown after a reload are refused without one for a while, and reloads for
+// unknown kids are rationed: a burst, then one a second.
+const UNKNOWN_KID_TTL_MS = 60_000;
+const UNKNOWN_KIDS_MAX = 1024;
+const MISS_RELOAD_BURST = 5;
+const MISS_RELOADS_PER_SECOND = 1;
 
 /**
  * The api's signing keys. The newest unexpired key signs; older keys stay in the JWKS until
@@ -40,6 +49,9 @@ export class KeyRingService implements OnModuleInit {
   // Built once per load: importing the public keys on every verify would cost each api request.
   private verifyKeys: ReturnType<typeof createLocalJWKSet> = createLocalJWKSet({ keys: [] });
   private loadedAt = 0;
+  private readonly unknownKids = new Map<string, number>();
+  private missReloads = { tokens: MISS_RELOAD_BURST, at: Date.now() };
+  private missReload?: Promise<void>;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -142,10 +154,53 @@ export class KeyRingService implements OnModuleInit {
     try {
       return (await jwtVerify<T>(token, this.verifyKeys, options)).payload;
     } catch (e) {
-      // A key minted by another replica after our last load: reload once and retry.
-      if ((e as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw e;
-      await this.load(true);
-      return (await jwtVerify<T>(token, this.verifyKeys, options)).payload;
+      // Perhaps a key minted by another replica after our last load: reload once and retry.
+      const kid = noMatchingKid(e, token);
+      if (kid === undefined || !(await this.reloadForUnknownKid(kid))) throw e;
+      try {
+        return (await jwtVerify<T>(token, this.verifyKeys, options)).payload;
+      } catch (again) {
+        if (noMatchingKid(again, token) !== undefined) this.rememberUnknownKid(kid);
+        throw again;
+      }
     }
+  }
+
+  /** Reloads for a kid we do not hold, unless it is known to be unknown or the ration is spent. */
+  private async reloadForUnknownKid(kid: string): Promise<boolean> {
+    const now = Date.now();
+    const until = this.unknownKids.get(kid);
+    if (until !== undefined && until > now) return false;
+    if (!this.missReload) {
+      const r = this.missReloads;
+      r.tokens = Math.min(MISS_RELOAD_BURST, r.tokens + ((now - r.at) / 1000) * MISS_RELOADS_PER_SECOND);
+      r.at = now;
+      if (r.tokens < 1) return false;
+      r.tokens -= 1;
+      // Concurrent requests with new kids share one reload.
+      this.missReload = this.load(true).finally(() => (this.missReload = undefined));
+    }
+    await this.missReload;
+    return true;
+  }
+
+  private rememberUnknownKid(kid: string): void {
+    this.unknownKids.delete(kid);
+    if (this.unknownKids.size >= UNKNOWN_KIDS_MAX) {
+      const oldest = this.unknownKids.keys().next().value;
+      if (oldest !== undefined) this.unknownKids.delete(oldest);
+    }
+    this.unknownKids.set(kid, Date.now() + UNKNOWN_KID_TTL_MS);
+  }
+}
+
+/** The token's kid when `e` says no key of ours has it; undefined for any other failure. */
+function noMatchingKid(e: unknown, token: string): string | undefined {
+  if ((e as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') return undefined;
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
   }
 }
