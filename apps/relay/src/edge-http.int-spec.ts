@@ -119,7 +119,7 @@ describe('relay HTTP ingress', () => {
     originB = await listen(b.server);
     agent1 = await edge.agent([
       { id: 'web', proto: 'http', name: 'web', local: originA.port },
-      { id: 'api', proto: 'http', name: 'api', local: originB.port },
+      { id: 'api', proto: 'http', name: 'backend', local: originB.port },
       {
         id: 'locked',
         proto: 'http',
