@@ -18,6 +18,16 @@ const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const patchOp = (...Operations: unknown[]) => ({ schemas: [PATCH_OP], Operations });
 
 describe('SCIM deactivation and deletion', () => {
+  // Arranges a person who proved their address and accepted a second org's invitation
+  // (see the api's account-ownership tests for that flow itself).
+  const joinedElsewhere = async (userId: string, orgId: string) => {
+    await h.ds.query(
+      `UPDATE users SET email_verified_at = now(), password_org_id = NULL WHERE id = $1`,
+      [userId],
+    );
+    await h.ds.query(`INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'member')`, [orgId, userId]);
+  };
+
   let h: ScimHarness;
   let owner: Owner;
   let scim: ScimClient;
@@ -160,7 +170,9 @@ describe('SCIM deactivation and deletion', () => {
       [owner.orgId, m.userId],
     );
     expect(audit.map((a: { action: string }) => a.action)).toEqual([
+      'member.invited',
       'member.added',
+      'member.invitation_accepted',
       'member.deactivated',
       'member.reactivated',
     ]);
@@ -172,7 +184,7 @@ describe('SCIM deactivation and deletion', () => {
     expect(made.body.active).toBe(false);
     // the same account is a member of another org and has a password there
     const other = await h.signup();
-    expect((await other.client.post('/api/v1/members', { email, role: 'member' })).status).toBe(201);
+    await joinedElsewhere(made.body.id, other.orgId);
     await h.ds.query('UPDATE users SET password_hash = $1 WHERE id = $2', [
       await hashPassword(PASSWORD),
       made.body.id,
@@ -189,7 +201,7 @@ describe('SCIM deactivation and deletion', () => {
     const m = await armedMember();
     // the same person is also a member of another org, with their own key there
     const other = await h.signup();
-    await other.client.post('/api/v1/members', { email: m.email, role: 'member' });
+    await joinedElsewhere(m.userId, other.orgId);
     const elsewhere = h.client();
     const login = await elsewhere.post('/api/v1/auth/login', {
       email: m.email,
@@ -232,14 +244,15 @@ describe('SCIM deactivation and deletion', () => {
     expect(res.body.schemas).toEqual(['urn:ietf:params:scim:api:messages:2.0:Error']);
     expect((await s.delete(`/Users/${org.userId}`)).status).toBe(409);
     expect((await org.client.get('/api/v1/me')).status).toBe(200);
-    // with a second owner, the first may go
+    // with a second owner, the first may go (and the token the first made stops working)
     const second = await h.member(org.client, 'owner');
     expect(
       (await s.patch(`/Users/${org.userId}`, patchOp({ op: 'replace', value: { active: false } }))).status,
     ).toBe(200);
     expect((await second.client.get('/api/v1/me')).status).toBe(200);
+    const bySecond = (await h.scim(second.client)).client;
     expect(
-      (await s.patch(`/Users/${second.userId}`, patchOp({ op: 'replace', value: { active: false } }))).status,
+      (await bySecond.patch(`/Users/${second.userId}`, patchOp({ op: 'replace', value: { active: false } }))).status,
     ).toBe(409);
   });
 
