@@ -194,6 +194,41 @@ describe('local inspector (integration: fake relay, real sockets)', () => {
     expect(hits).toHaveLength(3);
   });
 
+  it('refuses a replay a web page of another site sends (a text/plain POST), and takes one from its own page', async () => {
+    const { relay, url } = await setup();
+    const base = url() ?? '';
+    await relay.request({
+      tunnel: 'web',
+      path: '/account/delete',
+      method: 'POST',
+      body: 'x',
+      endStream: false,
+    });
+    const [orig] = await list(base);
+    expect(hits).toHaveLength(1);
+    // As a browser sends it: a "simple" request, so no CORS preflight stops it first.
+    const post = (headers: Record<string, string>) =>
+      api(base, `/api/requests/${orig?.id}/replay`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
+        body: '{}',
+      });
+
+    const crossSite = await post({ origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.body).toMatchObject({ error: 'cross_origin' });
+    expect((await post({ origin: 'https://evil.example' })).status).toBe(403);
+    expect((await post({ 'sec-fetch-site': 'same-site' })).status).toBe(403);
+    expect((await post({ origin: 'null' })).status).toBe(403);
+    // Another port on loopback is another origin (some other local app's page).
+    expect((await post({ origin: 'http://127.0.0.1:1' })).status).toBe(403);
+    expect(hits).toHaveLength(1);
+
+    expect((await post({ origin: base, 'sec-fetch-site': 'same-origin' })).status).toBe(201);
+    expect((await post({})).status).toBe(201); // curl and scripts send neither header
+    expect(hits).toHaveLength(3);
+  });
+
   it('keeps only the newest exchanges past its cap', async () => {
     const { relay, url } = await setup({
       inspector: { addr: `127.0.0.1:${await freePort()}`, maxExchanges: 3 },

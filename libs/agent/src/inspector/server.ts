@@ -56,6 +56,27 @@ interface ReplayEdits {
   bodyEncoding?: 'utf8' | 'base64';
 }
 
+/**
+ * Any web page the developer opens can send a POST to 127.0.0.1 (a `text/plain` body needs no
+ * CORS preflight) and have it replayed against their local service. Browsers say where such a
+ * request comes from: refuse what they mark as another site. Clients that are not browsers
+ * (curl, scripts, the CLI) send neither header and are served.
+ */
+function assertSameOrigin(req: http.IncomingMessage): void {
+  const site = req.headers['sec-fetch-site'];
+  const origin = req.headers.origin?.toLowerCase();
+  const self = `http://${(req.headers.host ?? '').toLowerCase()}`;
+  if (
+    (site !== undefined && site !== 'same-origin' && site !== 'none') ||
+    (origin !== undefined && origin !== self)
+  )
+    throw new HttpError(
+      403,
+      'cross_origin',
+      `the inspector takes changes only from its own page (${self}), not from ${origin ?? `a ${String(site)} page`}`,
+    );
+}
+
 function parseEdits(text: string): ReplayEdits {
   if (!text.trim()) return {};
   let v: unknown;
@@ -171,6 +192,7 @@ export class InspectorServer {
       const url = new URL(req.url ?? '/', 'http://inspector');
       const parts = url.pathname.split('/').filter(Boolean);
       const method = req.method ?? 'GET';
+      if (method !== 'GET' && method !== 'HEAD') assertSameOrigin(req);
       if (url.pathname === '/' && (method === 'GET' || method === 'HEAD')) {
         res.writeHead(200, {
           'content-type': 'text/html; charset=utf-8',
