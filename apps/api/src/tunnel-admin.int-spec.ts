@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import argon2 from 'argon2';
 import { decodeJwt } from 'jose';
 import { createPorts, type Ports } from '@fdt/ports';
-import { ControlChannel, type PolicyChangedMessage } from '@fdt/protocol';
+import { ControlChannel, edgeBasicAuthKey, edgeBasicAuthVerifier, type PolicyChangedMessage } from '@fdt/protocol';
 import { TEST_REDIS_URL, type TestClient } from '@fdt/testing';
 import { type Harness, startHarness } from '../test/harness.js';
 
@@ -60,7 +60,11 @@ describe('tunnel admin: detail, edge policies, live snapshots, relays for operat
     return list.body.items.find((t: { name: string }) => t.name === name).id;
   }
 
-  it('stores a policy per tunnel name, hashes passwords with argon2id, and publishes it to relays', async () => {
+  /** The keyed verifier relays check, as the api must have computed it for this org's tunnel. */
+  const verifierOf = (tunnel: string, user: string, password: string) =>
+    edgeBasicAuthVerifier(edgeBasicAuthKey(h.config.relay.secret), { org: orgId, tunnel }, user, password);
+
+  it('stores a policy per tunnel name, hashes passwords with argon2id, and publishes it to relays with keyed verifiers only', async () => {
     const empty = await owner.get('/api/v1/tunnel-policies/shop');
     expect(empty.body).toEqual({
       name: 'shop',
@@ -98,7 +102,8 @@ describe('tunnel admin: detail, edge policies, live snapshots, relays for operat
       orgId,
       tunnel: 'shop',
       policy: {
-        basicAuth: [{ user: 'ops', passwordHash: row.basic_auth[0].passwordHash }],
+        // No argon2 hash leaves the api: relays check a verifier keyed by the relay secret.
+        basicAuth: [{ user: 'ops', verifier: verifierOf('shop', 'ops', 'edge secret one') }],
         allowCidrs: ['10.0.0.0/8', '2001:db8::/32', '192.168.1.7/32'],
         denyCidrs: ['10.9.0.0/16'],
         maxConns: 25,
@@ -110,6 +115,17 @@ describe('tunnel admin: detail, edge policies, live snapshots, relays for operat
     );
     expect(audit.s).toContain('"ops"');
     expect(audit.s).not.toMatch(/argon2|edge secret/);
+
+    // Relays fetch the same policy with the relay secret, and nobody else can.
+    const path = `/api/v1/relays/policies/${orgId}/shop`;
+    const fetched = await h.client().get(path, { bearer: h.config.relay.secret });
+    expect(fetched.status).toBe(200);
+    expect(fetched.body).toEqual({ policy: published[0].policy });
+    expect((await h.client().get(path, { bearer: 'x'.repeat(40) })).status).toBe(401);
+    expect((await owner.get(path)).status).toBe(401);
+    expect(
+      (await h.client().get(`/api/v1/relays/policies/${orgId}/nothing-here`, { bearer: h.config.relay.secret })).body,
+    ).toEqual({ policy: null });
   });
 
   it('keeps a password when the user is sent without one, and lifts every rule with an empty policy', async () => {
@@ -196,6 +212,30 @@ describe('tunnel admin: detail, edge policies, live snapshots, relays for operat
     const at2 = await other.client.post('/api/v1/authtokens', {});
     const s2 = await h.client().post('/api/v1/agent/sessions', {}, { bearer: at2.body.token });
     expect((decodeJwt(s2.body.token) as { tunnelPolicies?: object }).tunnelPolicies).toBeUndefined();
+  });
+
+  it('names basic-auth users in session tokens but puts no password hash or verifier in them', async () => {
+    await relay('/api/v1/relays/heartbeat', heartbeat('relay-eu'));
+    const put = await owner.put('/api/v1/tunnel-policies/secret-shop', {
+      basicAuth: [{ user: 'ops', password: 'never in a token' }],
+      allowCidrs: [],
+      denyCidrs: [],
+      maxConns: null,
+    });
+    expect(put.status).toBe(200);
+    const at = await owner.post('/api/v1/authtokens', { description: 'decoder' });
+    const s = await h.client().post('/api/v1/agent/sessions', {}, { bearer: at.body.token });
+    // Anyone with an authtoken can decode their session token: it must hold nothing to crack.
+    const claims = decodeJwt(s.body.token) as { tunnelPolicies?: Record<string, object> };
+    expect(claims.tunnelPolicies?.['secret-shop']).toEqual({ basicAuthUsers: ['ops'] });
+    const [row] = await h.ds.query(
+      `SELECT basic_auth FROM tunnel_policies WHERE org_id = $1 AND name = 'secret-shop'`,
+      [orgId],
+    );
+    const token = JSON.stringify(decodeJwt(s.body.token));
+    expect(token).not.toContain(row.basic_auth[0].passwordHash);
+    expect(token).not.toContain(verifierOf('secret-shop', 'ops', 'never in a token'));
+    expect(token).not.toMatch(/argon2|passwordHash|verifier/);
   });
 
   it('shows one tunnel with its relay, region and authtoken, to its own org only', async () => {

@@ -7,12 +7,29 @@ export const AGENT_SESSION_TYPE = 'agent-session';
 export type TunnelProto = 'http' | 'tcp' | 'tls';
 export type TlsMode = 'terminate' | 'passthrough';
 
+/** One basic-auth user of an org's tunnel policy: `verifier` is edgeBasicAuthVerifier's hex. */
+export interface EdgeBasicAuthUser {
+  user: string;
+  verifier: string;
+}
+
+/**
+ * A tunnel's edge policy as relays enforce it. It travels only over authenticated channels
+ * between the api and relays (relay-secret calls, the control pub/sub).
+ */
 export interface EdgePolicy {
-  basicAuth?: { user: string; passwordHash: string }[];
+  basicAuth?: EdgeBasicAuthUser[];
   allowCidrs?: string[];
   denyCidrs?: string[];
   maxConns?: number;
 }
+
+/**
+ * What a session token carries of a policy: anyone holding an authtoken can decode it, so
+ * basic auth is only named (`basicAuthUsers`); the relay fetches the verifiers from the api
+ * (relayTunnelPolicyPath) before it grants the tunnel.
+ */
+export type ClaimedEdgePolicy = Omit<EdgePolicy, 'basicAuth'> & { basicAuthUsers?: string[] };
 
 export interface AgentSessionClaims {
   /** the authtoken's id (also the revocation handle) */
@@ -26,11 +43,11 @@ export interface AgentSessionClaims {
   hosts: { name: string; host: string; tls: TlsMode }[];
   /** TCP ports reserved for the org that this session may bind */
   tcpPorts: number[];
-  policy: EdgePolicy;
+  policy: ClaimedEdgePolicy;
   /**
    * Policies set on single tunnel names in the admin (by name); a tunnel of that name takes
    * `tunnelPolicies[name]` as its org policy instead of `policy`. Omitted when none is set.
    */
-  tunnelPolicies?: Record<string, EdgePolicy>;
+  tunnelPolicies?: Record<string, ClaimedEdgePolicy>;
   limits: { maxTunnels: number; maxConnsPerTunnel: number };
 }

@@ -1,4 +1,5 @@
 export * from './agent-session.js';
+export * from './edge-basic-auth.js';
 
 export * from './control-channels.js';
 export * from './relay-heartbeat.js';

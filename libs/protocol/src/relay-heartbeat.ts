@@ -1,3 +1,5 @@
+import type { EdgePolicy } from './agent-session.js';
+
 // The relay -> api registration contract: `POST /api/v1/relays/heartbeat` with
 // `Authorization: Bearer <FDT_RELAY_SECRET>`; the api upserts the relay by name.
 export const RELAY_HEARTBEAT_PATH = '/api/v1/relays/heartbeat';
@@ -43,4 +45,16 @@ export const relayNameLookupPath = (name: string) => `/api/v1/relays/names/${enc
 
 export interface NameLookup {
   reservedBy: string | null;
+}
+
+/**
+ * Relay -> api: the edge policy an org set on one tunnel name, with its basic-auth verifiers
+ * (GET, same bearer; 200 `{ policy: EdgePolicy | null }`). Relays ask when a session's claims
+ * name basic-auth users for a tunnel they are about to grant.
+ */
+export const relayTunnelPolicyPath = (orgId: string, name: string) =>
+  `/api/v1/relays/policies/${encodeURIComponent(orgId)}/${encodeURIComponent(name)}`;
+
+export interface TunnelPolicyLookup {
+  policy: EdgePolicy | null;
 }

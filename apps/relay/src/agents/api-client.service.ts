@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type NameLookup, relayNameLookupPath } from '@fdt/protocol';
+import {
+  type EdgePolicy,
+  type NameLookup,
+  relayNameLookupPath,
+  relayTunnelPolicyPath,
+  type TunnelPolicyLookup,
+} from '@fdt/protocol';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 
 const TIMEOUT_MS = 5_000;
@@ -23,6 +29,16 @@ export class RelayApiClient {
       throw new ApiCallError('api answered the name lookup without {reservedBy}');
     }
     return body.reservedBy ?? null;
+  }
+
+  /** The policy the org set on a tunnel name, with basic-auth verifiers (null: none set). */
+  async tunnelPolicy(orgId: string, name: string): Promise<EdgePolicy | null> {
+    const res = await this.call('GET', relayTunnelPolicyPath(orgId, name));
+    const body = (await res.json().catch(() => undefined)) as Partial<TunnelPolicyLookup> | undefined;
+    if (!body || !('policy' in body) || typeof body.policy !== 'object') {
+      throw new ApiCallError('api answered the policy lookup without {policy}');
+    }
+    return body.policy ?? null;
   }
 
   async post(path: string, body: unknown, signal?: AbortSignal): Promise<void> {

@@ -2,6 +2,8 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   type AgentSessionClaims,
+  type EdgePolicy,
+  edgeBasicAuthKey,
   HandshakeErrorCode,
   HandshakeProblem,
   type Hello,
@@ -26,9 +28,11 @@ import { TokenVerifier } from './token-verifier.service.js';
 const RANDOM_NAME_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const RANDOM_NAME_TRIES = 5;
 
-type Wanted =
-  | { req: TunnelRequest; host: string; name: string; reserved: boolean }
-  | { req: TunnelRequest; port?: number };
+/** One tunnel request after its network checks, with the org policy it gets. */
+type Wanted = { req: TunnelRequest; org: EdgePolicy } & (
+  | { host: string; name: string; reserved: boolean }
+  | { port?: number }
+);
 
 /**
  * An agent's hello, from token to welcome: verifies the session token, checks each wanted
@@ -41,6 +45,7 @@ export class HandshakeService {
   private readonly logger = new Logger(HandshakeService.name);
   // Allocation is checked and committed under this lock, after the slow (network) checks.
   private commit: Promise<unknown> = Promise.resolve();
+  private readonly verifierKey: Buffer;
 
   constructor(
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
@@ -51,7 +56,9 @@ export class HandshakeService {
     private readonly endpoints: RelayEndpoints,
     private readonly names: NameClaims,
     private readonly revocations: Revocations,
-  ) {}
+  ) {
+    this.verifierKey = edgeBasicAuthKey(config.relay.secret);
+  }
 
   async accept(msg: AgentHelloMessage): Promise<AgentHelloOutcome> {
     try {
@@ -113,6 +120,36 @@ export class HandshakeService {
 
   /** The network-bound checks of one tunnel request, before anything is held. */
   private async want(req: TunnelRequest, claims: AgentSessionClaims): Promise<Wanted> {
+    const [where, org] = await Promise.all([this.where(req, claims), this.orgPolicy(req, claims)]);
+    return { ...where, req, org };
+  }
+
+  /**
+   * The org's policy for this tunnel: from the claims, except basic auth, which a token only
+   * names: its verifiers come from the api (relay secret), never from a token an agent holds.
+   * No answer from the api, no tunnel: it is never granted without the auth it should have.
+   */
+  private async orgPolicy(req: TunnelRequest, claims: AgentSessionClaims): Promise<EdgePolicy> {
+    const claimed = (req.name && claims.tunnelPolicies?.[req.name]) || claims.policy;
+    const { basicAuthUsers, ...rest } = claimed;
+    if (!basicAuthUsers?.length) return rest;
+    try {
+      if (!req.name) throw new ApiCallError('an org-wide basic-auth policy has no tunnel name to look up');
+      return (await this.api.tunnelPolicy(claims.org, req.name)) ?? {};
+    } catch (e) {
+      const why = e instanceof ApiCallError ? e.message : String(e);
+      throw new HandshakeProblem(
+        HandshakeErrorCode.Internal,
+        `could not fetch the basic-auth policy of ${req.name ?? 'this tunnel'} from the api (${why}); try again`,
+        req.id,
+      );
+    }
+  }
+
+  private async where(
+    req: TunnelRequest,
+    claims: AgentSessionClaims,
+  ): Promise<{ host: string; name: string; reserved: boolean } | { port?: number }> {
     const label = req.name ?? this.labelUnderBase(req.domain);
     if (label !== undefined && this.config.reservedSubdomains.includes(label)) {
       // Even when a token names it (reserved before the rule): the platform's hosts come first.
@@ -130,7 +167,7 @@ export class HandshakeService {
           req.id,
         );
       }
-      return { req, port: req.port };
+      return { port: req.port };
     }
     if (req.domain) {
       const entry = claims.hosts.find((h) => h.host === req.domain?.toLowerCase());
@@ -140,19 +177,19 @@ export class HandshakeService {
           `${req.domain} is not a domain of your org: add and verify it first`,
           req.id,
         );
-      return { req, host: entry.host, name: entry.name, reserved: true };
+      return { host: entry.host, name: entry.name, reserved: true };
     }
     if (req.name) {
       const host = `${req.name}.${this.config.baseDomain}`;
       const reserved = claims.hosts.some((h) => h.host === host);
       if (!reserved) await this.assertNotReservedByOthers(req, req.name, claims);
-      return { req, host, name: req.name, reserved };
+      return { host, name: req.name, reserved };
     }
     for (let i = 0; i < RANDOM_NAME_TRIES; i++) {
       const name = randomName();
       const host = `${name}.${this.config.baseDomain}`;
       if (this.routing.byHost(host)) continue;
-      if ((await this.reservedBy(req, name)) === null) return { req, host, name, reserved: false };
+      if ((await this.reservedBy(req, name)) === null) return { host, name, reserved: false };
     }
     throw new HandshakeProblem(
       HandshakeErrorCode.Internal,
@@ -201,7 +238,7 @@ export class HandshakeService {
     const opened: number[] = [];
     try {
       for (const w of wanted) {
-        const policy = this.policy(w.req, claims);
+        const policy = this.policy(w, claims);
         const base = {
           sessionId: session.id,
           tunnelId: w.req.id,
@@ -291,12 +328,16 @@ export class HandshakeService {
     if (w) throw taken(w.req, w.name);
   }
 
-  private policy(req: TunnelRequest, claims: AgentSessionClaims): TunnelPolicy {
+  private policy(w: Wanted, claims: AgentSessionClaims): TunnelPolicy {
+    const req = w.req;
     try {
-      // A policy edited in the admin for this tunnel's name replaces the org policy, so a
-      // reconnecting agent keeps what `fdt.policy.changed` applied while it was connected.
-      const org = (req.name && claims.tunnelPolicies?.[req.name]) || claims.policy;
-      return TunnelPolicy.compile(org, req, claims.limits.maxConnsPerTunnel);
+      // A policy edited in the admin for this tunnel's name replaces the org policy (see
+      // orgPolicy), so a reconnecting agent keeps what `fdt.policy.changed` applied meanwhile.
+      return TunnelPolicy.compile(w.org, req, claims.limits.maxConnsPerTunnel, {
+        org: claims.org,
+        tunnel: req.name ?? '',
+        verifierKey: this.verifierKey,
+      });
     } catch (e) {
       if (e instanceof CidrError)
         throw new HandshakeProblem(HandshakeErrorCode.BadRequest, e.message, req.id);

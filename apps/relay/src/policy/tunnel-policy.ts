@@ -1,47 +1,77 @@
-import { createHash } from 'node:crypto';
-import type { EdgePolicy, TunnelRequest } from '@fdt/protocol';
+import { type EdgePolicy, edgeBasicAuthVerifier, type TunnelRequest } from '@fdt/protocol';
 import { CidrSet } from './cidr.js';
-import { type Credentials, matchesPlain, parseBasicAuth } from './basic-auth.js';
+import { credentialMac, matchesAny, parseBasicAuth } from './basic-auth.js';
 
 export type PolicyVerdict = 'ok' | 'ip_denied' | 'auth_required' | 'too_many_connections';
 
-// Argon2 verification costs tens of milliseconds: remember the credentials that passed.
-const VERIFIED_MAX = 1024;
+/** Whose tunnel a policy guards, and the key of the org's basic-auth verifiers. */
+export interface PolicyScope {
+  org: string;
+  tunnel: string;
+  /** edgeBasicAuthKey(FDT_RELAY_SECRET) */
+  verifierKey: Buffer;
+}
+
+/** What the agent asked for, minus its basic-auth passwords (kept only as MACs). */
+type KeptRequest = Omit<TunnelRequest, 'basicAuth'>;
 
 /**
- * The edge policy of one tunnel: what the session token's claims impose (the org's policy)
+ * The edge policy of one tunnel: what the org set (claims, or the api for basic auth)
  * combined with what the agent asked for in its tunnel request. Deny lists add up; every
  * allow list must admit the visitor; a credential from either basic-auth list is accepted;
- * the smallest connection limit wins.
+ * the smallest connection limit wins. Passwords are never held: the agent's are HMACs under
+ * a per-process key, the org's are the api's keyed verifiers; a check is two HMACs.
  */
 export class TunnelPolicy {
-  private readonly verified = new Set<string>();
-
   private constructor(
     private readonly deny: CidrSet[],
     private readonly allow: CidrSet[],
-    private readonly plainUsers: Credentials[],
-    private readonly hashedUsers: { user: string; passwordHash: string }[],
+    private readonly agentMacs: Buffer[],
+    private readonly orgVerifiers: Buffer[],
     readonly maxConns: number,
-    private readonly request: TunnelRequest,
+    private readonly request: KeptRequest,
     private readonly maxConnsPerTunnel: number,
+    private readonly scope: PolicyScope,
   ) {}
 
   /** Throws CidrError on a malformed CIDR (the handshake answers bad_request). */
-  static compile(claims: EdgePolicy, request: TunnelRequest, maxConnsPerTunnel: number): TunnelPolicy {
-    const deny = [claims.denyCidrs, request.denyCidrs].filter(nonEmpty).map((l) => CidrSet.parse(l));
-    const allow = [claims.allowCidrs, request.allowCidrs].filter(nonEmpty).map((l) => CidrSet.parse(l));
-    const limits = [maxConnsPerTunnel, claims.maxConns, request.maxConns].filter(
+  static compile(
+    org: EdgePolicy,
+    request: TunnelRequest,
+    maxConnsPerTunnel: number,
+    scope: PolicyScope,
+  ): TunnelPolicy {
+    const { basicAuth, ...kept } = request;
+    return TunnelPolicy.build(org, kept, (basicAuth ?? []).map(credentialMac), maxConnsPerTunnel, scope);
+  }
+
+  private static build(
+    org: EdgePolicy,
+    request: KeptRequest,
+    agentMacs: Buffer[],
+    maxConnsPerTunnel: number,
+    scope: PolicyScope,
+  ): TunnelPolicy {
+    const deny = [org.denyCidrs, request.denyCidrs].filter(nonEmpty).map((l) => CidrSet.parse(l));
+    const allow = [org.allowCidrs, request.allowCidrs].filter(nonEmpty).map((l) => CidrSet.parse(l));
+    const limits = [maxConnsPerTunnel, org.maxConns, request.maxConns].filter(
       (n): n is number => !!n && n > 0,
     );
+    // A malformed verifier matches nothing (32 bytes or it is dropped): fail closed.
+    const orgVerifiers = (org.basicAuth ?? [])
+      .map((u) => Buffer.from(typeof u?.verifier === 'string' ? u.verifier : '', 'hex'))
+      .filter((b) => b.length === 32);
+    const orgUsers = org.basicAuth?.length ?? 0;
     return new TunnelPolicy(
       deny,
       allow,
-      request.basicAuth ?? [],
-      claims.basicAuth ?? [],
+      agentMacs,
+      // Users without a usable verifier still make the tunnel require auth.
+      orgVerifiers.length || !orgUsers ? orgVerifiers : [Buffer.alloc(0)],
       Math.min(...limits),
       request,
       maxConnsPerTunnel,
+      scope,
     );
   }
 
@@ -49,8 +79,8 @@ export class TunnelPolicy {
    * The same tunnel under a new org policy (an edit in the admin, over pub/sub); what the
    * agent asked for still applies. Throws CidrError on a malformed CIDR.
    */
-  withOrgPolicy(claims: EdgePolicy): TunnelPolicy {
-    return TunnelPolicy.compile(claims, this.request, this.maxConnsPerTunnel);
+  withOrgPolicy(org: EdgePolicy): TunnelPolicy {
+    return TunnelPolicy.build(org, this.request, this.agentMacs, this.maxConnsPerTunnel, this.scope);
   }
 
   ipAllowed(ip: string): boolean {
@@ -58,33 +88,27 @@ export class TunnelPolicy {
   }
 
   get requiresAuth(): boolean {
-    return this.plainUsers.length + this.hashedUsers.length > 0;
+    return this.agentMacs.length + this.orgVerifiers.length > 0;
   }
 
-  async authorized(authorization: string | undefined): Promise<boolean> {
+  /** Synchronous work (two HMACs); a promise for the callers that chain on it. */
+  authorized(authorization: string | undefined): Promise<boolean> {
+    return Promise.resolve(this.check(authorization));
+  }
+
+  check(authorization: string | undefined): boolean {
     if (!this.requiresAuth) return true;
     const given = parseBasicAuth(authorization);
     if (!given) return false;
-    if (matchesPlain(given, this.plainUsers)) return true;
-    const key = createHash('sha256').update(`${given.user}\0${given.password}`).digest('base64');
-    if (this.verified.has(key)) return true;
-    for (const h of this.hashedUsers) {
-      if (h.user !== given.user) continue;
-      if (await verifyHash(h.passwordHash, given.password)) {
-        if (this.verified.size >= VERIFIED_MAX) this.verified.clear();
-        this.verified.add(key);
-        return true;
-      }
-    }
-    return false;
+    const agent = this.agentMacs.length > 0 && matchesAny(credentialMac(given), this.agentMacs);
+    const org =
+      this.orgVerifiers.length > 0 &&
+      matchesAny(
+        Buffer.from(edgeBasicAuthVerifier(this.scope.verifierKey, this.scope, given.user, given.password), 'hex'),
+        this.orgVerifiers,
+      );
+    return agent || org;
   }
 }
 
 const nonEmpty = (l: string[] | undefined): l is string[] => !!l && l.length > 0;
-
-/** Org basic-auth passwords arrive as argon2 hashes (the house format for passwords). */
-async function verifyHash(hash: string, password: string): Promise<boolean> {
-  if (!hash.startsWith('$argon2')) return false;
-  const { default: argon2 } = await import('argon2');
-  return argon2.verify(hash, password).catch(() => false);
-}

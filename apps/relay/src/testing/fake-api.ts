@@ -7,6 +7,7 @@ import {
   AGENT_SESSION_AUDIENCE,
   AGENT_SESSION_TYPE,
   type AgentSessionClaims,
+  type EdgePolicy,
   type RelayHeartbeat,
   type TunnelStatusEvent,
   type TunnelStatusReport,
@@ -21,12 +22,16 @@ export interface Recorded {
   body: unknown;
 }
 
-/** JWKS, heartbeat, tunnel reports and name lookups, as the api serves them to relays. */
+/** JWKS, heartbeat, tunnel reports, name and policy lookups, as the api serves them to relays. */
 export class FakeApi {
   readonly requests: Recorded[] = [];
   readonly reports: TunnelStatusReport[] = [];
   /** name -> orgId */
   readonly reservations = new Map<string, string>();
+  /** `${orgId}/${name}` -> the policy with basic-auth verifiers the api serves to relays */
+  readonly policies = new Map<string, EdgePolicy>();
+  /** answer policy lookups with this status (200: from `policies`) */
+  policiesStatus = 200;
   /** answer the tunnels route with this status (then 204 again once reset) */
   tunnelsStatus = 204;
   jwksFetches = 0;
@@ -58,6 +63,12 @@ export class FakeApi {
       const name = /^\/api\/v1\/relays\/names\/([^/?]+)$/.exec(url)?.[1];
       if (name && req.method === 'GET')
         return json(200, { reservedBy: this.reservations.get(decodeURIComponent(name)) ?? null });
+      const policy = /^\/api\/v1\/relays\/policies\/([^/?]+)\/([^/?]+)$/.exec(url);
+      if (policy && req.method === 'GET') {
+        if (this.policiesStatus !== 200) return json(this.policiesStatus, { code: 'boom' });
+        const key = `${decodeURIComponent(policy[1])}/${decodeURIComponent(policy[2])}`;
+        return json(200, { policy: this.policies.get(key) ?? null });
+      }
       json(404, { code: 'not_found' });
     });
   }

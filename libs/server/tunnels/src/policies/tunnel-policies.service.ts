@@ -4,7 +4,14 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '@fdt/audit';
 import { hashPassword } from '@fdt/identity';
 import type { PubSub } from '@fdt/ports';
-import { ControlChannel, type EdgePolicy, type PolicyChangedMessage } from '@fdt/protocol';
+import {
+  type ClaimedEdgePolicy,
+  ControlChannel,
+  type EdgePolicy,
+  edgeBasicAuthKey,
+  edgeBasicAuthVerifier,
+  type PolicyChangedMessage,
+} from '@fdt/protocol';
 import { type Actor, PLATFORM_CONFIG, type PlatformConfig, PUBSUB } from '@fdt/server-core';
 import { TunnelPolicy } from '../entities/index.js';
 import { TunnelsErrorCode, TunnelsException } from '../tunnels.errors.js';
@@ -17,26 +24,61 @@ export interface PolicyInput {
   maxConns: number | null;
 }
 
-/** What the relay enforces: empty rules are left out. */
-export function toEdgePolicy(
-  p: Pick<TunnelPolicy, 'basicAuth' | 'allowCidrs' | 'denyCidrs' | 'maxConns'>,
-): EdgePolicy {
+/**
+ * A stored basic-auth user. `edgeVerifier` (edgeBasicAuthVerifier's hex, keyed by the relay
+ * secret) is what relays check; it lives in the same jsonb column as the argon2id hash, so no
+ * schema change. Users saved before it existed have none: the edge refuses them until an
+ * admin sets their password again.
+ */
+export interface StoredBasicAuthUser {
+  user: string;
+  passwordHash: string;
+  edgeVerifier?: string;
+}
+
+type PolicyRules = Pick<TunnelPolicy, 'basicAuth' | 'allowCidrs' | 'denyCidrs' | 'maxConns'>;
+
+const storedUsers = (p: PolicyRules): StoredBasicAuthUser[] => p.basicAuth as StoredBasicAuthUser[];
+
+/** The non-secret rules, as session claims and relays both see them: empty rules are left out. */
+function openRules(p: PolicyRules): Omit<EdgePolicy, 'basicAuth'> {
   return {
-    ...(p.basicAuth.length
-      ? { basicAuth: p.basicAuth.map(({ user, passwordHash }) => ({ user, passwordHash })) }
-      : {}),
     ...(p.allowCidrs.length ? { allowCidrs: [...p.allowCidrs] } : {}),
     ...(p.denyCidrs.length ? { denyCidrs: [...p.denyCidrs] } : {}),
     ...(p.maxConns ? { maxConns: p.maxConns } : {}),
   };
 }
 
+/** What relays enforce, basic-auth verifiers included: only for relay-authenticated channels. */
+export function toEdgePolicy(p: PolicyRules): EdgePolicy {
+  const users = storedUsers(p);
+  return {
+    ...(users.length
+      ? { basicAuth: users.map(({ user, edgeVerifier }) => ({ user, verifier: edgeVerifier ?? '' })) }
+      : {}),
+    ...openRules(p),
+  };
+}
+
+/** What a session token may carry (anyone with an authtoken can read it): user names only. */
+export function toClaimedPolicy(p: PolicyRules): ClaimedEdgePolicy {
+  const users = storedUsers(p);
+  return {
+    ...(users.length ? { basicAuthUsers: users.map((u) => u.user) } : {}),
+    ...openRules(p),
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuid = (v: string) => UUID.test(v);
+
 const invalid = (message: string) => new TunnelsException(TunnelsErrorCode.InvalidPolicy, message);
 
 /**
  * Edge policies per (org, tunnel name), set in the admin. Saving one publishes it to the
  * relays (they apply it without reconnecting the agent); agent sessions carry the stored
- * policies in their claims, so a reconnecting agent keeps them.
+ * policies in their claims, so a reconnecting agent keeps them, except basic auth, which
+ * claims only name: relays fetch its verifiers over the relay-secret api.
  */
 @Injectable()
 export class TunnelPoliciesService {
@@ -45,7 +87,11 @@ export class TunnelPoliciesService {
     private readonly audit: AuditService,
     @Inject(PUBSUB) private readonly pubsub: PubSub,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
-  ) {}
+  ) {
+    this.verifierKey = edgeBasicAuthKey(config.relay.secret);
+  }
+
+  private readonly verifierKey: Buffer;
 
   get planMaxConns(): number {
     return this.config.plan.maxConnsPerTunnel;
@@ -66,15 +112,26 @@ export class TunnelPoliciesService {
     return this.ds.getRepository(TunnelPolicy).findOneBy({ orgId, name: this.assertName(name) });
   }
 
-  /** Every stored policy of an org that restricts something, by tunnel name (for session claims). */
-  async edgePoliciesOf(orgId: string): Promise<Record<string, EdgePolicy>> {
+  /**
+   * Every stored policy of an org that restricts something, by tunnel name, as session claims
+   * carry them: basic auth is named, never hashed (relays fetch it with relayPolicyOf).
+   */
+  async claimedPoliciesOf(orgId: string): Promise<Record<string, ClaimedEdgePolicy>> {
     const rows = await this.ds.getRepository(TunnelPolicy).find({ where: { orgId }, order: { name: 'ASC' } });
-    const out: Record<string, EdgePolicy> = {};
+    const out: Record<string, ClaimedEdgePolicy> = {};
     for (const r of rows) {
-      const p = toEdgePolicy(r);
+      const p = toClaimedPolicy(r);
       if (Object.keys(p).length) out[r.name] = p;
     }
     return out;
+  }
+
+  /** The policy of one tunnel name with its basic-auth verifiers, for a relay (relay secret). */
+  async relayPolicyOf(orgId: string, name: string): Promise<EdgePolicy | null> {
+    const n = name.toLowerCase();
+    if (!TUNNEL_NAME.test(n) || !isUuid(orgId)) return null;
+    const row = await this.ds.getRepository(TunnelPolicy).findOneBy({ orgId, name: n });
+    return row ? toEdgePolicy(row) : null;
   }
 
   /** Replaces the policy of one tunnel name (an empty policy lifts every rule). */
@@ -95,7 +152,15 @@ export class TunnelPoliciesService {
       await Promise.all(
         input.basicAuth
           .filter((u) => u.password !== undefined)
-          .map(async (u) => [u.user, await hashPassword(u.password as string)] as const),
+          .map(async (u) => {
+            const password = u.password as string;
+            const stored: StoredBasicAuthUser = {
+              user: u.user,
+              passwordHash: await hashPassword(password),
+              edgeVerifier: edgeBasicAuthVerifier(this.verifierKey, { org: actor.orgId, tunnel: name }, u.user, password),
+            };
+            return [u.user, stored] as const;
+          }),
       ),
     );
     const saved = await this.ds.transaction(async (m) => {
@@ -105,11 +170,11 @@ export class TunnelPoliciesService {
         .setLock('pessimistic_write')
         .where('p.org_id = :orgId AND p.name = :name', { orgId: actor.orgId, name })
         .getOne();
-      const kept = new Map((existing?.basicAuth ?? []).map((u) => [u.user, u.passwordHash]));
+      const kept = new Map((existing ? storedUsers(existing) : []).map((u) => [u.user, u]));
       const basicAuth = input.basicAuth.map(({ user }) => {
-        const passwordHash = fresh.get(user) ?? kept.get(user);
-        if (!passwordHash) throw invalid(`Set a password for the new basic-auth user "${user}".`);
-        return { user, passwordHash };
+        const stored = fresh.get(user) ?? kept.get(user);
+        if (!stored) throw invalid(`Set a password for the new basic-auth user "${user}".`);
+        return stored;
       });
       const row = await repo.save({
         ...(existing ?? { orgId: actor.orgId, name }),

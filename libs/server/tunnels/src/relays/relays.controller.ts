@@ -1,6 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Permission, Public, RequirePermission } from '@fdt/server-core';
+import type { TunnelPolicyLookup } from '@fdt/protocol';
+import { TunnelPoliciesService } from '../policies/tunnel-policies.service.js';
 import { TunnelStatusService } from '../tunnels/tunnel-status.service.js';
 import {
   type NameLookupDto,
@@ -18,6 +20,7 @@ export class RelaysController {
   constructor(
     private readonly relays: RelaysService,
     private readonly status: TunnelStatusService,
+    private readonly policies: TunnelPoliciesService,
   ) {}
 
   @Public()
@@ -44,6 +47,19 @@ export class RelaysController {
   @Get('names/:name')
   async name(@Param('name') name: string): Promise<NameLookupDto> {
     return { reservedBy: await this.status.reservedBy(name) };
+  }
+
+  /**
+   * The edge policy an org set on a tunnel name, with its basic-auth verifiers: relays ask for
+   * it at the handshake, since session tokens (readable by agents) only name the users.
+   */
+  // Relay-only (and verifiers are no business of api clients): not in the OpenAPI document.
+  @ApiExcludeEndpoint()
+  @Public()
+  @UseGuards(RelaySecretGuard)
+  @Get('policies/:orgId/:name')
+  async policy(@Param('orgId') orgId: string, @Param('name') name: string): Promise<TunnelPolicyLookup> {
+    return { policy: await this.policies.relayPolicyOf(orgId, name) };
   }
 
   @ApiBearerAuth()

@@ -50,7 +50,7 @@ export class AgentSessionsService {
       this.ds.getRepository(ReservedName).find({ where: { orgId: authtoken.orgId } }),
       this.ds.getRepository(ReservedAddress).find({ where: { orgId: authtoken.orgId } }),
     ]);
-    const tunnelPolicies = await this.policies.edgePoliciesOf(authtoken.orgId);
+    const tunnelPolicies = await this.policies.claimedPoliciesOf(authtoken.orgId);
     const claims: AgentSessionClaims = {
       sub: authtoken.id,
       org: authtoken.orgId,
