@@ -903,7 +903,8 @@ export interface components {
   schemas: {
     AcceptInvitationDto: {
       name?: string;
-      password: string;
+      /** @description For a new account. An existing account accepts signed in (Authorization: Bearer), without one. */
+      password?: string;
       token: string;
     };
     AddDomainDto: {
@@ -1227,10 +1228,16 @@ export interface components {
       tunnel: string;
     };
     InvitationDto: {
+      /**
+       * @description `email`: the link was sent to the address (FDT_SMTP_URL); `link`: share inviteUrl yourself.
+       * @enum {string}
+       */
+      delivery: 'email' | 'link';
       /** Format: date-time */
-      expiresAt: string | null;
-      /** @description The link that lets the invitee choose a password. Shown once. Null when the person already has a password (they sign in as usual). */
+      expiresAt: string;
+      /** @description The link to accept, for `link` delivery. Shown once. Null when it was emailed. */
       inviteUrl: string | null;
+      /** @description The member-to-be: they join once they accept. */
       member: components['schemas']['MemberDto'];
     };
     InvitationInfoDto: {
@@ -1240,6 +1247,8 @@ export interface components {
       org: components['schemas']['OrgDto'];
       /** @enum {string} */
       role: 'owner' | 'admin' | 'member' | 'viewer' | 'billing';
+      /** @description The account exists: sign in as it and accept with your session (the invitation sets no password). */
+      signInRequired: boolean;
     };
     InvitationTokenDto: {
       token: string;
@@ -1296,7 +1305,7 @@ export interface components {
     MeDto: {
       org: components['schemas']['OrgDto'];
       permissions: string[];
-      /** @description operates the platform itself (relays, regions): FDT_PLATFORM_OPERATORS */
+      /** @description operates the platform itself (relays, regions): in FDT_PLATFORM_OPERATORS, with a proven email */
       platformOperator: boolean;
       /** @enum {string} */
       role: 'owner' | 'admin' | 'member' | 'viewer' | 'billing';
@@ -1353,9 +1362,13 @@ export interface components {
     PendingInvitationDto: {
       /** Format: date-time */
       createdAt: string;
+      /** @enum {string} */
+      delivery: 'email' | 'link';
       email: string;
       /** Format: date-time */
       expiresAt: string;
+      /** @enum {string} */
+      role: 'owner' | 'admin' | 'member' | 'viewer' | 'billing';
       userId: string;
     };
     PendingInvitationListDto: {

@@ -152,7 +152,7 @@ export class MembersPage {
       );
       if (res.inviteUrl) this.inviteLink.set(res.inviteUrl);
       else
-        this.inviteNote.set(`${email} already has an fdt account: they can sign in now and find this org.`);
+        this.inviteNote.set(`${email} was sent the invitation by email; they join once they accept it.`);
       this.inviteEmail.set('');
       this.members.reload();
       this.pending.reload();

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, inject, signal, type OnInit } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, signal, type OnInit } from '@angular/core';
 import { FormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { Router, RouterLink } from '@angular/router';
 import type { Schemas } from '@fdt/api-client';
@@ -34,6 +34,9 @@ export class AcceptInvitationPage implements OnInit {
   protected readonly loadError = signal<string | null>(null);
   protected readonly error = signal<string | null>(null);
   protected readonly busy = signal(false);
+  protected readonly joined = signal(false);
+  protected readonly signInInfo = computed(() => (this.info()?.signInRequired ? this.info() : null));
+  protected readonly signedInAs = computed(() => this.session.me()?.user.email ?? null);
   protected readonly roleNames = ROLE_NAMES;
   protected readonly form = inject(FormBuilder).nonNullable.group({
     name: [''],
@@ -52,6 +55,21 @@ export class AcceptInvitationPage implements OnInit {
       );
     } catch (e) {
       this.loadError.set(errorMessage(e));
+    }
+  }
+
+  /** An existing account joins with its own session; the invitation sets no password. */
+  protected async acceptSignedIn(): Promise<void> {
+    this.error.set(null);
+    this.busy.set(true);
+    try {
+      await unwrap(this.session.api.POST('/api/v1/invitations/accept', { body: { token: this.token } }));
+      history.replaceState(null, '', location.pathname);
+      this.joined.set(true);
+    } catch (e) {
+      this.error.set(errorMessage(e));
+    } finally {
+      this.busy.set(false);
     }
   }
 
