@@ -228,6 +228,25 @@ describe('agent handshake', () => {
     await agent.close();
   });
 
+  it('refuses tokens naming an unknown kid without refetching the JWKS for each (negative cache)', async () => {
+    const token = await edge.api.token({ sub: 'at-kid' }, { kid: 'kid-nobody-published' });
+    // The first handshake may fetch the JWKS once (and wait out its cooldown at most once).
+    const first = await rawHandshake(edge.relay.ports.agent, encodeFrame(hello(token)));
+    expect(first.reply).toMatchObject({ code: 'auth_failed' });
+    const fetches = edge.api.jwksFetches;
+    const t0 = Date.now();
+    for (let i = 0; i < 20; i++) {
+      const r = await rawHandshake(edge.relay.ports.agent, encodeFrame(hello(token)));
+      expect(r.reply).toMatchObject({ code: 'auth_failed' });
+    }
+    // Each refused at once: no fetch, and no second-long wait for jose's cooldown.
+    expect(edge.api.jwksFetches).toBe(fetches);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    // Known keys still verify meanwhile.
+    const ok = await edge.agent([{ id: 'w', proto: 'http', local: origin.port }]);
+    await ok.close();
+  });
+
   it('disconnects a revoked authtoken within a second of the pub/sub message', async () => {
     const agent = await edge.agent([{ id: 'w', proto: 'http', name: 'revoked', local: origin.port }], {
       sub: 'at-revoked',

@@ -95,13 +95,20 @@ export class FakeApi {
   /** A session token as the api signs it (typ, aud, iss, EdDSA), claims overridable. */
   async token(
     claims: Partial<AgentSessionClaims> = {},
-    opts: { expiresIn?: string | number; typ?: string; audience?: string; unpublished?: boolean } = {},
+    opts: {
+      expiresIn?: string | number;
+      typ?: string;
+      audience?: string;
+      unpublished?: boolean;
+      /** sign with a fresh unpublished key under this kid (one the JWKS never had) */
+      kid?: string;
+    } = {},
   ): Promise<string> {
     const full = sessionClaims(claims);
     let key = this.keys[this.keys.length - 1];
-    if (opts.unpublished) {
+    if (opts.unpublished || opts.kid) {
       const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-      key = { kid: key.kid, privateKey, jwk: {} };
+      key = { kid: opts.kid ?? key.kid, privateKey, jwk: {} };
     }
     return new SignJWT({ ...full })
       .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: opts.typ ?? AGENT_SESSION_TYPE })
