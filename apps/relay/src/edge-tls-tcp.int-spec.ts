@@ -140,12 +140,12 @@ describe('relay TCP and TLS ingress', () => {
   });
 
   it('terminates TLS with a certificate from its dev CA', async () => {
-    const agent = await edge.agent([{ id: 'web', proto: 'http', name: 'app', local: web.port }]);
+    const agent = await edge.agent([{ id: 'web', proto: 'http', name: 'shop', local: web.port }]);
     const https = edge.relay.ports.https;
-    expect(agent.welcome.tunnels[0].urls).toContain(`https://app.localhost:${https}`);
-    const r = await httpsGet(https, 'app.localhost', edge.relay.caPem, '/tls?q=1');
+    expect(agent.welcome.tunnels[0].urls).toContain(`https://shop.localhost:${https}`);
+    const r = await httpsGet(https, 'shop.localhost', edge.relay.caPem, '/tls?q=1');
     expect(r).toMatchObject({ status: 200, body: 'web /tls?q=1 proto=https' });
-    expect(r.cert.subjectaltname).toContain('DNS:app.localhost');
+    expect(r.cert.subjectaltname).toContain('DNS:shop.localhost');
     expect(readFileSync(join(edge.tlsDir, 'ca.pem'), 'utf8')).toBe(edge.relay.caPem);
     const wildcard = new X509Certificate(readFileSync(join(edge.tlsDir, 'wildcard.pem')));
     expect(wildcard.subjectAltName).toContain('DNS:*.localhost');
