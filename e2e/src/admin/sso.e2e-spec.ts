@@ -14,7 +14,8 @@ describe('single sign-on in Chromium: the admin, the real api and oidc-provider'
   let apiKey: string;
 
   beforeAll(async () => {
-    stack = await startStack();
+    // oidc-provider runs on http://127.0.0.1: a local IdP the api refuses unless told.
+    stack = await startStack({ FDT_SSO_ALLOW_INSECURE_ISSUERS: 'true' });
     op = await TestOidcProvider.start();
     ({ apiKey } = await seedOrg(stack.apiUrl, 'owner@globex.test', 'Globex'));
     // The domain's TXT verification is the SSO lib's own test (it needs a DNS server the api

@@ -9,9 +9,12 @@ export interface SsoHarness extends Harness {
   dns: TestDns;
 }
 
-/** The api with its domain-verification resolver pointed at an in-process DNS server. */
+/**
+ * The api with its domain-verification resolver pointed at an in-process DNS server, and
+ * (unless `env` says otherwise) allowed to use the local http IdPs of the tests.
+ */
 export async function startSsoHarness(env: Record<string, string> = {}): Promise<SsoHarness> {
-  const h = await startHarness(env);
+  const h = await startHarness({ FDT_SSO_ALLOW_INSECURE_ISSUERS: 'true', ...env });
   const testDns = await TestDns.start();
   h.api.app.get<symbol, dns.Resolver>(SSO_DNS_RESOLVER).setServers([testDns.address]);
   const close = h.close;

@@ -30,5 +30,8 @@ export const spaCompleteUrl = (config: PlatformConfig) => config.api.publicUrl +
 export const spaErrorUrl = (config: PlatformConfig, code: string) =>
   `${config.api.publicUrl}${SPA_SIGN_IN_PATH}?sso_error=${encodeURIComponent(code)}`;
 
-/** http: endpoints (IdP URLs, OIDC issuers) are accepted only outside production. */
-export const allowsInsecureIdp = (config: PlatformConfig) => config.env !== 'production';
+/**
+ * FDT_SSO_ALLOW_INSECURE_ISSUERS (default: on only under NODE_ENV=development): http: IdP URLs
+ * and OIDC issuers, and OIDC servers on loopback or private addresses (local test IdPs).
+ */
+export const allowsInsecureIdp = (config: PlatformConfig) => config.sso.allowInsecureIssuers;

@@ -157,7 +157,7 @@ export const platformConfigSchema = z.object({
     .optional(),
   FDT_SMTP_FROM: z.string().min(3).default('fdt <no-reply@localhost>'),
   FDT_ADMIN_DIR: z.string().min(1).optional(),
-  FDT_SSO_ALLOW_INSECURE_ISSUERS: bool.default(false),
+  FDT_SSO_ALLOW_INSECURE_ISSUERS: bool.optional(),
 });
 
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
@@ -408,6 +408,6 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
     platformOperators: c.FDT_PLATFORM_OPERATORS,
     smtp: c.FDT_SMTP_URL ? { url: c.FDT_SMTP_URL, from: c.FDT_SMTP_FROM } : undefined,
     adminDir: c.FDT_ADMIN_DIR,
-    sso: { allowInsecureIssuers: c.FDT_SSO_ALLOW_INSECURE_ISSUERS },
+    sso: { allowInsecureIssuers: c.FDT_SSO_ALLOW_INSECURE_ISSUERS ?? c.NODE_ENV === 'development' },
   };
 }

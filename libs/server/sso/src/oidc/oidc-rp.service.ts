@@ -15,6 +15,7 @@ import type { AssertedIdentity } from '../login/asserted-identity.js';
 import { allowsInsecureIdp, spUrls } from '../sp-urls.js';
 import { SsoLoginError, SsoLoginErrorCode as C } from '../sso.errors.js';
 import { classifyOidcError } from './oidc-errors.js';
+import { NonPublicAddressError, publicOnlyFetch } from './public-fetch.js';
 
 export interface OidcClientSettings {
   issuer: string;
@@ -50,16 +51,30 @@ export class OidcRpService {
   ) {}
 
   /** Discovers the issuer for these client settings (also how a new connection is checked). */
-  discover(s: OidcClientSettings): Promise<oidc.Configuration> {
+  async discover(s: OidcClientSettings): Promise<oidc.Configuration> {
     const auth =
       s.clientAuthMethod === 'client_secret_post'
         ? oidc.ClientSecretPost(s.clientSecret)
         : oidc.ClientSecretBasic(s.clientSecret);
-    const insecure = allowsInsecureIdp(this.config) && s.issuer.startsWith('http:');
-    return oidc.discovery(new URL(s.issuer), s.clientId, undefined, auth, {
-      timeout: OIDC_HTTP_TIMEOUT_SECONDS,
-      execute: insecure ? [oidc.allowInsecureRequests] : [],
-    });
+    if (allowsInsecureIdp(this.config)) {
+      return oidc.discovery(new URL(s.issuer), s.clientId, undefined, auth, {
+        timeout: OIDC_HTTP_TIMEOUT_SECONDS,
+        execute: s.issuer.startsWith('http:') ? [oidc.allowInsecureRequests] : [],
+      });
+    }
+    // https only (openid-client's default), and only to public addresses: the configuration
+    // keeps this fetch for its token, userinfo and JWKS requests too.
+    try {
+      return await oidc.discovery(new URL(s.issuer), s.clientId, undefined, auth, {
+        timeout: OIDC_HTTP_TIMEOUT_SECONDS,
+        [oidc.customFetch]: publicOnlyFetch,
+      });
+    } catch (e) {
+      // openid-client says "something went wrong" and keeps the reason as the cause: say it.
+      for (let c: unknown = e; c; c = (c as { cause?: unknown }).cause)
+        if (c instanceof NonPublicAddressError) throw c;
+      throw e;
+    }
   }
 
   private async configFor(conn: SsoConnection): Promise<oidc.Configuration> {
