@@ -127,18 +127,20 @@ describe('basic auth at the edge', () => {
     }
   });
 
-  it('applies basic auth an admin sets later over pub/sub, with verifiers only', async () => {
-    const agent = await edge.agent([{ id: 'w', proto: 'http', name: 'later', local: origin.port }], {
+  it('applies basic auth an admin sets later over pub/sub, with verifiers only (a random name too)', async () => {
+    const agent = await edge.agent([{ id: 'w', proto: 'http', local: origin.port }], {
       sub: 'at-later',
       org: 'org-later',
     });
     const host = hostOf(agent.url('w'));
+    // The admin edits the tunnel under the name it was given.
+    const name = agent.welcome.tunnels[0].name;
     expect((await visit(edge.relay.ports.http, host)).status).toBe(200);
     const bus = new MemoryPubSub({ namespace: edge.config.portsNamespace });
     const policy: EdgePolicy = {
-      basicAuth: [{ user: 'ops', verifier: verifier('org-later', 'later', 'ops', 'pub sub secret') }],
+      basicAuth: [{ user: 'ops', verifier: verifier('org-later', name, 'ops', 'pub sub secret') }],
     };
-    await bus.publish(ControlChannel.PolicyChanged, { orgId: 'org-later', tunnel: 'later', policy });
+    await bus.publish(ControlChannel.PolicyChanged, { orgId: 'org-later', tunnel: name, policy });
     let status = 0;
     for (let i = 0; i < 40 && status !== 401; i++) {
       status = (await visit(edge.relay.ports.http, host)).status;

@@ -335,7 +335,8 @@ export class HandshakeService {
       // orgPolicy), so a reconnecting agent keeps what `fdt.policy.changed` applied meanwhile.
       return TunnelPolicy.compile(w.org, req, claims.limits.maxConnsPerTunnel, {
         org: claims.org,
-        tunnel: req.name ?? '',
+        // The name the route is known by (a random one too): admin edits arrive under it.
+        tunnel: 'host' in w ? w.name : (req.name ?? ''),
         verifierKey: this.verifierKey,
       });
     } catch (e) {
