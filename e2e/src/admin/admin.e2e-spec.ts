@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { forward, type Listener } from '@fdt/agent';
+import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { type Stack, startStack } from '../stack.js';
 import { visit } from '../visitor.js';
@@ -75,11 +76,19 @@ describe('the admin SPA in Chromium against the real api and relay', () => {
       [DEV, 'member', 'Dana Developer'],
       [VIEWER, 'viewer', 'Vera Viewer'],
     ]) {
-      await call(stack.apiUrl, 'POST', '/api/v1/members', {
-        body: { email, role, name, password: PASSWORD },
+      // Invited through a shared link (no SMTP here) and accepted with a password of their own.
+      const invited = await call<{ inviteUrl: string }>(stack.apiUrl, 'POST', '/api/v1/members/invitations', {
+        body: { email, role, name },
         bearer: apiKey,
       });
+      const token = new URL(invited.inviteUrl).hash.replace('#token=', '');
+      await call(stack.apiUrl, 'POST', '/api/v1/invitations/accept', { body: { token, password: PASSWORD, name } });
     }
+    // The operator role needs a proven address (an emailed invitation or SSO in real life).
+    const db = new pg.Client({ connectionString: stack.db.url });
+    await db.connect();
+    await db.query('UPDATE users SET email_verified_at = now(), password_org_id = NULL WHERE email = $1', [OWNER]);
+    await db.end();
     origin = http.createServer((req, res) => {
       let body = '';
       req.on('data', (d) => (body += d));
@@ -255,7 +264,7 @@ describe('the admin SPA in Chromium against the real api and relay', () => {
       },
     );
     expect(members.items.find((m) => m.email === DEV)?.role).toBe('admin');
-    // An invitation: the member is added at once, with a link to choose a password.
+    // An invitation: a pending member until they accept, with a link to choose a password.
     await page.getByLabel('Email', { exact: true }).fill(NEWCOMER);
     await page.getByLabel('Role', { exact: true }).selectOption('viewer');
     await page.getByRole('button', { name: 'Invite' }).click();

@@ -63,7 +63,9 @@ export class ExternalSignInService {
       ...ctx,
     });
     let afterCommit = async () => {};
-    if (user) afterCommit = (await this.accounts.markEmailVerified(m, user, 'sso')).afterCommit;
+    // The IdP vouched for this address: it proves the account's address only when they match
+    // (a stored link may point to an account whose address the IdP no longer sends).
+    if (user && user.email === email) afterCommit = (await this.accounts.markEmailVerified(m, user, 'sso')).afterCommit;
     if (!membership) {
       const role = who.mappedRole ?? who.jitRole;
       user ??= await this.accounts.create(m, { email, name: who.name?.slice(0, 100), proof: 'sso' });

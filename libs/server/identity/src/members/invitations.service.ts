@@ -210,6 +210,10 @@ export class InvitationsService {
           userId: user.id,
           label: user.email,
         };
+        // Whoever holds a token is not yet known to be the account's owner: refusals name the link.
+        const holder: Actor = signedIn
+          ? { ...signedIn, orgId: invitation.orgId }
+          : { ...ctx, type: 'system', orgId: invitation.orgId, role: 'viewer', label: `invitation ${invitation.id}` };
         // Single use even when two tabs submit at once: only one update finds it unaccepted.
         const res = await m
           .getRepository(MemberInvitation)
@@ -230,14 +234,14 @@ export class InvitationsService {
           if (invitation.delivery === 'email') {
             after.push((await this.accounts.markEmailVerified(m, user, 'emailed_token', { proverHoldsPassword: true })).afterCommit);
           } else if (!user.emailVerifiedAt) {
-            refusal = { user, actor, reason: 'email_unverified' };
+            refusal = { user, actor: holder, reason: 'email_unverified' };
             throw new IdentityException(
               IdentityErrorCode.EmailUnverified,
               `Nobody has proven that ${user.email} belongs to this account, so it cannot join another org through a shared link. Ask the org to invite you by email, or sign in through your company's SSO.`,
             );
           }
         } else if (info.signInRequired) {
-          if (passwordHash) refusal = { user, actor, reason: 'invitation_sets_no_password' };
+          if (passwordHash) refusal = { user, actor: holder, reason: 'invitation_sets_no_password' };
           throw new IdentityException(
             IdentityErrorCode.SignInToAccept,
             `${user.email} already has an account: sign in as ${user.email} and accept the invitation there. An invitation never sets the password of an existing account.`,

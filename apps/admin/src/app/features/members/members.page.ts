@@ -47,9 +47,6 @@ export class MembersPage {
   protected readonly pending = resource({
     loader: () => unwrap(this.session.api.GET('/api/v1/members/invitations')),
   });
-  protected readonly pendingIds = computed(
-    () => new Set((this.pending.value()?.items ?? []).map((p) => p.userId)),
-  );
   private readonly owners = computed(
     () => (this.members.value()?.items ?? []).filter((m) => m.role === 'owner').length,
   );
@@ -164,7 +161,7 @@ export class MembersPage {
     }
   }
 
-  protected async newLink(m: Member): Promise<void> {
+  protected async newLink(m: { userId: string }): Promise<void> {
     this.rowError.set(null);
     try {
       const res = await unwrap(
