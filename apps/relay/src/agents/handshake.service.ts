@@ -64,12 +64,7 @@ export class HandshakeService {
     try {
       const hello = parseHello(msg.hello);
       const claims = await this.verifier.verify(hello.token);
-      if (this.revocations.isRevoked(claims.sub)) {
-        throw new HandshakeProblem(
-          HandshakeErrorCode.AuthFailed,
-          'the authtoken of this session was revoked: log in with a valid authtoken (fdt login --authtoken T)',
-        );
-      }
+      this.assertNotRevoked(claims);
       if (hello.tunnels.length > claims.limits.maxTunnels) {
         throw new HandshakeProblem(
           HandshakeErrorCode.PlanLimit,
@@ -234,6 +229,8 @@ export class HandshakeService {
   /** Under the lock: re-checks holders (another handshake may have won meanwhile), binds ports, commits. */
   private async allocate(session: AgentSession, hello: Hello, wanted: Wanted[]): Promise<TunnelGrant[]> {
     const claims = session.claims;
+    // Again under the lock: a revocation that arrived during the network checks wins.
+    this.assertNotRevoked(claims);
     const routes: TunnelRoute[] = [];
     const opened: number[] = [];
     try {
@@ -306,6 +303,14 @@ export class HandshakeService {
       host: r.host,
       port: r.port,
     }));
+  }
+
+  private assertNotRevoked(claims: AgentSessionClaims): void {
+    if (!this.revocations.isRevoked(claims.sub)) return;
+    throw new HandshakeProblem(
+      HandshakeErrorCode.AuthFailed,
+      'the authtoken of this session was revoked: log in with a valid authtoken (fdt login --authtoken T)',
+    );
   }
 
   /** Hosts are claimed cluster-wide last: a refusal above costs no registry write. */
