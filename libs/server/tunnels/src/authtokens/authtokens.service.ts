@@ -187,13 +187,17 @@ export class AuthtokensService {
 
   /**
    * Relays close the token's agents and refuse its session JWTs until the last one expires:
-   * the registry entry is for relays that start later (or missed the message), written first.
+   * the registry entry is for relays that start later (or missed the message).
    */
   private async announceRevoked(t: Authtoken): Promise<void> {
     const ttl = this.config.auth.agentSessionTtl;
     const until = Date.now() + ttl * 1000;
-    await this.registry.set(revokedAuthtokenKey(t.id), String(until), ttl);
     const msg: AuthtokenRevokedMessage = { authtokenId: t.id, orgId: t.orgId, until };
-    await this.pubsub.publish(ControlChannel.AuthtokenRevoked, msg);
+    // Both are tried even if one fails: live agents are dropped, later handshakes refused.
+    const [listed, published] = await Promise.allSettled([
+      this.registry.set(revokedAuthtokenKey(t.id), String(until), ttl),
+      this.pubsub.publish(ControlChannel.AuthtokenRevoked, msg),
+    ]);
+    for (const r of [listed, published]) if (r.status === 'rejected') throw r.reason;
   }
 }
