@@ -32,7 +32,7 @@ describe('the local inspector in Chromium: a web page of another site cannot rep
     });
     const originPort = await listen(origin);
     // A page on another site the developer happens to open while the tunnel runs. Its form
-  // sends `{"body":"="}` (text/plain joins name and value with "="): valid replay JSON.
+    // sends `{"body":"="}` (text/plain joins name and value with "="): valid replay JSON.
     evil = http.createServer((req, res) => {
       const target = `${inspector}/api/requests/${itemId}/replay`;
       const page =
