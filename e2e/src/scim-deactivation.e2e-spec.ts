@@ -64,7 +64,10 @@ describe('SCIM deactivation ends a person’s access on their very next request'
     const owner = (await signup.json()) as { accessToken: string };
     const email = `person-${tag}@example.test`;
     // Invited through a shared link (no SMTP here) and accepted with a password of their own.
-    const invited = await call(api, 'POST', '/api/v1/members/invitations', owner.accessToken, { email, role: 'admin' });
+    const invited = await call(api, 'POST', '/api/v1/members/invitations', owner.accessToken, {
+      email,
+      role: 'admin',
+    });
     expect(invited.status).toBe(201);
     const token = new URL(invited.body.inviteUrl as string).hash.replace('#token=', '');
     const accepted = await fetch(`${api}/api/v1/invitations/accept`, {

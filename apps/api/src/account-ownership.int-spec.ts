@@ -48,12 +48,10 @@ describe('accounts belong to their owners: no org sets another org’s credentia
     const invited = await attacker.post('/api/v1/members/invitations', { email: victim, role: 'owner' });
     expect(invited.status).toBe(201);
     expect(invited.body.delivery).toBe('link');
-    const accept = await h
-      .client()
-      .post('/api/v1/invitations/accept', {
-        token: linkToken(invited.body.inviteUrl),
-        password: ATTACKER_PASSWORD,
-      });
+    const accept = await h.client().post('/api/v1/invitations/accept', {
+      token: linkToken(invited.body.inviteUrl),
+      password: ATTACKER_PASSWORD,
+    });
     expect(accept.status).toBe(403);
     expect(accept.body.code).toBe('sign_in_to_accept');
     const signIn = await login(h, victim, ATTACKER_PASSWORD, victimOrg);
@@ -106,12 +104,10 @@ describe('accounts belong to their owners: no org sets another org’s credentia
     // An address of the domain that someone else's org already made an account for.
     const claimed = `early@${domain}`;
     const inv = await attacker.post('/api/v1/members/invitations', { email: claimed, role: 'member' });
-    await h
-      .client()
-      .post('/api/v1/invitations/accept', {
-        token: linkToken(inv.body.inviteUrl),
-        password: ATTACKER_PASSWORD,
-      });
+    await h.client().post('/api/v1/invitations/accept', {
+      token: linkToken(inv.body.inviteUrl),
+      password: ATTACKER_PASSWORD,
+    });
     const refused = await victimOwner.post('/api/v1/members', {
       email: claimed,
       role: 'member',
@@ -133,12 +129,10 @@ describe('accounts belong to their owners: no org sets another org’s credentia
     const inv = await attacker.post('/api/v1/members/invitations', { email: target, role: 'member' });
     expect(
       (
-        await h
-          .client()
-          .post('/api/v1/invitations/accept', {
-            token: linkToken(inv.body.inviteUrl),
-            password: ATTACKER_PASSWORD,
-          })
+        await h.client().post('/api/v1/invitations/accept', {
+          token: linkToken(inv.body.inviteUrl),
+          password: ATTACKER_PASSWORD,
+        })
       ).status,
     ).toBe(200);
     const attackerSession = await login(h, target, ATTACKER_PASSWORD);
@@ -273,5 +267,30 @@ describe('invitations by email (a real SMTP server): the address’s owner wins'
     expect(
       (await h.client().get('/api/v1/me', { bearer: real.body.accessToken })).body.platformOperator,
     ).toBe(true);
+  });
+
+  it('lets a signed-in person prove their address with a mailed token; whoever only claimed it cannot', async () => {
+    const ops = 'second-ops@platform-owner.test';
+    const self = await h
+      .client()
+      .post('/api/v1/auth/signup', { email: ops, password: PASSWORD, orgName: 'Ops' });
+    const bearer = { bearer: self.body.accessToken };
+    expect((await h.client().post('/api/v1/me/email-verification', undefined, bearer)).status).toBe(204);
+    const mail = smtp.mails.filter((m) => m.to.includes(ops)).at(-1);
+    const token = /(fdt_ev_[0-9a-z]+\.[A-Za-z0-9_-]{43})/.exec(mail?.text ?? '')?.[1] ?? '';
+    expect(token).not.toBe('');
+    // The mailbox alone is not enough (no sign-in), and a token that is not the one sent fails.
+    expect((await h.client().post('/api/v1/me/email-verification/confirm', { token })).status).toBe(401);
+    const forged = `${token.slice(0, -4)}AAAA`;
+    const bad = await h.client().post('/api/v1/me/email-verification/confirm', { token: forged }, bearer);
+    expect(bad.body.code).toBe('verification_invalid');
+    const ok = await h.client().post('/api/v1/me/email-verification/confirm', { token }, bearer);
+    expect(ok.status).toBe(204);
+    const [u] = await h.ds.query('SELECT email_verified_at, password_org_id FROM users WHERE email = $1', [
+      ops,
+    ]);
+    expect(u.email_verified_at).not.toBeNull();
+    expect(u.password_org_id).toBeNull();
+    expect((await events(h, self.body.org.id, 'account.email_verified')).length).toBe(1);
   });
 });

@@ -166,11 +166,7 @@ describe('identity: RBAC, sessions, API keys, lockout', () => {
       (
         await h
           .client()
-          .post(
-            '/api/v1/members/invitations',
-            { email: uniqueEmail('capped'), role: 'viewer' },
-            asKey(key),
-          )
+          .post('/api/v1/members/invitations', { email: uniqueEmail('capped'), role: 'viewer' }, asKey(key))
       ).status;
     expect((await h.client().get('/api/v1/me', asKey(adminKey.body.key))).body.role).toBe('admin');
     expect(await addViewer(adminKey.body.key)).toBe(201);

@@ -70,9 +70,9 @@ describe('member invitations: added at once, a single-use link to choose a passw
     const res = await owner.post('/api/v1/members/invitations', { email: other.email, role: 'viewer' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ delivery: 'link', member: { role: 'viewer' } });
-    expect((await owner.get('/api/v1/members')).body.items.map((m: { email: string }) => m.email)).not.toContain(
-      other.email,
-    );
+    expect(
+      (await owner.get('/api/v1/members')).body.items.map((m: { email: string }) => m.email),
+    ).not.toContain(other.email);
     const token = tokenOf(res.body.inviteUrl);
     expect((await h.client().post('/api/v1/invitations/lookup', { token })).body.signInRequired).toBe(true);
     const someoneElse = await h.member(owner, 'viewer');

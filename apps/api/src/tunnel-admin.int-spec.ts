@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import argon2 from 'argon2';
 import { decodeJwt } from 'jose';
 import { createPorts, type Ports } from '@fdt/ports';
-import { ControlChannel, edgeBasicAuthKey, edgeBasicAuthVerifier, type PolicyChangedMessage } from '@fdt/protocol';
+import {
+  ControlChannel,
+  edgeBasicAuthKey,
+  edgeBasicAuthVerifier,
+  type PolicyChangedMessage,
+} from '@fdt/protocol';
 import { TEST_REDIS_URL, type TestClient } from '@fdt/testing';
 import { type Harness, startHarness } from '../test/harness.js';
 
@@ -124,7 +129,11 @@ describe('tunnel admin: detail, edge policies, live snapshots, relays for operat
     expect((await h.client().get(path, { bearer: 'x'.repeat(40) })).status).toBe(401);
     expect((await owner.get(path)).status).toBe(401);
     expect(
-      (await h.client().get(`/api/v1/relays/policies/${orgId}/nothing-here`, { bearer: h.config.relay.secret })).body,
+      (
+        await h
+          .client()
+          .get(`/api/v1/relays/policies/${orgId}/nothing-here`, { bearer: h.config.relay.secret })
+      ).body,
     ).toEqual({ policy: null });
   });
 
@@ -293,7 +302,9 @@ describe('tunnel admin: detail, edge policies, live snapshots, relays for operat
     // Signing up proves nothing about the address; the operator role waits for proof (an
     // emailed token, SSO, a verified domain: see account-ownership.int-spec).
     expect((await op.client.get('/api/v1/me')).body.platformOperator).toBe(false);
-    await h.ds.query('UPDATE users SET email_verified_at = now(), password_org_id = NULL WHERE email = $1', [OPERATOR]);
+    await h.ds.query('UPDATE users SET email_verified_at = now(), password_org_id = NULL WHERE email = $1', [
+      OPERATOR,
+    ]);
     expect((await op.client.get('/api/v1/me')).body.platformOperator).toBe(true);
     const { id } = (await relay('/api/v1/relays/heartbeat', heartbeat('relay-eu'))).body;
     expect((await owner.patch(`/api/v1/relays/${id}`, { weight: 0 })).body.code).toBe(

@@ -82,12 +82,16 @@ describe('the admin SPA in Chromium against the real api and relay', () => {
         bearer: apiKey,
       });
       const token = new URL(invited.inviteUrl).hash.replace('#token=', '');
-      await call(stack.apiUrl, 'POST', '/api/v1/invitations/accept', { body: { token, password: PASSWORD, name } });
+      await call(stack.apiUrl, 'POST', '/api/v1/invitations/accept', {
+        body: { token, password: PASSWORD, name },
+      });
     }
     // The operator role needs a proven address (an emailed invitation or SSO in real life).
     const db = new pg.Client({ connectionString: stack.db.url });
     await db.connect();
-    await db.query('UPDATE users SET email_verified_at = now(), password_org_id = NULL WHERE email = $1', [OWNER]);
+    await db.query('UPDATE users SET email_verified_at = now(), password_org_id = NULL WHERE email = $1', [
+      OWNER,
+    ]);
     await db.end();
     origin = http.createServer((req, res) => {
       let body = '';

@@ -4,6 +4,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@fdt/audit';
 import { AccountsService } from './accounts/accounts.service.js';
 import { EmailDomainOwnership } from './accounts/email-domains.js';
+import { EmailVerificationController } from './accounts/email-verification.controller.js';
+import { EmailVerificationService } from './accounts/email-verification.service.js';
 import { PlatformOperators } from './accounts/platform-operators.js';
 import { ExternalSignInService } from './auth/external-sign-in.service.js';
 import { MailerService } from './mail/mailer.service.js';
@@ -27,7 +29,13 @@ import { MembersService } from './members/members.service.js';
 /** Orgs, users, memberships and roles, sessions, API keys; the api's global auth guard. */
 @Module({
   imports: [TypeOrmModule.forFeature(IDENTITY_ENTITIES), AuditModule],
-  controllers: [AuthController, MembersController, ApiKeysController, InvitationsController],
+  controllers: [
+    AuthController,
+    MembersController,
+    ApiKeysController,
+    InvitationsController,
+    EmailVerificationController,
+  ],
   providers: [
     AccessTokenService,
     AuthService,
@@ -43,6 +51,7 @@ import { MembersService } from './members/members.service.js';
     PlatformOperators,
     ExternalSignInService,
     MailerService,
+    EmailVerificationService,
     AuthGuard,
     { provide: APP_GUARD, useExisting: AuthGuard },
   ],

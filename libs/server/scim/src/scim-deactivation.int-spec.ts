@@ -21,11 +21,13 @@ describe('SCIM deactivation and deletion', () => {
   // Arranges a person who proved their address and accepted a second org's invitation
   // (see the api's account-ownership tests for that flow itself).
   const joinedElsewhere = async (userId: string, orgId: string) => {
-    await h.ds.query(
-      `UPDATE users SET email_verified_at = now(), password_org_id = NULL WHERE id = $1`,
-      [userId],
-    );
-    await h.ds.query(`INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'member')`, [orgId, userId]);
+    await h.ds.query(`UPDATE users SET email_verified_at = now(), password_org_id = NULL WHERE id = $1`, [
+      userId,
+    ]);
+    await h.ds.query(`INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'member')`, [
+      orgId,
+      userId,
+    ]);
   };
 
   let h: ScimHarness;
@@ -252,7 +254,8 @@ describe('SCIM deactivation and deletion', () => {
     expect((await second.client.get('/api/v1/me')).status).toBe(200);
     const bySecond = (await h.scim(second.client)).client;
     expect(
-      (await bySecond.patch(`/Users/${second.userId}`, patchOp({ op: 'replace', value: { active: false } }))).status,
+      (await bySecond.patch(`/Users/${second.userId}`, patchOp({ op: 'replace', value: { active: false } })))
+        .status,
     ).toBe(409);
   });
 

@@ -20,7 +20,10 @@ describe('SCIM tokens cannot do what their creator’s role cannot', () => {
   it('an admin’s token cannot deactivate, delete, demote by group or re-email an owner', async () => {
     const admin = await h.member(owner.client, 'admin');
     const { client: scim } = await h.scim(admin.client);
-    const deactivate = await scim.patch(`/Users/${owner.userId}`, patchOp({ op: 'replace', value: { active: false } }));
+    const deactivate = await scim.patch(
+      `/Users/${owner.userId}`,
+      patchOp({ op: 'replace', value: { active: false } }),
+    );
     expect(deactivate.status).toBe(403);
     expect(deactivate.body.schemas).toEqual(['urn:ietf:params:scim:api:messages:2.0:Error']);
     expect((await scim.delete(`/Users/${owner.userId}`)).status).toBe(403);
@@ -32,9 +35,9 @@ describe('SCIM tokens cannot do what their creator’s role cannot', () => {
     // The owner is untouched: same address, still signs in.
     const [row] = await h.ds.query('SELECT email FROM users WHERE id = $1', [owner.userId]);
     expect(row.email).toBe(owner.email);
-    expect((await h.client().post('/api/v1/auth/login', { email: owner.email, password: PASSWORD })).status).toBe(
-      200,
-    );
+    expect(
+      (await h.client().post('/api/v1/auth/login', { email: owner.email, password: PASSWORD })).status,
+    ).toBe(200);
     const refused = await h.ds.query(
       `SELECT count(*)::int AS n FROM audit_events WHERE org_id = $1 AND action IN ('member.deactivated', 'member.removed', 'member.email_changed')`,
       [owner.orgId],
@@ -44,7 +47,10 @@ describe('SCIM tokens cannot do what their creator’s role cannot', () => {
 
   it('an owner’s token may touch an owner, but never the last active one', async () => {
     const { client: scim } = await h.scim(owner.client);
-    const res = await scim.patch(`/Users/${owner.userId}`, patchOp({ op: 'replace', value: { active: false } }));
+    const res = await scim.patch(
+      `/Users/${owner.userId}`,
+      patchOp({ op: 'replace', value: { active: false } }),
+    );
     expect(res.status).toBe(409);
     expect(res.body.detail).toMatch(/last active owner/);
   });
@@ -53,7 +59,9 @@ describe('SCIM tokens cannot do what their creator’s role cannot', () => {
     const admin = await h.member(owner.client, 'admin');
     const { client: scim } = await h.scim(admin.client);
     expect((await scim.get('/Users')).status).toBe(200);
-    expect((await owner.client.patch(`/api/v1/members/${admin.userId}`, { role: 'member' })).status).toBe(200);
+    expect((await owner.client.patch(`/api/v1/members/${admin.userId}`, { role: 'member' })).status).toBe(
+      200,
+    );
     const after = await scim.get('/Users');
     expect(after.status).toBe(401);
     expect(after.body.detail).toMatch(/no longer manages SCIM/);

@@ -137,7 +137,12 @@ export class AccountsService {
    * account belongs to, so that the victim's admins see it too. Its own transaction, since the
    * request that tried is about to fail.
    */
-  async recordRefusal(actor: Actor, user: User, reason: string, summary: Record<string, unknown> = {}): Promise<void> {
+  async recordRefusal(
+    actor: Actor,
+    user: User,
+    reason: string,
+    summary: Record<string, unknown> = {},
+  ): Promise<void> {
     await this.ds.transaction(async (m) => {
       const orgs = new Set([actor.orgId, ...(await this.memberships(m, user.id)).map((ms) => ms.orgId)]);
       for (const orgId of orgs) {

@@ -18,7 +18,9 @@ export class PlatformOperators {
 
   async isOperator(actor: Actor | undefined): Promise<boolean> {
     if (actor?.type !== 'user' || !actor.userId) return false;
-    const user = await this.ds.getRepository(User).findOneBy({ id: actor.userId, emailVerifiedAt: Not(IsNull()) });
+    const user = await this.ds
+      .getRepository(User)
+      .findOneBy({ id: actor.userId, emailVerifiedAt: Not(IsNull()) });
     return !!user && this.config.platformOperators.includes(user.email.toLowerCase());
   }
 }

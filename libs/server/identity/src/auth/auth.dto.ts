@@ -56,7 +56,8 @@ export class MeDto {
   @ApiProperty({ enum: ['user', 'api_key'] }) via!: string;
   @ApiProperty({ type: [String] }) permissions!: string[];
   @ApiProperty({
-    description: 'operates the platform itself (relays, regions): in FDT_PLATFORM_OPERATORS, with a proven email',
+    description:
+      'operates the platform itself (relays, regions): in FDT_PLATFORM_OPERATORS, with a proven email',
   })
   platformOperator!: boolean;
 }

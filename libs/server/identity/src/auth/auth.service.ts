@@ -61,7 +61,12 @@ export class AuthService {
         .getRepository(Org)
         .save({ name: input.orgName, slug: await this.freeSlug(m, input.orgName) });
       // Signing up proves nothing about the address: the password is a claim in the new org.
-      const user = await this.accounts.create(m, { email, name: input.name, passwordHash, passwordOrgId: org.id });
+      const user = await this.accounts.create(m, {
+        email,
+        name: input.name,
+        passwordHash,
+        passwordOrgId: org.id,
+      });
       await m.getRepository(Membership).save({ orgId: org.id, userId: user.id, role: 'owner' });
       const actor: Actor = { type: 'user', orgId: org.id, role: 'owner', userId: user.id, ...ctx };
       await this.audit.record(m, {
@@ -98,7 +103,9 @@ export class AuthService {
     const ok = await verifyPassword(user?.passwordHash, input.password);
     // A claimed password (nobody proved the address) signs in to its own org only.
     const membership =
-      ok && user && !user.disabledAt ? await this.pickMembership(user.id, input.org, user.passwordOrgId) : null;
+      ok && user && !user.disabledAt
+        ? await this.pickMembership(user.id, input.org, user.passwordOrgId)
+        : null;
     if (!user || !ok || user.disabledAt || !membership) {
       await this.throttle.recordFailure(email, ctx.ip);
       if (user)

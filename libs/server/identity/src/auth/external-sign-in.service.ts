@@ -46,13 +46,24 @@ export class ExternalSignInService {
     let user = who.linkedUserId
       ? await m.getRepository(User).findOneBy({ id: who.linkedUserId })
       : await m.getRepository(User).findOneBy({ email });
-    if (user?.disabledAt) return { ok: false, reason: 'user_disabled', detail: `the account of ${user.email} is disabled` };
-    let membership = user ? await m.getRepository(Membership).findOneBy({ orgId: who.orgId, userId: user.id }) : null;
+    if (user?.disabledAt)
+      return { ok: false, reason: 'user_disabled', detail: `the account of ${user.email} is disabled` };
+    let membership = user
+      ? await m.getRepository(Membership).findOneBy({ orgId: who.orgId, userId: user.id })
+      : null;
     if (membership?.deactivatedAt) {
-      return { ok: false, reason: 'user_disabled', detail: `the membership of ${email} in this org is deactivated` };
+      return {
+        ok: false,
+        reason: 'user_disabled',
+        detail: `the membership of ${email} in this org is deactivated`,
+      };
     }
     if (!membership && !who.jit) {
-      return { ok: false, reason: 'jit_disabled', detail: `${email} is not a member and JIT provisioning is off` };
+      return {
+        ok: false,
+        reason: 'jit_disabled',
+        detail: `${email} is not a member and JIT provisioning is off`,
+      };
     }
     const actorFor = (userId: string, role: Role): Actor => ({
       type: 'user',
@@ -65,7 +76,8 @@ export class ExternalSignInService {
     let afterCommit = async () => {};
     // The IdP vouched for this address: it proves the account's address only when they match
     // (a stored link may point to an account whose address the IdP no longer sends).
-    if (user && user.email === email) afterCommit = (await this.accounts.markEmailVerified(m, user, 'sso')).afterCommit;
+    if (user && user.email === email)
+      afterCommit = (await this.accounts.markEmailVerified(m, user, 'sso')).afterCommit;
     if (!membership) {
       const role = who.mappedRole ?? who.jitRole;
       user ??= await this.accounts.create(m, { email, name: who.name?.slice(0, 100), proof: 'sso' });
@@ -77,10 +89,16 @@ export class ExternalSignInService {
       });
       membership = await m.getRepository(Membership).findOneByOrFail({ orgId: who.orgId, userId: user.id });
     } else if (who.mappedRole && user) {
-      const changed = await this.members.setRoleFromDirectory(m, actorFor(user.id, who.mappedRole), user.id, who.mappedRole, {
-        via: 'sso_groups',
-        ...who.summary,
-      });
+      const changed = await this.members.setRoleFromDirectory(
+        m,
+        actorFor(user.id, who.mappedRole),
+        user.id,
+        who.mappedRole,
+        {
+          via: 'sso_groups',
+          ...who.summary,
+        },
+      );
       if (changed) membership = { ...membership, role: who.mappedRole };
     }
     if (!user) throw new Error('a membership without an account'); // not reachable: the membership was found through the account

@@ -95,7 +95,12 @@ export class InvitationsController {
   async accept(@Body() dto: AcceptInvitationDto, @Req() req: Request): Promise<InvitationInfoDto> {
     const signedIn = req.headers.authorization ? await this.guard.authenticate(req) : undefined;
     return this.info(
-      await this.invitations.accept(dto.token, { password: dto.password, name: dto.name }, signedIn, requestContext(req)),
+      await this.invitations.accept(
+        dto.token,
+        { password: dto.password, name: dto.name },
+        signedIn,
+        requestContext(req),
+      ),
     );
   }
 }

@@ -17,7 +17,8 @@ export class InvitationDto {
   member!: MemberDto;
   @ApiProperty({
     enum: ['email', 'link'],
-    description: '`email`: the link was sent to the address (FDT_SMTP_URL); `link`: share inviteUrl yourself.',
+    description:
+      '`email`: the link was sent to the address (FDT_SMTP_URL); `link`: share inviteUrl yourself.',
   })
   delivery!: 'email' | 'link';
   @ApiProperty({
@@ -52,7 +53,8 @@ export class InvitationTokenDto {
 export class AcceptInvitationDto extends InvitationTokenDto {
   @ApiPropertyOptional({
     minLength: 10,
-    description: 'For a new account. An existing account accepts signed in (Authorization: Bearer), without one.',
+    description:
+      'For a new account. An existing account accepts signed in (Authorization: Bearer), without one.',
   })
   @IsOptional()
   @IsString()
@@ -68,7 +70,8 @@ export class InvitationInfoDto {
   @ApiProperty({ enum: ROLES }) role!: Role;
   @ApiProperty({ type: String, format: 'date-time' }) expiresAt!: Date;
   @ApiProperty({
-    description: 'The account exists: sign in as it and accept with your session (the invitation sets no password).',
+    description:
+      'The account exists: sign in as it and accept with your session (the invitation sets no password).',
   })
   signInRequired!: boolean;
 }

@@ -60,8 +60,14 @@ export class InvitationsService {
     const email = normalizeEmail(input.email);
     const made = await this.ds.transaction(async (m) => {
       let user = await m.getRepository(User).findOneBy({ email });
-      if (user && (await m.getRepository(Membership).exists({ where: { orgId: actor.orgId, userId: user.id } }))) {
-        throw new IdentityException(IdentityErrorCode.AlreadyMember, `${email} is already a member of this org.`);
+      if (
+        user &&
+        (await m.getRepository(Membership).exists({ where: { orgId: actor.orgId, userId: user.id } }))
+      ) {
+        throw new IdentityException(
+          IdentityErrorCode.AlreadyMember,
+          `${email} is already a member of this org.`,
+        );
       }
       const existing = !!user;
       // A new address gets an account without credentials; whoever accepts chooses them.
@@ -76,10 +82,16 @@ export class InvitationsService {
     const made = await this.ds.transaction(async (m) => {
       const last = await m
         .getRepository(MemberInvitation)
-        .findOne({ where: { orgId: actor.orgId, userId, acceptedAt: IsNull() }, order: { createdAt: 'DESC' } });
+        .findOne({
+          where: { orgId: actor.orgId, userId, acceptedAt: IsNull() },
+          order: { createdAt: 'DESC' },
+        });
       const user = last ? await m.getRepository(User).findOneBy({ id: userId }) : null;
       if (!last || !user) {
-        throw new IdentityException(IdentityErrorCode.MemberNotFound, 'No pending invitation for this person in this org.');
+        throw new IdentityException(
+          IdentityErrorCode.MemberNotFound,
+          'No pending invitation for this person in this org.',
+        );
       }
       this.members.assertMayGrant(actor, last.role);
       return this.issue(m, actor, user, last.role, true);
@@ -94,7 +106,9 @@ export class InvitationsService {
     role: Role,
     existingAccount: boolean,
   ): Promise<Invited & { token: string; org: Org; email: string }> {
-    await m.getRepository(MemberInvitation).delete({ orgId: actor.orgId, userId: user.id, acceptedAt: IsNull() });
+    await m
+      .getRepository(MemberInvitation)
+      .delete({ orgId: actor.orgId, userId: user.id, acceptedAt: IsNull() });
     const token = `fdt_iv_${randomBytes(32).toString('base64url')}`;
     const expiresAt = new Date(Date.now() + INVITATION_TTL_MS);
     const delivery: InvitationDelivery = this.mailer.enabled ? 'email' : 'link';
@@ -113,7 +127,14 @@ export class InvitationsService {
       actor,
       action: 'member.invited',
       target: { type: 'user', id: user.id },
-      summary: { email: user.email, role, delivery, existingAccount, invitation: row.id, expiresAt: expiresAt.toISOString() },
+      summary: {
+        email: user.email,
+        role,
+        delivery,
+        existingAccount,
+        invitation: row.id,
+        expiresAt: expiresAt.toISOString(),
+      },
     });
     const org = await m.getRepository(Org).findOneByOrFail({ id: actor.orgId });
     const member: MemberView = {
@@ -128,7 +149,10 @@ export class InvitationsService {
   }
 
   /** Emails the token once the invitation has committed; only a link invitation shows it. */
-  private async deliver(actor: Actor, made: Invited & { token: string; org: Org; email: string }): Promise<Invited> {
+  private async deliver(
+    actor: Actor,
+    made: Invited & { token: string; org: Org; email: string },
+  ): Promise<Invited> {
     const { member, token, delivery, expiresAt, org } = made;
     if (delivery === 'email') {
       await this.mailer.send({
@@ -179,7 +203,8 @@ export class InvitationsService {
       m.getRepository(Org).findOneByOrFail({ id: invitation.orgId }),
     ]);
     const choosesPassword =
-      (invitation.delivery === 'email' && !user.emailVerifiedAt) || (await this.accounts.isUnclaimed(m, user));
+      (invitation.delivery === 'email' && !user.emailVerifiedAt) ||
+      (await this.accounts.isUnclaimed(m, user));
     return { invitation, user, org, role: invitation.role, signInRequired: !choosesPassword };
   }
 
@@ -213,7 +238,13 @@ export class InvitationsService {
         // Whoever holds a token is not yet known to be the account's owner: refusals name the link.
         const holder: Actor = signedIn
           ? { ...signedIn, orgId: invitation.orgId }
-          : { ...ctx, type: 'system', orgId: invitation.orgId, role: 'viewer', label: `invitation ${invitation.id}` };
+          : {
+              ...ctx,
+              type: 'system',
+              orgId: invitation.orgId,
+              role: 'viewer',
+              label: `invitation ${invitation.id}`,
+            };
         // Single use even when two tabs submit at once: only one update finds it unaccepted.
         const res = await m
           .getRepository(MemberInvitation)
@@ -222,7 +253,10 @@ export class InvitationsService {
             { acceptedAt: new Date() },
           );
         if (!res.affected) {
-          throw new IdentityException(IdentityErrorCode.InvitationInvalid, 'This invitation was already used.');
+          throw new IdentityException(
+            IdentityErrorCode.InvitationInvalid,
+            'This invitation was already used.',
+          );
         }
         if (signedIn) {
           if (signedIn.type !== 'user' || signedIn.userId !== user.id) {
@@ -232,7 +266,10 @@ export class InvitationsService {
             );
           }
           if (invitation.delivery === 'email') {
-            after.push((await this.accounts.markEmailVerified(m, user, 'emailed_token', { proverHoldsPassword: true })).afterCommit);
+            after.push(
+              (await this.accounts.markEmailVerified(m, user, 'emailed_token', { proverHoldsPassword: true }))
+                .afterCommit,
+            );
           } else if (!user.emailVerifiedAt) {
             refusal = { user, actor: holder, reason: 'email_unverified' };
             throw new IdentityException(
@@ -256,10 +293,13 @@ export class InvitationsService {
           } else {
             await this.accounts.setClaimedPassword(m, user, passwordHash, invitation.orgId);
           }
-          if (input.name !== undefined) await m.getRepository(User).update({ id: user.id }, { name: input.name });
+          if (input.name !== undefined)
+            await m.getRepository(User).update({ id: user.id }, { name: input.name });
         }
         // Invitations made before pending memberships existed already have their membership.
-        if (!(await m.getRepository(Membership).exists({ where: { orgId: invitation.orgId, userId: user.id } }))) {
+        if (
+          !(await m.getRepository(Membership).exists({ where: { orgId: invitation.orgId, userId: user.id } }))
+        ) {
           await this.members.join(m, actor, user, invitation.role, null, {
             email: user.email,
             role: invitation.role,
@@ -271,7 +311,12 @@ export class InvitationsService {
           actor,
           action: 'member.invitation_accepted',
           target: { type: 'user', id: user.id },
-          summary: { email: user.email, invitation: invitation.id, delivery: invitation.delivery, signedIn: !!signedIn },
+          summary: {
+            email: user.email,
+            invitation: invitation.id,
+            delivery: invitation.delivery,
+            signedIn: !!signedIn,
+          },
         });
         return info;
       });

@@ -82,8 +82,14 @@ export class MembersService {
     try {
       return await this.ds.transaction(async (m) => {
         let user = await m.getRepository(User).findOneBy({ email });
-        if (user && (await m.getRepository(Membership).exists({ where: { orgId: actor.orgId, userId: user.id } }))) {
-          throw new IdentityException(IdentityErrorCode.AlreadyMember, `${email} is already a member of this org.`);
+        if (
+          user &&
+          (await m.getRepository(Membership).exists({ where: { orgId: actor.orgId, userId: user.id } }))
+        ) {
+          throw new IdentityException(
+            IdentityErrorCode.AlreadyMember,
+            `${email} is already a member of this org.`,
+          );
         }
         if (user && !(await this.accounts.isUnclaimed(m, user))) {
           refused = user;
@@ -96,12 +102,18 @@ export class MembersService {
           await this.accounts.markEmailVerified(m, user, 'verified_domain');
           if (passwordHash) await this.accounts.setOwnedPassword(m, user, passwordHash);
         } else {
-          user = await this.accounts.create(m, { email, name: input.name, passwordHash, proof: 'verified_domain' });
+          user = await this.accounts.create(m, {
+            email,
+            name: input.name,
+            passwordHash,
+            proof: 'verified_domain',
+          });
         }
         return this.join(m, actor, user, input.role, null, { email, role: input.role });
       });
     } catch (e) {
-      if (refused && input.password) await this.accounts.recordRefusal(actor, refused, 'member_add_with_password');
+      if (refused && input.password)
+        await this.accounts.recordRefusal(actor, refused, 'member_add_with_password');
       throw e;
     }
   }
@@ -142,8 +154,14 @@ export class MembersService {
     const email = normalizeEmail(input.email);
     const owned = await this.domains.orgOwns(actor.orgId, email);
     let user = await m.getRepository(User).findOneBy({ email });
-    if (user && (await m.getRepository(Membership).exists({ where: { orgId: actor.orgId, userId: user.id } }))) {
-      throw new IdentityException(IdentityErrorCode.AlreadyMember, `${email} is already a member of this org.`);
+    if (
+      user &&
+      (await m.getRepository(Membership).exists({ where: { orgId: actor.orgId, userId: user.id } }))
+    ) {
+      throw new IdentityException(
+        IdentityErrorCode.AlreadyMember,
+        `${email} is already a member of this org.`,
+      );
     }
     if (user && !owned && !(await this.accounts.isUnclaimed(m, user))) {
       throw new IdentityException(
@@ -152,7 +170,11 @@ export class MembersService {
       );
     }
     if (user && owned) await this.accounts.markEmailVerified(m, user, 'verified_domain');
-    user ??= await this.accounts.create(m, { email, name: input.name, proof: owned ? 'verified_domain' : undefined });
+    user ??= await this.accounts.create(m, {
+      email,
+      name: input.name,
+      proof: owned ? 'verified_domain' : undefined,
+    });
     await this.join(m, actor, user, input.role, input.active ? null : new Date(), {
       email,
       role: input.role,
@@ -213,7 +235,10 @@ export class MembersService {
       .getExists();
     if (emailChanged) {
       if (ms.role === 'owner' && actor.role !== 'owner') {
-        throw new IdentityException(IdentityErrorCode.RoleNotAllowed, 'Only an owner can change an owner’s email.');
+        throw new IdentityException(
+          IdentityErrorCode.RoleNotAllowed,
+          'Only an owner can change an owner’s email.',
+        );
       }
       if (shared) {
         throw new IdentityException(

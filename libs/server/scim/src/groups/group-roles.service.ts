@@ -50,7 +50,9 @@ export class GroupRolesService {
     for (const r of rows) {
       const target: Role = highestRole(r.roles ?? []) ?? DEFAULT_ROLE;
       if (target === r.role) continue;
-      if (await this.members.setRoleFromDirectory(m, actor, r.user_id, target, { reason: 'scim_group_mapping' }))
+      if (
+        await this.members.setRoleFromDirectory(m, actor, r.user_id, target, { reason: 'scim_group_mapping' })
+      )
         changed++;
     }
     return changed;

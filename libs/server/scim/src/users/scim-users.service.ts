@@ -98,7 +98,8 @@ export class ScimUsersService {
         return this.render(m, await this.mustFind(m, actor.orgId, user.id));
       });
     } catch (e) {
-      if (isUniqueViolation(e) || isIdentityError(e, IdentityErrorCode.AlreadyMember)) throw taken(d.userName);
+      if (isUniqueViolation(e) || isIdentityError(e, IdentityErrorCode.AlreadyMember))
+        throw taken(d.userName);
       if (isIdentityError(e, IdentityErrorCode.AccountExists)) {
         throw new ScimException(ScimErrorCode.Uniqueness, (e as IdentityException).message);
       }

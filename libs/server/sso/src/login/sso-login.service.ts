@@ -69,7 +69,10 @@ export class SsoLoginService {
         ctx,
       );
       if (!result.ok) {
-        throw new SsoLoginError(result.reason === 'jit_disabled' ? C.JitDisabled : C.UserDisabled, result.detail);
+        throw new SsoLoginError(
+          result.reason === 'jit_disabled' ? C.JitDisabled : C.UserDisabled,
+          result.detail,
+        );
       }
       afterCommit = result.afterCommit;
       await this.link(m, conn, who, result.user, link, ctx, email);

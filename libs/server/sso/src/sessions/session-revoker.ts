@@ -15,7 +15,9 @@ export class SessionRevoker {
 
   /** Every live session that came through this connection. Returns how many ended. */
   async forConnection(m: EntityManager, connectionId: string, reason: string): Promise<number> {
-    const rows = await m.getRepository(SsoSession).find({ select: { sessionId: true }, where: { connectionId } });
+    const rows = await m
+      .getRepository(SsoSession)
+      .find({ select: { sessionId: true }, where: { connectionId } });
     return this.identity.revokeSessions(
       m,
       rows.map((r) => r.sessionId),
@@ -48,7 +50,12 @@ export class SessionRevoker {
   }
 
   /** Live password sessions in the org of everyone but `exceptUserIds`. */
-  passwordSessions(m: EntityManager, orgId: string, exceptUserIds: readonly string[], reason: string): Promise<number> {
+  passwordSessions(
+    m: EntityManager,
+    orgId: string,
+    exceptUserIds: readonly string[],
+    reason: string,
+  ): Promise<number> {
     return this.identity.revokePasswordSessions(m, orgId, exceptUserIds, reason);
   }
 }

@@ -148,8 +148,7 @@ export class MembersPage {
         this.session.api.POST('/api/v1/members/invitations', { body: { email, role: this.inviteRole() } }),
       );
       if (res.inviteUrl) this.inviteLink.set(res.inviteUrl);
-      else
-        this.inviteNote.set(`${email} was sent the invitation by email; they join once they accept it.`);
+      else this.inviteNote.set(`${email} was sent the invitation by email; they join once they accept it.`);
       this.inviteEmail.set('');
       this.members.reload();
       this.pending.reload();
