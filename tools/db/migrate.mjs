@@ -2,9 +2,9 @@
 // start unless FDT_RUN_MIGRATIONS=false).
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, loadPlatformConfig, migrate } from '@fdt/server-core';
+import { dataSourceOptions, loadPlatformConfigOrExit, migrate } from '@fdt/server-core';
 
-const config = loadPlatformConfig();
+const config = loadPlatformConfigOrExit('db:migrate');
 const ds = await new DataSource(dataSourceOptions(config, [])).initialize();
 const ran = await migrate(ds);
 await ds.destroy();
