@@ -1080,6 +1080,11 @@ export interface components {
       region?: string;
     };
     CreateApiKeyDto: {
+      /**
+       * Format: date-time
+       * @description When the key stops working (in the future, at most 10 years ahead); instead of expiresInDays
+       */
+      expiresAt?: string;
       expiresInDays?: number;
       name: string;
       /**

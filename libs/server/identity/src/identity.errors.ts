@@ -34,6 +34,7 @@ export const IdentityErrorCode = {
   VerificationInvalid: 'verification_invalid',
   ApiKeyExpired: 'api_key_expired',
   AccountShared: 'account_shared',
+  ApiKeyExpiryInvalid: 'api_key_expiry_invalid',
 } as const;
 export type IdentityErrorCode = (typeof IdentityErrorCode)[keyof typeof IdentityErrorCode];
 
@@ -71,6 +72,7 @@ const STATUS: Record<IdentityErrorCode, number> = {
   verification_invalid: 404,
   api_key_expired: 401,
   account_shared: 409,
+  api_key_expiry_invalid: 400,
 };
 
 export class IdentityException extends DomainException {

@@ -1,5 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { ROLES, type Role } from '@fdt/server-core';
 
 export class CreateApiKeyDto {
@@ -14,6 +24,15 @@ export class CreateApiKeyDto {
   @Min(1)
   @Max(3650)
   expiresInDays?: number;
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description:
+      'When the key stops working (in the future, at most 10 years ahead); instead of expiresInDays',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  expiresAt?: string;
 }
 
 export class ApiKeyDto {

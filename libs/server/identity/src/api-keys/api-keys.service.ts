@@ -8,6 +8,30 @@ import { ApiKey } from '../entities/index.js';
 import { IdentityErrorCode, IdentityException } from '../identity.errors.js';
 import { grantableRoles, managesOthers } from '../role-permissions.js';
 
+const MAX_KEY_LIFETIME_MS = 3650 * 86_400_000;
+
+/** When a new key stops working: `expiresAt`, or `expiresInDays` from now, or never. */
+function keyExpiry(input: { expiresInDays?: number; expiresAt?: string }): Date | null {
+  if (input.expiresAt !== undefined && input.expiresInDays !== undefined) {
+    throw new IdentityException(
+      IdentityErrorCode.ApiKeyExpiryInvalid,
+      'Give either expiresAt or expiresInDays, not both.',
+    );
+  }
+  if (input.expiresAt === undefined) {
+    return input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null;
+  }
+  const at = new Date(input.expiresAt);
+  const ahead = at.getTime() - Date.now();
+  if (!(ahead > 0 && ahead <= MAX_KEY_LIFETIME_MS)) {
+    throw new IdentityException(
+      IdentityErrorCode.ApiKeyExpiryInvalid,
+      'expiresAt must be in the future and at most 10 years ahead.',
+    );
+  }
+  return at;
+}
+
 @Injectable()
 export class ApiKeysService {
   constructor(
@@ -19,7 +43,7 @@ export class ApiKeysService {
   /** The secret is returned here once; only its hash is stored. */
   async create(
     actor: Actor,
-    input: { name: string; role?: Role; expiresInDays?: number },
+    input: { name: string; role?: Role; expiresInDays?: number; expiresAt?: string },
   ): Promise<{ key: ApiKey; secret: string }> {
     if (!actor.userId)
       throw new IdentityException(IdentityErrorCode.Forbidden, 'Only members can create API keys.');
@@ -32,7 +56,7 @@ export class ApiKeysService {
       );
     }
     const { token, hash, prefix } = newOpaqueToken('ak');
-    const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null;
+    const expiresAt = keyExpiry(input);
     const key = await this.ds.transaction(async (m) => {
       const saved = await m.getRepository(ApiKey).save({
         orgId: actor.orgId,

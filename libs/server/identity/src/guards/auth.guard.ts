@@ -82,10 +82,16 @@ export class AuthGuard implements CanActivate {
   private async fromApiKey(token: string, ctx: { ip?: string; userAgent?: string }): Promise<Actor> {
     const key = await this.ds.getRepository(ApiKey).findOneBy({ keyHash: hashToken(token) });
     const now = new Date();
-    if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now)) {
+    if (!key || key.revokedAt) {
       throw new IdentityException(
         IdentityErrorCode.TokenInvalid,
-        'This API key is not valid (revoked, expired or unknown). Create a new one.',
+        'This API key is not valid (revoked or unknown). Create a new one.',
+      );
+    }
+    if (key.expiresAt && key.expiresAt <= now) {
+      throw new IdentityException(
+        IdentityErrorCode.ApiKeyExpired,
+        `This API key expired at ${key.expiresAt.toISOString()}. Create a new one.`,
       );
     }
     const owner = await this.ds.getRepository(User).findOneBy({ id: key.userId });

@@ -80,12 +80,10 @@ export class InvitationsService {
   /** A new token for a pending invitation; earlier ones stop working. */
   async reissue(actor: Actor, userId: string): Promise<Invited> {
     const made = await this.ds.transaction(async (m) => {
-      const last = await m
-        .getRepository(MemberInvitation)
-        .findOne({
-          where: { orgId: actor.orgId, userId, acceptedAt: IsNull() },
-          order: { createdAt: 'DESC' },
-        });
+      const last = await m.getRepository(MemberInvitation).findOne({
+        where: { orgId: actor.orgId, userId, acceptedAt: IsNull() },
+        order: { createdAt: 'DESC' },
+      });
       const user = last ? await m.getRepository(User).findOneBy({ id: userId }) : null;
       if (!last || !user) {
         throw new IdentityException(
