@@ -10,6 +10,7 @@ import { MailerService } from '../mail/mailer.service.js';
 import { AccountsService } from './accounts.service.js';
 
 const TTL_MS = 86_400_000;
+const RESEND_COOLDOWN_S = 300;
 export const EMAIL_VERIFICATION_TOKEN = /^fdt_ev_[0-9a-z]{1,12}\.[A-Za-z0-9_-]{43}$/;
 
 /**
@@ -39,6 +40,23 @@ export class EmailVerificationService {
   async send(actor: Actor): Promise<void> {
     const user = await this.userOf(actor);
     if (user.emailVerifiedAt) return;
+    // One mail per account and org per cooldown, across replicas: whoever claimed an address
+    // cannot flood its owner's mailbox (a claim lives in one org). The audit log records sends.
+    const recent = await this.ds.query<unknown[]>(
+      `SELECT 1 FROM audit_events WHERE org_id = $1 AND action = 'account.email_verification_sent'
+          AND target_id = $2 AND occurred_at > now() - make_interval(secs => $3) LIMIT 1`,
+      [actor.orgId, user.id, RESEND_COOLDOWN_S],
+    );
+    if (recent.length) return;
+    await this.ds.transaction((m) =>
+      this.audit.record(m, {
+        orgId: actor.orgId,
+        actor,
+        action: 'account.email_verification_sent',
+        target: { type: 'user', id: user.id },
+        summary: { email: user.email },
+      }),
+    );
     const expires = (Date.now() + TTL_MS).toString(36);
     const token = `fdt_ev_${expires}.${this.mac(user.id, user.email, expires)}`;
     await this.mailer.send({
