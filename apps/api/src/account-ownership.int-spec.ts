@@ -297,3 +297,22 @@ describe('invitations by email (a real SMTP server): the address’s owner wins'
     expect((await events(h, self.body.org.id, 'account.email_verified')).length).toBe(1);
   });
 });
+
+describe('invitations when the mail server is down', () => {
+  let h: SsoHarness;
+
+  beforeAll(async () => {
+    const smtp = await startSmtp();
+    await smtp.close(); // a port where nothing listens any more
+    h = await startSsoHarness({ FDT_SMTP_URL: smtp.url });
+  });
+  afterAll(() => h?.close());
+
+  it('answers 502 email_delivery_failed and never shows the token instead', async () => {
+    const { client } = await h.signup();
+    const res = await client.post('/api/v1/members/invitations', { email: uniqueEmail('lost'), role: 'member' });
+    expect(res.status).toBe(502);
+    expect(res.body.code).toBe('email_delivery_failed');
+    expect(res.text).not.toContain('fdt_iv_');
+  });
+});
