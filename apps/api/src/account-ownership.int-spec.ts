@@ -310,7 +310,10 @@ describe('invitations when the mail server is down', () => {
 
   it('answers 502 email_delivery_failed and never shows the token instead', async () => {
     const { client } = await h.signup();
-    const res = await client.post('/api/v1/members/invitations', { email: uniqueEmail('lost'), role: 'member' });
+    const res = await client.post('/api/v1/members/invitations', {
+      email: uniqueEmail('lost'),
+      role: 'member',
+    });
     expect(res.status).toBe(502);
     expect(res.body.code).toBe('email_delivery_failed');
     expect(res.text).not.toContain('fdt_iv_');
