@@ -122,7 +122,7 @@ export class AuthService {
         );
       throw new IdentityException(IdentityErrorCode.InvalidCredentials, 'Email or password is incorrect.');
     }
-    await this.throttle.recordSuccess(email);
+    await this.throttle.recordSuccess(email, ctx.ip);
     try {
       await this.sso.assertAllowed(membership.orgId, user.id, 'password_login');
     } catch (e) {
