@@ -98,6 +98,18 @@ describe('forwarded request headers', () => {
     });
   });
 
+  it('appends the connection peer, not the client it vouched for, when a trusted proxy named the client', () => {
+    const h = agentRequestHeaders(request('GET', '/', ['Host', 'h', 'X-Forwarded-For', '203.0.113.9']), {
+      ...ctx,
+      remoteIp: '203.0.113.9',
+      peerIp: '10.0.0.5',
+      remotePort: 0,
+    });
+    expect(h['x-forwarded-for']).toBe('203.0.113.9, 10.0.0.5');
+    expect(h.forwarded).toBe('for=10.0.0.5;host=h;proto=https');
+    expect(h['fdt-remote-addr']).toBe('203.0.113.9:0');
+  });
+
   it('drops Authorization only when the edge consumed it', () => {
     const req = request('GET', '/', ['Host', 'h', 'Authorization', 'Basic eA==']);
     expect(agentRequestHeaders(req, ctx).authorization).toBe('Basic eA==');

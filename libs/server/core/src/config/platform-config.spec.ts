@@ -132,4 +132,20 @@ describe('loadPlatformConfig', () => {
     for (const bad of ['10.0.0.0/33', 'loopback', '10.0.0.0/8/1', 'fd00::/129'])
       expect(() => dev({ FDT_TRUSTED_PROXIES: bad })).toThrow(/FDT_TRUSTED_PROXIES/);
   });
+
+  it('takes the PROXY protocol only with named trusted proxies, and gives the relay its visitor limits', () => {
+    expect(() => dev({ FDT_RELAY_PROXY_PROTOCOL: 'true' })).toThrow(
+      /FDT_RELAY_PROXY_PROTOCOL: needs FDT_TRUSTED_PROXIES/,
+    );
+    const r = dev({ FDT_RELAY_PROXY_PROTOCOL: 'true', FDT_TRUSTED_PROXIES: '10.0.0.0/8' }).relay;
+    expect(r).toMatchObject({
+      proxyProtocol: true,
+      headersTimeoutSeconds: 20,
+      keepAliveTimeoutSeconds: 5,
+      maxConnsPerIp: 256,
+      maxVisitorConns: 20_000,
+      maxHandshakesPerIp: 16,
+    });
+    expect(dev().relay.proxyProtocol).toBe(false);
+  });
 });
