@@ -139,6 +139,24 @@ describe('an Upgrade becomes a raw pipe only after the local service answered 10
     v.destroy();
   });
 
+  it('over HTTPS too, a refused Upgrade leaves the TLS connection HTTP for the next request', async () => {
+    const v = await RawVisitor.open(edge.relay.ports.https, { servername: host('locked').split(':')[0] });
+    v.write(upgrade('/ws', host('locked'), `Authorization: ${basic('alice', 'pw')}\r\n`));
+    expect((await v.response()).status).toBe(400);
+    v.write(`GET /echo?tls-smuggled=1 HTTP/1.1\r\nHost: ${host('locked')}\r\n\r\n`);
+    expect((await v.response()).status).toBe(401);
+    v.write(
+      `GET /echo?tls=1 HTTP/1.1\r\nHost: ${host('locked')}\r\nAuthorization: ${basic('alice', 'pw')}\r\n\r\n`,
+    );
+    const ok = await v.response();
+    expect(ok.status).toBe(200);
+    expect((JSON.parse(ok.body) as { headers: Record<string, string> }).headers['x-forwarded-proto']).toBe(
+      'https',
+    );
+    expect(plain.hits).not.toContain('/echo?tls-smuggled=1');
+    v.destroy();
+  });
+
   it('a 101 still turns the connection into a raw pipe, with the bytes sent after the head delivered after the 101', async () => {
     const v = await RawVisitor.open(port);
     v.write(`${upgrade('/chat', host('ws'))}early-bytes`);
