@@ -76,6 +76,17 @@ const handshakeFailures = () =>
       }),
   );
 
+const linkLimits = () =>
+  once(
+    'fdt_relay_link_limits_total',
+    () =>
+      new Counter({
+        name: 'fdt_relay_link_limits_total',
+        help: 'Agent link budgets hit: inbound_budget (stream reset), stream_refused, ping_flood and outbound_stalled (link closed)',
+        labelNames: ['reason'],
+      }),
+  );
+
 @Injectable()
 export class RelayMetrics {
   readonly agents = agents();
@@ -86,6 +97,12 @@ export class RelayMetrics {
   private readonly rejections = rejections();
   private readonly handshakes = handshakeFailures();
   private readonly forwards = forwarded();
+  private readonly limits = linkLimits();
+
+  /** An agent link hit a budget (docs/protocol.md, limits). */
+  linkLimit(reason: string): void {
+    this.limits.inc({ reason });
+  }
 
   rejected(reason: string): void {
     this.rejections.inc({ reason });

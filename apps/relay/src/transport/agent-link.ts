@@ -1,6 +1,13 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { MuxCode, type MuxHeaders, MuxSession, type MuxStream } from '@fdt/protocol';
+import {
+  MuxBusyError,
+  MuxCode,
+  type MuxHeaders,
+  type MuxLimitReason,
+  MuxSession,
+  type MuxStream,
+} from '@fdt/protocol';
 
 const GOAWAY_GRACE_MS = 30_000;
 
@@ -10,8 +17,24 @@ export class LinkClosedError extends Error {
   }
 }
 
+/**
+ * The agent reads nothing of what is queued to it (its link is at its buffer budget): no new
+ * stream until it does. A LinkClosedError to the ingress: the visitor gets the same 503.
+ */
+export class LinkBusyError extends LinkClosedError {
+  constructor(readonly detail: string) {
+    super();
+  }
+}
+
 export interface AgentLinkOptions {
   pingSeconds: number;
+  /** bytes the link may hold each way (FDT_RELAY_LINK_BUFFER_BYTES) */
+  bufferBytes?: number;
+  /** a full queue the agent reads nothing of for this long closes the link (FDT_RELAY_LINK_STALL_SECONDS) */
+  stallSeconds?: number;
+  /** a budget was hit: a stream reset, a stream refused, or the link closed with ENHANCE_YOUR_CALM */
+  onLimit?: (reason: MuxLimitReason | 'stream_refused') => void;
   /** misses in a row before the link is declared dead */
   maxMissedPings?: number;
   onStreamOpen?: () => void;
@@ -36,7 +59,12 @@ export class AgentLink extends EventEmitter<{ close: [reason: string] }> {
     private readonly opts: AgentLinkOptions,
   ) {
     super();
-    this.session = new MuxSession(socket, { role: 'opener' });
+    this.session = new MuxSession(socket, {
+      role: 'opener',
+      bufferBudget: opts.bufferBytes,
+      stallMs: opts.stallSeconds === undefined ? undefined : opts.stallSeconds * 1000,
+    });
+    if (opts.onLimit) this.session.on('limit', opts.onLimit);
     this.session.on('error', (e) => this.finish(`link error: ${e.message}`));
     // A graceful GOAWAY: no new streams, those in flight finish (the session closes once
     // they have), bounded by GOAWAY_GRACE_MS.
@@ -51,6 +79,11 @@ export class AgentLink extends EventEmitter<{ close: [reason: string] }> {
     return this.closedReason === undefined && !this.session.destroyed && !this.session.closed;
   }
 
+  /** Bytes held for this link: unread from the agent (inbound) and queued toward it (outbound). */
+  get buffered(): { inbound: number; outbound: number } {
+    return this.session.bufferedBytes;
+  }
+
   /**
    * Opens a stream to the agent; throws LinkClosedError when the link is gone. `endStream`
    * ends the relay's side on the HEADERS frame (a request without a body).
@@ -62,6 +95,10 @@ export class AgentLink extends EventEmitter<{ close: [reason: string] }> {
       stream = this.session.request(headers, { endStream });
     } catch (e) {
       if (!this.alive) throw new LinkClosedError();
+      if (e instanceof MuxBusyError) {
+        this.opts.onLimit?.('stream_refused');
+        throw new LinkBusyError(e.message);
+      }
       throw e;
     }
     this.opts.onStreamOpen?.();

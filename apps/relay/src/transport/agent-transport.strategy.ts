@@ -151,6 +151,9 @@ export class AgentTransport extends Server implements CustomTransportStrategy {
     if (first.rest.length) socket.unshift(first.rest);
     const link = new AgentLink(socket, {
       pingSeconds: this.config.relay.agentPingSeconds,
+      bufferBytes: this.config.relay.linkBufferBytes,
+      stallSeconds: this.config.relay.linkStallSeconds,
+      onLimit: (reason) => this.metrics.linkLimit(reason),
       onStreamOpen: () => this.metrics.streams.inc(),
       onStreamClose: () => this.metrics.streams.dec(),
     });

@@ -42,6 +42,8 @@ export const MuxCode = {
   RefusedStream: 7,
   Cancel: 8,
   ConnectError: 10,
+  /** a peer over a budget: a PING flood, an outbound queue it does not read, unread bytes past the link's budget */
+  EnhanceYourCalm: 11,
 } as const;
 export type MuxCode = (typeof MuxCode)[keyof typeof MuxCode];
 
@@ -58,6 +60,19 @@ export const MuxLimits = {
   initialWindow: 2 * 1024 * 1024,
   /** streams one side may have open at once; beyond it new ones are refused */
   maxStreams: 10_000,
+  /**
+   * Bytes one side holds for a link, each way (the default budget): received and not yet read
+   * by its consumers (past it, the stream holding most is reset), and queued toward a peer that
+   * does not read (past it, DATA waits and the opener opens no stream).
+   */
+  linkBuffer: 32 * 1024 * 1024,
+  /** a full outbound queue of which the peer reads nothing for this long closes the link */
+  stallMs: 30_000,
+  /** PINGs a peer may send at once, then `pingsPerSecond`; past that the link closes */
+  pingBurst: 50,
+  pingsPerSecond: 10,
+  /** informational (1xx) heads on one stream */
+  informationalHeads: 16,
 } as const;
 
 /** The largest payload a reader accepts for each frame type; undefined for an unknown type. */

@@ -11,7 +11,7 @@ import {
 } from './frames.js';
 import { MuxFrameReader } from './frame-reader.js';
 import { decodeHeaderBlock, encodeHeaderBlock } from './header-block.js';
-import { MuxSession } from './mux-session.js';
+import { MuxBusyError, MuxSession } from './mux-session.js';
 import type { MuxStream } from './mux-stream.js';
 
 /** A connected loopback socket pair. */
@@ -264,5 +264,115 @@ describe('mux session', () => {
       raw.write(encodeMuxFrame(FrameType.Data, 0, 1, chunk));
     await once(s, 'close');
     expect(s.rstCode).toBe(MuxCode.FlowControlError);
+  });
+});
+
+describe('mux session limits', () => {
+  const ping = (n: number) => {
+    const p = Buffer.alloc(8);
+    p.writeBigUInt64BE(BigInt(n));
+    return encodeMuxFrame(FrameType.Ping, 0, 0, p);
+  };
+
+  it('closes the link with ENHANCE_YOUR_CALM on a PING flood, after answering the allowed burst', async () => {
+    const [raw, other] = await socketPair();
+    open.push(raw, other);
+    const relay = new MuxSession(other, { role: 'opener', pingBurst: 5, pingsPerSecond: 1 });
+    const limits: string[] = [];
+    relay.on('limit', (r) => limits.push(r));
+    relay.on('error', () => undefined);
+    const seen = frames(raw);
+    raw.write(Buffer.concat(Array.from({ length: 40 }, (_, i) => ping(i))));
+    await once(raw, 'close');
+    expect(seen.filter((f) => f.type === FrameType.Ping)).toHaveLength(5);
+    expect(seen.find((f) => f.type === FrameType.GoAway)?.payload.readUInt32BE(4)).toBe(
+      MuxCode.EnhanceYourCalm,
+    );
+    expect(limits).toEqual(['ping_flood']);
+  });
+
+  it('queues no PING answer toward a peer that does not read past the budget', async () => {
+    const [raw, other] = await socketPair();
+    open.push(raw, other);
+    raw.pause(); // never reads
+    const budget = 64 * 1024;
+    const relay = new MuxSession(other, {
+      role: 'opener',
+      bufferBudget: budget,
+      pingBurst: 1e9,
+      pingsPerSecond: 1e9,
+    });
+    relay.on('error', () => undefined);
+    // 8 MiB of PINGs: their answers would be as many bytes.
+    const burst = Buffer.concat(Array.from({ length: 4096 }, (_, i) => ping(i)));
+    for (let i = 0; i < 113; i++) raw.write(burst);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(relay.bufferedBytes.outbound).toBeLessThan(budget + 1024);
+    expect(relay.destroyed).toBe(false);
+  });
+
+  it('parks DATA and refuses new streams while the peer reads nothing, then closes the link after stallMs', async () => {
+    const [raw, other] = await socketPair();
+    open.push(raw, other);
+    raw.pause(); // the agent never reads
+    const budget = 256 * 1024;
+    const relay = new MuxSession(other, { role: 'opener', bufferBudget: budget, stallMs: 400 });
+    const limits: string[] = [];
+    relay.on('limit', (r) => limits.push(r));
+    relay.on('error', () => undefined);
+    const body = Buffer.alloc(MuxLimits.initialWindow);
+    const streams: MuxStream[] = [];
+    let refused: unknown;
+    for (let i = 0; i < 64 && !refused; i++) {
+      try {
+        const s = relay.request({ ':path': `/${i}` });
+        s.on('error', () => undefined);
+        s.write(body);
+        streams.push(s);
+      } catch (e) {
+        refused = e;
+      }
+      // Let the kernel's buffers fill, as they would over time.
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(refused).toBeInstanceOf(MuxBusyError);
+    // The kernel holds some; the session at most its budget and a frame.
+    expect(relay.bufferedBytes.outbound).toBeLessThan(budget + MuxLimits.dataPayload + 1024);
+    await new Promise((r) => relay.once('close', r));
+    expect(limits).toEqual(['outbound_stalled']);
+  });
+
+  it('resets the stream holding most once unread bytes pass the budget, and no other', async () => {
+    const budget = 3 * 1024 * 1024;
+    const [rawRelay, rawAgent] = await socketPair();
+    open.push(rawRelay, rawAgent);
+    const r = new MuxSession(rawRelay, { role: 'opener', bufferBudget: budget });
+    const a = new MuxSession(rawAgent, { role: 'answerer' });
+    const limits: string[] = [];
+    r.on('limit', (x) => limits.push(x));
+    a.on('stream', (stream, headers) => {
+      stream.on('error', () => undefined);
+      stream.respond({ ':status': 200 });
+      // /big sends a whole window, /small a little; nobody reads either on the relay.
+      stream.end(Buffer.alloc(headers[':path'] === '/big' ? MuxLimits.initialWindow : 512 * 1024));
+    });
+    const small = r.request({ ':path': '/small' }, { endStream: true });
+    small.pause();
+    await once(small, 'response');
+    await new Promise((res) => setTimeout(res, 100));
+    const big = r.request({ ':path': '/big' }, { endStream: true });
+    big.pause();
+    big.on('error', () => undefined);
+    const big2 = r.request({ ':path': '/big' }, { endStream: true });
+    big2.pause();
+    big2.on('error', () => undefined);
+    await new Promise((res) => setTimeout(res, 300));
+    const reset = [big, big2].filter((s) => s.rstCode === MuxCode.EnhanceYourCalm);
+    expect(reset.length).toBeGreaterThanOrEqual(1);
+    expect(small.destroyed).toBe(false);
+    expect(r.bufferedBytes.inbound).toBeLessThanOrEqual(budget);
+    expect(limits.every((x) => x === 'inbound_budget')).toBe(true);
+    small.resume();
+    expect((await collect(small)).length).toBe(512 * 1024);
   });
 });

@@ -30,20 +30,46 @@ type SessionEvents = {
   goaway: [code: number, lastStreamId: number, reason: Buffer];
   /** a PING arrived from the peer */
   ping: [];
+  /**
+   * A budget was hit: `inbound_budget` (a stream reset), `ping_flood` or `outbound_stalled`
+   * (the link closes with ENHANCE_YOUR_CALM).
+   */
+  limit: [reason: MuxLimitReason];
   error: [err: Error];
   /** once, when the link is gone */
   close: [];
 };
 
+export type MuxLimitReason = 'inbound_budget' | 'ping_flood' | 'outbound_stalled';
+
 export interface MuxSessionOptions {
   /** `opener` starts streams (the relay); the other side answers them (the agent) */
   role: 'opener' | 'answerer';
+  /** bytes held for the link each way (MuxLimits.linkBuffer) */
+  bufferBudget?: number;
+  /** a full outbound queue the peer reads nothing of for this long closes the link (MuxLimits.stallMs) */
+  stallMs?: number;
+  /** PINGs the peer may send at once, then a second (MuxLimits.pingBurst, pingsPerSecond) */
+  pingBurst?: number;
+  pingsPerSecond?: number;
+}
+
+/** request() on a link whose outbound queue is at its budget: the peer is not reading. */
+export class MuxBusyError extends Error {
+  constructor(queued: number) {
+    super(`the link's outbound queue holds ${queued} bytes the peer has not read`);
+  }
 }
 
 /**
  * An agent link's multiplexer over one socket (TLS in production). Frames written in one
  * tick leave in one write (cork until the next tick), so a response's head, body and end
  * are one TLS record. A malformed or oversize frame closes the link with GOAWAY and a code.
+ *
+ * Bounded against a peer that does not play along (docs/protocol.md, limits): unread received
+ * bytes past the budget reset the stream holding most; a full outbound queue parks DATA, refuses
+ * new streams and drops PING answers, and closes the link when the peer reads none of it for
+ * `stallMs`; PINGs past a rate close it too (ENHANCE_YOUR_CALM).
  */
 export class MuxSession extends EventEmitter<SessionEvents> implements StreamHost {
   private readonly streams = new Map<number, MuxStream>();
@@ -60,12 +86,27 @@ export class MuxSession extends EventEmitter<SessionEvents> implements StreamHos
   private goawayReceived = false;
   private _destroyed = false;
   private failed = false;
+  private readonly budget: number;
+  private readonly stallMs: number;
+  private readonly pingBurst: number;
+  private readonly pingRate: number;
+  /** the streams' received-and-unread bytes (an upper bound between reads; exact after a recount) */
+  private inbound = 0;
+  private stallTimer?: NodeJS.Timeout;
+  private stallMark = 0;
+  private pingTokens: number;
+  private pingAt = performance.now();
 
   constructor(
     private readonly socket: Socket,
     private readonly opts: MuxSessionOptions,
   ) {
     super();
+    this.budget = opts.bufferBudget ?? MuxLimits.linkBuffer;
+    this.stallMs = opts.stallMs ?? MuxLimits.stallMs;
+    this.pingBurst = opts.pingBurst ?? MuxLimits.pingBurst;
+    this.pingRate = opts.pingsPerSecond ?? MuxLimits.pingsPerSecond;
+    this.pingTokens = this.pingBurst;
     this.reader = new MuxFrameReader({
       data: (id, chunk, end) => this.streams.get(id)?.onData(chunk, end),
       control: (type, flags, id, payload) => this.onControl(type, flags, id, payload),
@@ -90,11 +131,19 @@ export class MuxSession extends EventEmitter<SessionEvents> implements StreamHos
     return this.streams.size;
   }
 
+  /** Bytes held for this link: received and unread by the streams' consumers, and queued toward the peer. */
+  get bufferedBytes(): { inbound: number; outbound: number } {
+    let inbound = 0;
+    for (const s of this.streams.values()) inbound += s.readableLength;
+    return { inbound, outbound: this.socket.writableLength };
+  }
+
   /** Opens a stream with a request head; `endStream` when no body follows. */
   request(headers: MuxHeaders, options?: { endStream?: boolean }): MuxStream {
     if (this.opts.role !== 'opener') throw new Error('this side does not open streams');
     if (this.closed) throw new Error('the link is closing');
     if (this.streams.size >= MuxLimits.maxStreams) throw new Error('too many open streams');
+    if (this.congested()) throw new MuxBusyError(this.socket.writableLength);
     const block = encodeHeaderBlock(headers); // throws HeaderBlockError before anything happens
     const id = this.allocateId();
     const stream = new MuxStream(id, this, true);
@@ -138,6 +187,7 @@ export class MuxSession extends EventEmitter<SessionEvents> implements StreamHos
   destroy(): void {
     if (this._destroyed) return;
     this._destroyed = true;
+    clearTimeout(this.stallTimer);
     this.socket.off('data', this.onSocketData);
     if (this.corked) {
       this.corked = false;
@@ -183,6 +233,16 @@ export class MuxSession extends EventEmitter<SessionEvents> implements StreamHos
     this.write(encodeMuxFrame(FrameType.Window, 0, id, payload));
   }
 
+  congested(): boolean {
+    // needDrain too, so that a waiter is sure to hear 'drain' (a budget below the socket's highWaterMark).
+    return this.socket.writableLength >= this.budget && this.socket.writableNeedDrain;
+  }
+
+  buffered(delta: number): void {
+    this.inbound += delta;
+    if (delta > 0 && this.inbound > this.budget) this.shedInbound();
+  }
+
   afterDrain(cb: () => void): void {
     if (this._destroyed || !this.socket.writableNeedDrain) cb();
     else this.drainWaiters.push(cb);
@@ -211,6 +271,46 @@ export class MuxSession extends EventEmitter<SessionEvents> implements StreamHos
       process.nextTick(this.uncork);
     }
     this.socket.write(buf);
+    if (this.stallTimer === undefined && this.socket.writableLength >= this.budget) this.watchStall();
+  }
+
+  // Over budget: from now on, some of the queue must leave every stallMs, or the link goes.
+  private watchStall(): void {
+    this.stallMark = this.socket.writableLength;
+    this.stallTimer = setTimeout(this.checkStall, this.stallMs);
+    this.stallTimer.unref();
+  }
+
+  private readonly checkStall = (): void => {
+    this.stallTimer = undefined;
+    if (this._destroyed || this.failed) return;
+    const queued = this.socket.writableLength;
+    if (queued < this.budget) return;
+    if (queued < this.stallMark) return this.watchStall();
+    this.emit('limit', 'outbound_stalled');
+    this.protocolFailure(
+      MuxCode.EnhanceYourCalm,
+      `the peer read none of ${queued} queued bytes in ${this.stallMs / 1000} s`,
+    );
+  };
+
+  /**
+   * Over the inbound budget: count exactly (the running total overstates what readers took
+   * without asking for more), then reset the streams holding most until within it.
+   */
+  private shedInbound(): void {
+    let total = 0;
+    for (const s of this.streams.values()) total += s.recount();
+    this.inbound = total;
+    while (this.inbound > this.budget) {
+      let worst: MuxStream | undefined;
+      for (const s of this.streams.values())
+        if (!worst || s.readableLength > worst.readableLength) worst = s;
+      if (!worst || worst.readableLength === 0) return;
+      this.emit('limit', 'inbound_budget');
+      // Its _destroy takes its bytes off the total.
+      worst.close(MuxCode.EnhanceYourCalm);
+    }
   }
 
   private readonly uncork = (): void => {
@@ -235,6 +335,8 @@ export class MuxSession extends EventEmitter<SessionEvents> implements StreamHos
   };
 
   private onControl(type: FrameType, flags: number, id: number, payload: Buffer): void {
+    // The rest of a read that carried a fatal frame is not acted on.
+    if (this.failed || this._destroyed) return;
     switch (type) {
       case FrameType.Headers:
         return this.onHeaders(flags, id, payload);
@@ -289,7 +391,17 @@ export class MuxSession extends EventEmitter<SessionEvents> implements StreamHos
       p.cb(null, performance.now() - p.started);
       return;
     }
-    this.write(encodeMuxFrame(FrameType.Ping, FrameFlag.Ack, 0, payload));
+    const now = performance.now();
+    this.pingTokens = Math.min(this.pingBurst, this.pingTokens + ((now - this.pingAt) * this.pingRate) / 1000);
+    this.pingAt = now;
+    if (this.pingTokens < 1) {
+      this.emit('limit', 'ping_flood');
+      return this.protocolFailure(MuxCode.EnhanceYourCalm, 'PING flood');
+    }
+    this.pingTokens -= 1;
+    // A peer that does not read gets no answer queued: it would only grow the queue.
+    if (this.socket.writableLength < this.budget)
+      this.write(encodeMuxFrame(FrameType.Ping, FrameFlag.Ack, 0, payload));
     this.emit('ping');
   }
 

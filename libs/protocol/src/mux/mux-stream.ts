@@ -10,6 +10,10 @@ export interface StreamHost {
   sendWindow(id: number, increment: number): void;
   /** calls back once the link can take more (at once when it can now) */
   afterDrain(cb: () => void): void;
+  /** whether the link's outbound queue is at its budget: DATA waits for afterDrain */
+  congested(): boolean;
+  /** the stream's received-and-unread bytes changed by `delta` (the link's inbound budget) */
+  buffered(delta: number): void;
   forget(id: number): void;
 }
 
@@ -40,6 +44,11 @@ export class MuxStream extends Duplex {
   private recvEnd = false;
   private received = 0;
   private granted = 0;
+  /** readableLength as last told to the host */
+  private counted = 0;
+  private informational = 0;
+  /** waiting for the link's outbound queue to drain */
+  private parked = false;
   private pending?: { chunk: Buffer; cb: (err?: Error | null) => void };
 
   constructor(
@@ -107,6 +116,8 @@ export class MuxStream extends Duplex {
   onHeaders(decoded: DecodedHeaders, flags: number): void {
     const status = Number(decoded.headers[':status']);
     if (this.opener && status >= 100 && status < 200) {
+      // Bounded: each head costs a decode and an event, and the peer could send them forever.
+      if (++this.informational > MuxLimits.informationalHeads) return this.protocolReset(MuxCode.ProtocolError);
       this.emit('headers', decoded.headers, flags, decoded.raw);
       return;
     }
@@ -122,6 +133,11 @@ export class MuxStream extends Duplex {
         return this.protocolReset(MuxCode.FlowControlError);
       this.received += chunk.length;
       this.push(chunk);
+      if (this.readableLength !== this.counted) {
+        this.account();
+        // The link reset it to stay within its budget.
+        if (this.destroyed) return;
+      }
     }
     if (end) this.onEnd();
     else this.grant();
@@ -131,6 +147,12 @@ export class MuxStream extends Duplex {
   onWindow(increment: number): void {
     this.sendWindow += increment;
     this.flush();
+  }
+
+  /** @internal resyncs what the host counts for this stream; returns the unread bytes */
+  recount(): number {
+    this.counted = this.readableLength;
+    return this.counted;
   }
 
   /** @internal the peer reset the stream, or the link died */
@@ -157,6 +179,13 @@ export class MuxStream extends Duplex {
     this.destroy();
   }
 
+  private account(): void {
+    const now = this.readableLength;
+    const delta = now - this.counted;
+    this.counted = now;
+    if (delta !== 0) this.host.buffered(delta);
+  }
+
   /** Returns the credit the reader has consumed, in batches of a quarter window. */
   private grant(): void {
     if (this.recvEnd) return;
@@ -170,6 +199,7 @@ export class MuxStream extends Duplex {
   // --- Duplex ---
 
   override _read(): void {
+    if (this.counted !== 0) this.account();
     this.grant();
   }
 
@@ -194,16 +224,30 @@ export class MuxStream extends Duplex {
       this.rstCode ??= err ? MuxCode.InternalError : MuxCode.Cancel;
       this.host.sendReset(this.id, this.rstCode);
     }
+    if (this.counted !== 0) {
+      this.host.buffered(-this.counted);
+      this.counted = 0;
+    }
     this.host.forget(this.id);
     // A write waiting for credit is dropped with the stream (Writable fails what is queued).
     this.pending = undefined;
     cb(err);
   }
 
+  private readonly unpark = (): void => {
+    this.parked = false;
+    this.flush();
+  };
+
   private flush(): void {
     const p = this.pending;
-    if (!p || this.destroyed) return;
+    if (!p || this.destroyed || this.parked) return;
     while (this.sendWindow > 0 && p.chunk.length) {
+      // A peer that does not read holds the link's budget, not a window per stream.
+      if (this.host.congested()) {
+        this.parked = true;
+        return this.host.afterDrain(this.unpark);
+      }
       const n = Math.min(p.chunk.length, this.sendWindow, MuxLimits.dataPayload);
       this.host.sendData(this.id, n === p.chunk.length ? p.chunk : p.chunk.subarray(0, n), false);
       this.sendWindow -= n;

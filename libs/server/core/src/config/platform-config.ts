@@ -109,6 +109,16 @@ export const platformConfigSchema = z.object({
     )
     .optional(),
   FDT_RELAY_ROUTE_TTL: seconds.min(3).default(30),
+  FDT_RELAY_PEER_TLS: bool.default(true),
+  FDT_RELAY_PEER_TLS_CERT_FILE: z.string().min(1).optional(),
+  FDT_RELAY_PEER_TLS_KEY_FILE: z.string().min(1).optional(),
+  FDT_RELAY_PEER_TLS_CA_FILE: z.string().min(1).optional(),
+  FDT_RELAY_LINK_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(256 * 1024)
+    .default(32 * 1024 * 1024),
+  FDT_RELAY_LINK_STALL_SECONDS: seconds.default(30),
   FDT_API_INTERNAL_URL: z.string().url().optional(),
   FDT_COOKIE_SECURE: bool.optional(),
   FDT_RUN_MIGRATIONS: bool.default(true),
@@ -215,6 +225,10 @@ export interface PlatformConfig {
     maxHandshakes: number;
     /** Largest visitor request head (HTTP/1.1); bigger gets 431. */
     maxHeaderBytes: number;
+    /** Bytes an agent link may hold each way: unread from the agent, queued toward it. */
+    linkBufferBytes: number;
+    /** An agent that reads nothing of a full queue for this long loses its link. */
+    linkStallSeconds: number;
     /** Seconds a visitor has to send a whole request head (slowloris); then 408 and closed. */
     headersTimeoutSeconds: number;
     /** Seconds an idle keep-alive visitor connection stays open between requests. */
@@ -240,6 +254,11 @@ export interface PlatformConfig {
       host?: string;
       /** Seconds a route claim lives in the registry unless refreshed (refreshed every third of it). */
       routeTtlSeconds: number;
+      /**
+       * Mutual TLS between relays: with the three files, certificates of the operator's cluster
+       * CA; without, a CA derived from the relay secret. `enabled: false` is plaintext (unsafe).
+       */
+      tls: { enabled: boolean; certFile?: string; keyFile?: string; caFile?: string };
     };
   };
   worker: { adminPort: number };
@@ -322,6 +341,12 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       "Invalid configuration:\n  FDT_RELAY_PROXY_PROTOCOL: needs FDT_TRUSTED_PROXIES (the load balancers' addresses or CIDRs)",
     );
   }
+  const peerFiles = [c.FDT_RELAY_PEER_TLS_CERT_FILE, c.FDT_RELAY_PEER_TLS_KEY_FILE, c.FDT_RELAY_PEER_TLS_CA_FILE];
+  if (peerFiles.some(Boolean) && !peerFiles.every(Boolean)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  FDT_RELAY_PEER_TLS_CERT_FILE, FDT_RELAY_PEER_TLS_KEY_FILE, FDT_RELAY_PEER_TLS_CA_FILE: set all three or none',
+    );
+  }
   if (!c.FDT_RELAY_TLS_CERT_FILE !== !c.FDT_RELAY_TLS_KEY_FILE) {
     throw new ConfigError(
       'Invalid configuration:\n  FDT_RELAY_TLS_CERT_FILE, FDT_RELAY_TLS_KEY_FILE: set both or neither',
@@ -366,6 +391,8 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       agentPingSeconds: c.FDT_RELAY_AGENT_PING_SECONDS,
       maxHandshakes: c.FDT_RELAY_MAX_HANDSHAKES,
       maxHeaderBytes: c.FDT_RELAY_MAX_HEADER_BYTES,
+      linkBufferBytes: c.FDT_RELAY_LINK_BUFFER_BYTES,
+      linkStallSeconds: c.FDT_RELAY_LINK_STALL_SECONDS,
       headersTimeoutSeconds: c.FDT_RELAY_HEADERS_TIMEOUT,
       keepAliveTimeoutSeconds: c.FDT_RELAY_KEEPALIVE_TIMEOUT,
       maxConnsPerIp: c.FDT_RELAY_MAX_CONNS_PER_IP,
@@ -377,6 +404,12 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
         port: c.FDT_RELAY_PEER_PORT,
         host: c.FDT_RELAY_PEER_HOST,
         routeTtlSeconds: c.FDT_RELAY_ROUTE_TTL,
+        tls: {
+          enabled: c.FDT_RELAY_PEER_TLS,
+          certFile: c.FDT_RELAY_PEER_TLS_CERT_FILE,
+          keyFile: c.FDT_RELAY_PEER_TLS_KEY_FILE,
+          caFile: c.FDT_RELAY_PEER_TLS_CA_FILE,
+        },
       },
     },
     worker: { adminPort: c.FDT_WORKER_ADMIN_PORT },
