@@ -22,6 +22,7 @@ import { ForwardedSockets } from './peering/forwarded-sockets.js';
 import { PeerDialer } from './peering/peer-dialer.js';
 import { PeerForwarder } from './peering/peer-forwarder.js';
 import { PeerListener } from './peering/peer-listener.js';
+import { PeerTls } from './peering/peer-tls.js';
 import { RouteAnnouncer } from './peering/route-announcer.js';
 import { RouteLookup } from './peering/route-lookup.js';
 import { RelayRegistrationModule } from './registration/relay-registration.module.js';
@@ -75,6 +76,7 @@ export const TLS_MATERIAL = Symbol('TLS_MATERIAL');
     TcpIngress,
     ForwardedSockets,
     RouteLookup,
+    PeerTls,
     PeerDialer,
     PeerForwarder,
     PeerListener,

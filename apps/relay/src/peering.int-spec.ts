@@ -12,7 +12,10 @@ import { encodeFrame } from '@fdt/protocol';
 import { deleteRedisKeys, TEST_REDIS_URL, testEnv } from '@fdt/testing';
 import { type Counter, register } from 'prom-client';
 import { loadTlsMaterial } from './ingress/tls/dev-ca.js';
+import { EdgeModule } from './edge.module.js';
+import { PeerDialer } from './peering/peer-dialer.js';
 import { preambleKey, signPreamble } from './peering/peer-preamble.js';
+import { derivePeerTls, type PeerTlsMaterial } from './peering/peer-tls.js';
 import { type Edge, type SharedApi, startEdge, startSharedApi } from './testing/harness.js';
 import { digest, generated, listen, type Listening } from './testing/origins.js';
 import type { TestAgent } from './testing/test-agent.js';
@@ -90,6 +93,38 @@ function rawExchange(port: number, bytes: Buffer, waitMs = 5000): Promise<{ text
   });
 }
 
+/**
+ * Like rawExchange, to a peer port over TLS as a relay speaks it: with `cert` (a client
+ * certificate and the CA to verify the server with) or, with `cert: undefined`, none.
+ */
+function peerExchange(
+  port: number,
+  bytes: Buffer,
+  cert: PeerTlsMaterial | undefined,
+  waitMs = 5000,
+): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect(
+      {
+        port,
+        host: '127.0.0.1',
+        localAddress: VISITOR_IP,
+        ...(cert ? { cert: cert.certPem, key: cert.keyPem, ca: cert.caPem } : { rejectUnauthorized: false }),
+        checkServerIdentity: () => undefined,
+      },
+      () => s.write(bytes),
+    );
+    let text = '';
+    s.on('data', (d) => (text += d));
+    s.on('close', () => resolve({ text, closed: true }));
+    s.on('error', (e) => (cert ? reject(e) : undefined));
+    s.setTimeout(waitMs, () => {
+      s.destroy();
+      resolve({ text, closed: false });
+    });
+  });
+}
+
 async function metric(name: string, labels: Record<string, string>): Promise<number> {
   const m = register.getSingleMetric(name) as Counter | undefined;
   if (!m) return 0;
@@ -155,11 +190,14 @@ describe('relay-to-relay forwarding (two relays, one Redis registry)', () => {
   let originCa: string;
   let agent: TestAgent;
   let aClosed = false;
+  /** a relay's certificate of the cluster CA (derived from the shared secret), for hand-made peer connections */
+  let cluster: PeerTlsMaterial;
 
   beforeAll(async () => {
     const env = testEnv('postgres://unused@127.0.0.1:1/unused');
     const common = { REDIS_URL: TEST_REDIS_URL, FDT_PORTS_NAMESPACE: namespace };
     shared = await startSharedApi();
+    cluster = await derivePeerTls(shared.secret, 'test-peer');
     a = await startEdge(env, common, shared);
     b = await startEdge(env, common, shared);
     registry = new RedisRouteRegistry({ redis: TEST_REDIS_URL, namespace });
@@ -379,13 +417,13 @@ describe('relay-to-relay forwarding (two relays, one Redis registry)', () => {
       encodeFrame(preamble),
       Buffer.from('GET / HTTP/1.1\r\nHost: loop.localhost\r\nConnection: close\r\n\r\n'),
     ]);
-    const r = await rawExchange(a.peerPort ?? 0, bytes);
+    const r = await peerExchange(a.peerPort ?? 0, bytes, cluster);
     expect(r.text).toMatch(/^HTTP\/1\.1 404 /);
     expect(r.text).toContain('tunnel_not_found');
     expect(await metric('fdt_relay_forwarded_total', {})).toBe(before);
 
     // A genuine preamble's visitor is who the local service sees.
-    const served = await rawExchange(
+    const served = await peerExchange(
       a.peerPort ?? 0,
       Buffer.concat([
         encodeFrame(
@@ -397,6 +435,7 @@ describe('relay-to-relay forwarding (two relays, one Redis registry)', () => {
         ),
         Buffer.from('GET /who HTTP/1.1\r\nHost: web.localhost\r\nConnection: close\r\n\r\n'),
       ]),
+      cluster,
     );
     expect(served.text).toMatch(/^HTTP\/1\.1 200 /);
     const seen = JSON.parse(served.text.slice(served.text.indexOf('\r\n\r\n') + 4));
@@ -410,24 +449,85 @@ describe('relay-to-relay forwarding (two relays, one Redis registry)', () => {
     const request = Buffer.from('GET / HTTP/1.1\r\nHost: web.localhost\r\n\r\n');
     const visitor = { kind: 'http', proto: 'http', remoteAddress: '198.51.100.7', remotePort: 1 } as const;
     const forged = signPreamble(preambleKey('not the relay secret, but long enough'), visitor, 'intruder');
-    expect(await rawExchange(a.peerPort ?? 0, Buffer.concat([encodeFrame(forged), request]))).toEqual({
+    expect(await peerExchange(a.peerPort ?? 0, Buffer.concat([encodeFrame(forged), request]), cluster)).toEqual({
       text: '',
       closed: true,
     });
     const genuine = encodeFrame(signPreamble(preambleKey(shared.secret), visitor, 'test-peer'));
-    const once = await rawExchange(a.peerPort ?? 0, Buffer.concat([genuine, request]), 500);
+    const once = await peerExchange(a.peerPort ?? 0, Buffer.concat([genuine, request]), cluster, 500);
     expect(once.text).toMatch(/^HTTP\/1\.1 200 /);
-    expect(await rawExchange(a.peerPort ?? 0, Buffer.concat([genuine, request]))).toEqual({
+    expect(await peerExchange(a.peerPort ?? 0, Buffer.concat([genuine, request]), cluster)).toEqual({
       text: '',
       closed: true,
     });
     const twoHops = encodeFrame(signPreamble(preambleKey(shared.secret), visitor, 'test-peer', 2));
-    expect(await rawExchange(a.peerPort ?? 0, Buffer.concat([twoHops, request]))).toEqual({
+    expect(await peerExchange(a.peerPort ?? 0, Buffer.concat([twoHops, request]), cluster)).toEqual({
       text: '',
       closed: true,
     });
-    expect(await rawExchange(a.peerPort ?? 0, request)).toEqual({ text: '', closed: true });
+    expect(await peerExchange(a.peerPort ?? 0, request, cluster)).toEqual({ text: '', closed: true });
     expect(await metric('fdt_relay_rejections_total', { reason: 'peer_refused' })).toBe(refusedBefore + 4);
+  });
+
+  it('refuses a peer connection in plaintext, without a client certificate, or with one of another CA', async () => {
+    const refusedBefore = await metric('fdt_relay_rejections_total', { reason: 'peer_refused' });
+    const visitor = { kind: 'http', proto: 'http', remoteAddress: '198.51.100.7', remotePort: 1 } as const;
+    const genuine = () => encodeFrame(signPreamble(preambleKey(shared.secret), visitor, 'test-peer'));
+    const request = Buffer.from('GET / HTTP/1.1\r\nHost: web.localhost\r\nConnection: close\r\n\r\n');
+    // A genuine preamble, in plaintext: the port speaks TLS only.
+    const plain = await rawExchange(a.peerPort ?? 0, Buffer.concat([genuine(), request]));
+    expect(plain.closed).toBe(true);
+    expect(plain.text).not.toContain('HTTP/1.1');
+    // TLS without a client certificate, and with a certificate of a CA from another secret.
+    expect(await peerExchange(a.peerPort ?? 0, Buffer.concat([genuine(), request]), undefined)).toEqual({
+      text: '',
+      closed: true,
+    });
+    const stranger = await derivePeerTls(randomBytes(32).toString('base64url'), 'intruder');
+    // TLS 1.3: the client learns of the refusal after its side of the handshake, as an alert or a close.
+    const foreign = await peerExchange(a.peerPort ?? 0, Buffer.concat([genuine(), request]), {
+      ...stranger,
+      caPem: cluster.caPem,
+    }).catch(() => ({ text: '', closed: true }));
+    expect(foreign).toEqual({ text: '', closed: true });
+    // The same bytes with a certificate of the cluster CA go through.
+    expect((await peerExchange(a.peerPort ?? 0, Buffer.concat([genuine(), request]), cluster)).text).toMatch(
+      /^HTTP\/1\.1 200 /,
+    );
+    expect(await metric('fdt_relay_rejections_total', { reason: 'peer_refused' })).toBeGreaterThanOrEqual(
+      refusedBefore + 3,
+    );
+  });
+
+  it('forwards over TLS: the bytes between the relays are not plaintext HTTP', async () => {
+    // A recording hop in front of A's peer port; B's dialer goes through it.
+    const wire: Buffer[] = [];
+    const tap = await listen(
+      net.createServer((inbound) => {
+        const out = net.connect(a.peerPort ?? 0, '127.0.0.1');
+        inbound.on('data', (d: Buffer) => wire.push(d));
+        out.on('data', (d: Buffer) => wire.push(d));
+        inbound.pipe(out).pipe(inbound);
+        inbound.on('error', () => out.destroy());
+        out.on('error', () => inbound.destroy());
+      }),
+    );
+    const peer = b.relay.app.select(EdgeModule).get(PeerDialer).dial(
+      { relay: a.config.relay.name, host: '127.0.0.1', port: tap.port },
+      { kind: 'http', proto: 'http', remoteAddress: VISITOR_IP, remotePort: 4321 },
+    );
+    peer.write('GET /on-the-wire HTTP/1.1\r\nHost: web.localhost\r\nConnection: close\r\n\r\n');
+    let text = '';
+    peer.on('data', (d) => (text += d));
+    await new Promise((resolve, reject) => peer.once('end', resolve).once('error', reject));
+    peer.destroy();
+    await tap.close();
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
+    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).url).toBe('/on-the-wire');
+    const bytes = Buffer.concat(wire);
+    expect(bytes[0]).toBe(0x16); // a TLS handshake record
+    for (const clear of ['HTTP/1.1', 'on-the-wire', 'web.localhost', VISITOR_IP, '"mac"'])
+      expect([clear, bytes.includes(clear)]).toEqual([clear, false]);
   });
 
   it('answers 503 while the holding relay is unreachable, and 404 once its claim expires', async () => {

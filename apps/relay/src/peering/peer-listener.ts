@@ -1,15 +1,17 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 import { RelayMetrics } from '../metrics/relay-metrics.js';
 import { normalizeIp } from '../policy/cidr.js';
 import { ForwardedSockets } from './forwarded-sockets.js';
 import { checkPreamble, MAX_HOPS, preambleKey } from './peer-preamble.js';
+import { PeerTls } from './peer-tls.js';
 import { readPreamble } from './read-preamble.js';
 import { ReplayGuard } from './replay-guard.js';
 
 const PREAMBLE_TIMEOUT_MS = 5_000;
-/** Connections still owing their preamble; more are refused (the peer port is not a visitor port). */
+/** Connections still owing their TLS handshake or preamble; more are refused (the peer port is not a visitor port). */
 const MAX_PENDING = 1_000;
 
 /**
@@ -25,16 +27,19 @@ export interface PeerHandoff {
 }
 
 /**
- * The peer port: other relays open a connection per forwarded visitor connection, send one
- * authenticated preamble (peer-preamble.ts) and then the visitor's bytes, which go to this
- * relay's own ingress as if the visitor had come here.
+ * The peer port: other relays open a connection per forwarded visitor connection, prove they
+ * are relays (mutual TLS with the cluster CA, peer-tls.ts), send one authenticated preamble
+ * (peer-preamble.ts) and then the visitor's bytes, which go to this relay's own ingress as if
+ * the visitor had come here. A connection without a certificate of the cluster CA (plaintext,
+ * another CA, none) is dropped in the handshake.
  */
 @Injectable()
 export class PeerListener implements OnApplicationShutdown {
   private readonly logger = new Logger(PeerListener.name);
   private readonly key: Buffer;
   private readonly replay = new ReplayGuard();
-  private readonly pending = new Set<Socket>();
+  /** by the connection's four-tuple: the TCP socket is accepted before its TLS socket exists */
+  private readonly pending = new Map<string, Socket>();
   /** Every connection taken, until it closes: shutdown ends them (the servers they went to may not track them). */
   private readonly live = new Set<Socket>();
   private readonly bound = Promise.withResolvers<number>();
@@ -45,13 +50,14 @@ export class PeerListener implements OnApplicationShutdown {
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
     private readonly forwarded: ForwardedSockets,
     private readonly metrics: RelayMetrics,
+    private readonly tls: PeerTls,
   ) {
     this.key = preambleKey(config.relay.secret);
   }
 
   /** Binds the peer port; resolves with the port bound. */
   listen(handoff: PeerHandoff): Promise<number> {
-    const server = createServer({ noDelay: true }, (socket) => this.accept(socket, handoff));
+    const server = this.tls.enabled ? this.tlsServer(handoff) : this.plainServer(handoff);
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -77,16 +83,68 @@ export class PeerListener implements OnApplicationShutdown {
     if (server) await new Promise((r) => server.close(r));
   }
 
+  private plainServer(handoff: PeerHandoff): Server {
+    return createServer({ noDelay: true }, (socket) => {
+      if (this.admit(socket)) this.accept(socket, handoff);
+    });
+  }
+
+  private tlsServer(handoff: PeerHandoff): Server {
+    const { certPem, keyPem, caPem } = this.tls.material;
+    // Never listening itself: the TCP server hands it the connections it admits, so that a flood
+    // of handshakes is bounded by the same pending slots as one of preambles.
+    const tls = createTlsServer(
+      {
+        cert: certPem,
+        key: keyPem,
+        ca: caPem,
+        requestCert: true,
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.3',
+        handshakeTimeout: PREAMBLE_TIMEOUT_MS,
+        noDelay: true,
+      },
+      (socket: TLSSocket) => this.accept(socket, handoff),
+    );
+    tls.on('tlsClientError', (e, socket) => this.refuse(socket, `TLS: ${e.message}`));
+    this.tls.onRenewal(() => {
+      const m = this.tls.material;
+      tls.setSecureContext({ cert: m.certPem, key: m.keyPem, ca: m.caPem, minVersion: 'TLSv1.3' });
+    });
+    return createServer({ noDelay: true }, (raw) => {
+      if (this.admit(raw)) tls.emit('connection', raw);
+    });
+  }
+
+  /** Takes a pending slot for a new connection; false (and the connection dropped) when none is left. */
+  private admit(raw: Socket): boolean {
+    raw.on('error', () => undefined);
+    const key = tuple(raw);
+    if (this.pending.size >= MAX_PENDING || !key) {
+      this.refuse(raw, 'too many connections awaiting a preamble');
+      return false;
+    }
+    this.pending.set(key, raw);
+    this.live.add(raw);
+    raw.once('close', () => {
+      this.live.delete(raw);
+      if (this.pending.get(key) === raw) this.pending.delete(key);
+    });
+    return true;
+  }
+
+  private release(socket: Socket): void {
+    const key = tuple(socket);
+    if (key) this.pending.delete(key);
+  }
+
   private accept(socket: Socket, handoff: PeerHandoff): void {
     socket.on('error', () => undefined);
-    if (this.pending.size >= MAX_PENDING)
-      return this.refuse(socket, 'too many connections awaiting a preamble');
-    this.pending.add(socket);
     this.live.add(socket);
     socket.once('close', () => this.live.delete(socket));
     readPreamble(socket, PREAMBLE_TIMEOUT_MS).then(
       ({ value, rest }) => {
-        this.pending.delete(socket);
+        this.release(socket);
         if (socket.destroyed) return;
         const check = checkPreamble(this.key, value);
         if (!check.ok) return this.refuse(socket, check.reason);
@@ -103,7 +161,7 @@ export class PeerListener implements OnApplicationShutdown {
         else handoff.http(socket, p.proto);
       },
       (e: unknown) => {
-        this.pending.delete(socket);
+        this.release(socket);
         this.refuse(socket, e instanceof Error ? e.message : String(e));
       },
     );
@@ -119,4 +177,9 @@ export class PeerListener implements OnApplicationShutdown {
     }
     socket.destroy();
   }
+}
+
+function tuple(s: Socket): string | undefined {
+  if (!s.remoteAddress) return undefined;
+  return `${s.remoteAddress}|${s.remotePort}|${s.localAddress}|${s.localPort}`;
 }
