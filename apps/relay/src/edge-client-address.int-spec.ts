@@ -1,7 +1,10 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { InspectionLog } from '@fdt/ports';
+import { INSPECTION_LOG } from '@fdt/server-core';
 import { testEnv } from '@fdt/testing';
+import { RoutingTable } from './routing/routing-table.js';
 import { type Edge, hostOf, startEdge } from './testing/harness.js';
 import { listen, type Listening, tcpEcho } from './testing/origins.js';
 import { RawVisitor } from './testing/raw-visitor.js';
@@ -101,6 +104,10 @@ describe('the PROXY protocol from FDT_TRUSTED_PROXIES (FDT_RELAY_PROXY_PROTOCOL=
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body)).toEqual({ url: '/v1', xff: CLIENT });
     expect(s.agent.streams.at(-1)?.['fdt-remote-addr']).toBe(`${CLIENT}:4711`);
+    const log = s.edge.relay.app.get<symbol, InspectionLog>(INSPECTION_LOG, { strict: false });
+    const route = s.edge.relay.app.get(RoutingTable).byHost(s.host('doc').split(':')[0]);
+    const [recorded] = await log.list(route?.orgId ?? '', route?.name ?? '', { limit: 1 });
+    expect(recorded).toMatchObject({ path: '/v1', remoteAddr: `${CLIENT}:4711` });
     v.destroy();
   });
 
@@ -211,6 +218,11 @@ describe('X-Forwarded-For from FDT_TRUSTED_PROXIES (an HTTP load balancer in fro
     // The chain goes on to the origin with the proxy (this connection's peer) appended.
     expect(JSON.parse(r.body).xff).toBe(`198.51.100.7, ${CLIENT}, 127.0.0.1`);
     expect(s.agent.streams.at(-1)?.['fdt-remote-addr']).toBe(`${CLIENT}:0`);
+    // Inspection records the client too.
+    const log = s.edge.relay.app.get<symbol, InspectionLog>(INSPECTION_LOG, { strict: false });
+    const route = s.edge.relay.app.get(RoutingTable).byHost(s.host('doc').split(':')[0]);
+    const [recorded] = await log.list(route?.orgId ?? '', route?.name ?? '', { limit: 1 });
+    expect(recorded).toMatchObject({ path: '/chain', remoteAddr: `${CLIENT}:0` });
 
     v.write(get('/chain-denied', s.host('doc'), `X-Forwarded-For: ${CLIENT}, 198.51.100.7\r\n`));
     expect((await v.response()).status).toBe(403);

@@ -143,3 +143,48 @@ describe('the relay cannot be starved without credentials', () => {
     );
   });
 });
+
+describe('the relay caps visitor connections in all (FDT_RELAY_MAX_VISITOR_CONNS)', () => {
+  let edge: Edge;
+  let origin: Listening<http.Server>;
+  let agent: TestAgent;
+
+  beforeAll(async () => {
+    edge = await startEdge(testEnv('postgres://unused@127.0.0.1:1/unused'), {
+      FDT_RELAY_MAX_VISITOR_CONNS: '2',
+    });
+    origin = await listen(http.createServer((req, res) => res.end(`ok ${req.url}`)));
+    agent = await edge.agent([
+      { id: 'web', proto: 'http', name: 'busy-web', local: origin.port },
+      { id: 'tcp', proto: 'tcp', local: origin.port },
+    ]);
+  });
+  afterAll(async () => {
+    await edge?.close();
+    await origin?.close();
+  });
+
+  it('answers 503 edge_busy on the HTTP port and closes tcp connections past the cap, from any address', async () => {
+    const host = hostOf(agent.url('web'));
+    const open = [
+      await RawVisitor.open(edge.relay.ports.http),
+      await RawVisitor.open(edge.relay.ports.http, { localAddress: OTHER_IP }),
+    ];
+    await sleep(100);
+    const third = await RawVisitor.open(edge.relay.ports.http, { localAddress: OTHER_IP });
+    third.write(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    expect(await third.closesWithin(2000)).toBe(true);
+    expect(third.received).toMatch(/^HTTP\/1\.1 503 /);
+    expect(third.received).toContain('Fdt-Error-Code: edge_busy');
+    const tcp = await RawVisitor.open(Number(new URL(agent.url('tcp')).port));
+    expect(await tcp.closesWithin(2000)).toBe(true);
+
+    open[0].destroy();
+    await sleep(100);
+    const after = await RawVisitor.open(edge.relay.ports.http);
+    after.write(`GET /after HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    expect((await after.response()).body).toBe('ok /after');
+    after.destroy();
+    open[1].destroy();
+  });
+});
