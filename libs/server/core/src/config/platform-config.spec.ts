@@ -142,7 +142,7 @@ describe('loadPlatformConfig', () => {
       proxyProtocol: true,
       headersTimeoutSeconds: 20,
       keepAliveTimeoutSeconds: 5,
-      maxConnsPerIp: 256,
+      maxConnsPerIp: 1000,
       maxVisitorConns: 20_000,
       maxHandshakesPerIp: 16,
     });

@@ -95,7 +95,7 @@ export const platformConfigSchema = z.object({
     .default(64 * 1024),
   FDT_RELAY_HEADERS_TIMEOUT: seconds.default(20),
   FDT_RELAY_KEEPALIVE_TIMEOUT: seconds.default(5),
-  FDT_RELAY_MAX_CONNS_PER_IP: z.coerce.number().int().positive().default(256),
+  FDT_RELAY_MAX_CONNS_PER_IP: z.coerce.number().int().positive().default(1000),
   FDT_RELAY_MAX_VISITOR_CONNS: z.coerce.number().int().positive().default(20_000),
   FDT_RELAY_MAX_HANDSHAKES_PER_IP: z.coerce.number().int().positive().default(16),
   FDT_RELAY_PROXY_PROTOCOL: bool.default(false),
