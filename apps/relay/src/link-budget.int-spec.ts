@@ -160,7 +160,9 @@ describe('agent link budgets (a malicious agent cannot exhaust the relay)', () =
     await keepServes();
     expect(closed).toBe(true);
     expect(rss.stop() - rssBefore).toBeLessThan(RSS_BOUND);
-    expect(edge.relay.app.select(EdgeModule).get(RoutingTable).session(bad.welcome.sessionId)).toBeUndefined();
+    expect(
+      edge.relay.app.select(EdgeModule).get(RoutingTable).session(bad.welcome.sessionId),
+    ).toBeUndefined();
   });
 
   it('an agent that never reads: streams queue at most the budget, new ones are refused (503), and the link closes with ENHANCE_YOUR_CALM after the stall deadline', async () => {

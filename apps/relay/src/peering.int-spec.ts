@@ -449,7 +449,9 @@ describe('relay-to-relay forwarding (two relays, one Redis registry)', () => {
     const request = Buffer.from('GET / HTTP/1.1\r\nHost: web.localhost\r\n\r\n');
     const visitor = { kind: 'http', proto: 'http', remoteAddress: '198.51.100.7', remotePort: 1 } as const;
     const forged = signPreamble(preambleKey('not the relay secret, but long enough'), visitor, 'intruder');
-    expect(await peerExchange(a.peerPort ?? 0, Buffer.concat([encodeFrame(forged), request]), cluster)).toEqual({
+    expect(
+      await peerExchange(a.peerPort ?? 0, Buffer.concat([encodeFrame(forged), request]), cluster),
+    ).toEqual({
       text: '',
       closed: true,
     });
@@ -512,10 +514,13 @@ describe('relay-to-relay forwarding (two relays, one Redis registry)', () => {
         out.on('error', () => inbound.destroy());
       }),
     );
-    const peer = b.relay.app.select(EdgeModule).get(PeerDialer).dial(
-      { relay: a.config.relay.name, host: '127.0.0.1', port: tap.port },
-      { kind: 'http', proto: 'http', remoteAddress: VISITOR_IP, remotePort: 4321 },
-    );
+    const peer = b.relay.app
+      .select(EdgeModule)
+      .get(PeerDialer)
+      .dial(
+        { relay: a.config.relay.name, host: '127.0.0.1', port: tap.port },
+        { kind: 'http', proto: 'http', remoteAddress: VISITOR_IP, remotePort: 4321 },
+      );
     peer.write('GET /on-the-wire HTTP/1.1\r\nHost: web.localhost\r\nConnection: close\r\n\r\n');
     let text = '';
     peer.on('data', (d) => (text += d));

@@ -106,7 +106,12 @@ export class PeerTls implements OnModuleInit, OnApplicationShutdown {
     try {
       const material = await this.load();
       const old = this.current?.material;
-      if (old && old.certPem === material.certPem && old.keyPem === material.keyPem && old.caPem === material.caPem)
+      if (
+        old &&
+        old.certPem === material.certPem &&
+        old.keyPem === material.keyPem &&
+        old.caPem === material.caPem
+      )
         return;
       const context = contextOf(material);
       this.current = { material, context };
@@ -146,7 +151,10 @@ export async function derivePeerTls(secret: string, relayName: string): Promise<
       await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   });
-  const leafKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const leafKeys = (await webcrypto.subtle.generateKey(ALG, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const now = Date.now();
   const leaf = await x509.X509CertificateGenerator.create({
     serialNumber: `02${randomBytes(15).toString('hex')}`,

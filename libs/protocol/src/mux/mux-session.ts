@@ -304,8 +304,7 @@ export class MuxSession extends EventEmitter<SessionEvents> implements StreamHos
     this.inbound = total;
     while (this.inbound > this.budget) {
       let worst: MuxStream | undefined;
-      for (const s of this.streams.values())
-        if (!worst || s.readableLength > worst.readableLength) worst = s;
+      for (const s of this.streams.values()) if (!worst || s.readableLength > worst.readableLength) worst = s;
       if (!worst || worst.readableLength === 0) return;
       this.emit('limit', 'inbound_budget');
       // Its _destroy takes its bytes off the total.
@@ -392,7 +391,10 @@ export class MuxSession extends EventEmitter<SessionEvents> implements StreamHos
       return;
     }
     const now = performance.now();
-    this.pingTokens = Math.min(this.pingBurst, this.pingTokens + ((now - this.pingAt) * this.pingRate) / 1000);
+    this.pingTokens = Math.min(
+      this.pingBurst,
+      this.pingTokens + ((now - this.pingAt) * this.pingRate) / 1000,
+    );
     this.pingAt = now;
     if (this.pingTokens < 1) {
       this.emit('limit', 'ping_flood');

@@ -117,7 +117,8 @@ export class MuxStream extends Duplex {
     const status = Number(decoded.headers[':status']);
     if (this.opener && status >= 100 && status < 200) {
       // Bounded: each head costs a decode and an event, and the peer could send them forever.
-      if (++this.informational > MuxLimits.informationalHeads) return this.protocolReset(MuxCode.ProtocolError);
+      if (++this.informational > MuxLimits.informationalHeads)
+        return this.protocolReset(MuxCode.ProtocolError);
       this.emit('headers', decoded.headers, flags, decoded.raw);
       return;
     }
