@@ -106,9 +106,7 @@ function peerExchange(
   return new Promise((resolve, reject) => {
     const s = tls.connect(
       {
-        port,
-        host: '127.0.0.1',
-        localAddress: VISITOR_IP,
+        socket: net.connect({ port, host: '127.0.0.1', localAddress: VISITOR_IP }),
         ...(cert ? { cert: cert.certPem, key: cert.keyPem, ca: cert.caPem } : { rejectUnauthorized: false }),
         checkServerIdentity: () => undefined,
       },

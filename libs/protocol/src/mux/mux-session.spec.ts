@@ -338,7 +338,7 @@ describe('mux session limits', () => {
     expect(refused).toBeInstanceOf(MuxBusyError);
     // The kernel holds some; the session at most its budget and a frame.
     expect(relay.bufferedBytes.outbound).toBeLessThan(budget + MuxLimits.dataPayload + 1024);
-    await new Promise((r) => relay.once('close', r));
+    await new Promise<void>((r) => relay.once('close', () => r()));
     expect(limits).toEqual(['outbound_stalled']);
   });
 
