@@ -68,6 +68,7 @@ describe('loadPlatformConfig', () => {
       port: 8444,
       host: undefined,
       routeTtlSeconds: 30,
+      tls: { enabled: true, certFile: undefined, keyFile: undefined, caFile: undefined },
     });
     expect(dev({ REDIS_URL: 'redis://127.0.0.1:6379' }).relay.peering.enabled).toBe(true);
     const off = dev({ REDIS_URL: 'redis://127.0.0.1:6379', FDT_RELAY_FORWARDING: 'false' });
@@ -79,10 +80,35 @@ describe('loadPlatformConfig', () => {
         FDT_RELAY_PEER_HOST: 'fd00::12',
         FDT_RELAY_ROUTE_TTL: '12',
       }).relay.peering,
-    ).toEqual({ enabled: true, port: 9444, host: 'fd00::12', routeTtlSeconds: 12 });
+    ).toMatchObject({ enabled: true, port: 9444, host: 'fd00::12', routeTtlSeconds: 12 });
     expect(dev({ FDT_RELAY_PEER_HOST: '10.1.2.3' }).relay.peering.host).toBe('10.1.2.3');
     expect(() => dev({ FDT_RELAY_PEER_HOST: 'tcp://10.1.2.3:8444' })).toThrow(/FDT_RELAY_PEER_HOST/);
     expect(() => dev({ FDT_RELAY_ROUTE_TTL: '1' })).toThrow(/FDT_RELAY_ROUTE_TTL/);
+  });
+
+  it('takes the peer TLS files all three or none, and plaintext between relays only when told', () => {
+    const files = {
+      FDT_RELAY_PEER_TLS_CERT_FILE: '/etc/fdt/peer-tls/tls.crt',
+      FDT_RELAY_PEER_TLS_KEY_FILE: '/etc/fdt/peer-tls/tls.key',
+      FDT_RELAY_PEER_TLS_CA_FILE: '/etc/fdt/peer-tls/ca.crt',
+    };
+    expect(dev(files).relay.peering.tls).toEqual({
+      enabled: true,
+      certFile: files.FDT_RELAY_PEER_TLS_CERT_FILE,
+      keyFile: files.FDT_RELAY_PEER_TLS_KEY_FILE,
+      caFile: files.FDT_RELAY_PEER_TLS_CA_FILE,
+    });
+    const { FDT_RELAY_PEER_TLS_CA_FILE: _ca, ...twoOfThree } = files;
+    expect(() => dev(twoOfThree)).toThrow(/set all three or none/);
+    expect(dev({ FDT_RELAY_PEER_TLS: 'false' }).relay.peering.tls.enabled).toBe(false);
+  });
+
+  it('gives agent links a 32 MiB buffer budget and a 30 s stall deadline, and no budget below 256 KiB', () => {
+    expect(dev().relay).toMatchObject({ linkBufferBytes: 32 * 1024 * 1024, linkStallSeconds: 30 });
+    expect(
+      dev({ FDT_RELAY_LINK_BUFFER_BYTES: '4194304', FDT_RELAY_LINK_STALL_SECONDS: '5' }).relay,
+    ).toMatchObject({ linkBufferBytes: 4194304, linkStallSeconds: 5 });
+    expect(() => dev({ FDT_RELAY_LINK_BUFFER_BYTES: '1024' })).toThrow(/FDT_RELAY_LINK_BUFFER_BYTES/);
   });
 
   it('refuses production without a relay secret', () => {
