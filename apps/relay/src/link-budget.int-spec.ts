@@ -2,6 +2,7 @@
 // sockets; the bad agents speak the protocol by hand and never read their socket.
 import http from 'node:http';
 import net from 'node:net';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   encodeFrame,
@@ -35,11 +36,16 @@ interface SilentAgent {
   socket: net.Socket;
 }
 
-/** An agent that says hello and then never reads its socket. */
+/** An agent that says hello and then never reads its socket (TLS when the relay's agent port is). */
 async function silentAgent(edge: Edge, name: string): Promise<SilentAgent> {
-  const socket = net.connect(edge.relay.ports.agent, '127.0.0.1');
+  const port = edge.relay.ports.agent;
+  const socket = edge.config.relay.agentTls
+    ? tls.connect({ port, host: '127.0.0.1', ca: edge.relay.caPem, servername: 'localhost' })
+    : net.connect(port, '127.0.0.1');
   socket.on('error', () => undefined);
-  await new Promise((resolve) => socket.once('connect', resolve));
+  await new Promise((resolve) =>
+    socket.once(edge.config.relay.agentTls ? 'secureConnect' : 'connect', resolve),
+  );
   const hello: Hello = {
     type: 'hello',
     version: PROTOCOL_VERSION,
@@ -82,7 +88,11 @@ function sampleMax(read: () => number): { stop: () => number } {
   };
 }
 
-describe('agent link budgets (a malicious agent cannot exhaust the relay)', () => {
+// Over TLS as in production (the queue then sits in the TLS socket) and over plain TCP.
+describe.each([
+  ['TLS', 'true'],
+  ['plain TCP', 'false'],
+])('agent link budgets over %s (a malicious agent cannot exhaust the relay)', (_transport, agentTls) => {
   let edge: Edge;
   let origin: Listening<http.Server>;
   let keep: TestAgent;
@@ -94,6 +104,7 @@ describe('agent link budgets (a malicious agent cannot exhaust the relay)', () =
       FDT_RELAY_LINK_STALL_SECONDS: '2',
       // The relay's own pings would close a silent link after three misses: not what is tested.
       FDT_RELAY_AGENT_PING_SECONDS: '600',
+      FDT_RELAY_AGENT_TLS: agentTls,
     });
     origin = await listen(
       http.createServer((req, res) => {
