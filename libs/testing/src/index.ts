@@ -2,3 +2,4 @@ export * from './test-database.js';
 export * from './test-config.js';
 export * from './http-client.js';
 export * from './test-redis.js';
+export * from './bind9.js';
