@@ -3,3 +3,4 @@ export * from './test-config.js';
 export * from './http-client.js';
 export * from './test-redis.js';
 export * from './bind9.js';
+export * from './fake-cloudflare.js';
