@@ -4,6 +4,7 @@ import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import { AuditService } from '@fdt/audit';
 import type { Actor } from '@fdt/server-core';
 import { ApiKey, Membership, Session, User } from '../entities/index.js';
+import { IdentityErrorCode, IdentityException } from '../identity.errors.js';
 import { MemberAccessHooks } from '../lifecycle/member-access-hooks.js';
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
@@ -50,6 +51,18 @@ export class AccountsService {
       emailVerifiedAt: input.proof ? new Date() : null,
       disabledAt: null,
     });
+  }
+
+  /** The account of `email` (null when there is none), refused when it is already in `orgId`. */
+  async findOutsideOrg(m: EntityManager, orgId: string, email: string): Promise<User | null> {
+    const user = await m.getRepository(User).findOneBy({ email: normalizeEmail(email) });
+    if (user && (await m.getRepository(Membership).exists({ where: { orgId, userId: user.id } }))) {
+      throw new IdentityException(
+        IdentityErrorCode.AlreadyMember,
+        `${user.email} is already a member of this org.`,
+      );
+    }
+    return user;
   }
 
   memberships(m: EntityManager, userId: string): Promise<Membership[]> {

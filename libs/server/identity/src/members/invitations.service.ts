@@ -59,16 +59,7 @@ export class InvitationsService {
     this.members.assertMayGrant(actor, input.role);
     const email = normalizeEmail(input.email);
     const made = await this.ds.transaction(async (m) => {
-      let user = await m.getRepository(User).findOneBy({ email });
-      if (
-        user &&
-        (await m.getRepository(Membership).exists({ where: { orgId: actor.orgId, userId: user.id } }))
-      ) {
-        throw new IdentityException(
-          IdentityErrorCode.AlreadyMember,
-          `${email} is already a member of this org.`,
-        );
-      }
+      let user = await this.accounts.findOutsideOrg(m, actor.orgId, email);
       const existing = !!user;
       // A new address gets an account without credentials; whoever accepts chooses them.
       user ??= await this.accounts.create(m, { email, name: input.name });

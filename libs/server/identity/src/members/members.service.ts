@@ -81,16 +81,7 @@ export class MembersService {
     let refused: User | undefined;
     try {
       return await this.ds.transaction(async (m) => {
-        let user = await m.getRepository(User).findOneBy({ email });
-        if (
-          user &&
-          (await m.getRepository(Membership).exists({ where: { orgId: actor.orgId, userId: user.id } }))
-        ) {
-          throw new IdentityException(
-            IdentityErrorCode.AlreadyMember,
-            `${email} is already a member of this org.`,
-          );
-        }
+        let user = await this.accounts.findOutsideOrg(m, actor.orgId, email);
         if (user && !(await this.accounts.isUnclaimed(m, user))) {
           refused = user;
           throw new IdentityException(
@@ -153,16 +144,7 @@ export class MembersService {
     this.assertMayGrant(actor, input.role);
     const email = normalizeEmail(input.email);
     const owned = await this.domains.orgOwns(actor.orgId, email);
-    let user = await m.getRepository(User).findOneBy({ email });
-    if (
-      user &&
-      (await m.getRepository(Membership).exists({ where: { orgId: actor.orgId, userId: user.id } }))
-    ) {
-      throw new IdentityException(
-        IdentityErrorCode.AlreadyMember,
-        `${email} is already a member of this org.`,
-      );
-    }
+    let user = await this.accounts.findOutsideOrg(m, actor.orgId, email);
     if (user && !owned && !(await this.accounts.isUnclaimed(m, user))) {
       throw new IdentityException(
         IdentityErrorCode.AccountExists,
