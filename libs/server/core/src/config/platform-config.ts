@@ -134,6 +134,32 @@ export const platformConfigSchema = z.object({
     .string()
     .regex(/^[a-z0-9.-]+$/i, 'a DNS name such as tunnels.example.com')
     .default('localhost'),
+  // DNS-01 (wildcards, the base-domain certificate): the provider that writes the challenge's
+  // TXT record — an RFC 2136 primary with a TSIG key, or Cloudflare's API.
+  FDT_DNS_PROVIDER: z.enum(['none', 'rfc2136', 'cloudflare']).default('none'),
+  FDT_DNS_RFC2136_SERVER: z
+    .string()
+    .regex(/^(\[[0-9a-f:]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i, 'host:port of the primary, e.g. 10.0.0.53:53')
+    .optional(),
+  FDT_DNS_RFC2136_ZONE: z
+    .string()
+    .regex(/^[a-z0-9._-]+$/i, 'a zone such as example.com')
+    .optional(),
+  FDT_DNS_RFC2136_TSIG_NAME: z.string().min(1).optional(),
+  FDT_DNS_RFC2136_TSIG_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{22,}={0,2}$/, 'base64 of at least 16 bytes, as tsig-keygen prints it')
+    .optional(),
+  FDT_DNS_RFC2136_TSIG_ALGORITHM: z.enum(['hmac-sha256']).default('hmac-sha256'),
+  FDT_DNS_CLOUDFLARE_API_TOKEN: z.string().min(1).optional(),
+  FDT_DNS_CLOUDFLARE_ZONE_ID: z
+    .string()
+    .regex(/^[a-z0-9]+$/i, "the zone's id from its Overview page")
+    .optional(),
+  FDT_DNS_CLOUDFLARE_API_URL: z.string().url().default('https://api.cloudflare.com/client/v4'),
+  // `acme`: the worker obtains and renews *.<base domain> + <base domain> by DNS-01 and relays
+  // serve it by default; `static`: FDT_RELAY_TLS_CERT_FILE, else the dev CA (as before).
+  FDT_BASE_DOMAIN_CERT: z.enum(['static', 'acme']).default('static'),
   FDT_SIGNUP_ENABLED: bool.optional(),
   FDT_PLAN_MAX_TUNNELS: z.coerce.number().int().positive().default(10),
   FDT_PLAN_MAX_CONNS_PER_TUNNEL: z.coerce.number().int().positive().default(1000),
@@ -308,6 +334,18 @@ export interface PlatformConfig {
 export class ConfigError extends Error {}
 
 // A fixed, published key: only for development and tests, refused in production.
+  /** Who provides the *.<baseDomain> certificate: ACME by DNS-01 (the worker), or the relay's file / dev CA. */
+  baseDomainCert: 'static' | 'acme';
+  /** The DNS provider DNS-01 challenges go through. */
+  dns:
+    | { provider: 'none' }
+    | {
+        provider: 'rfc2136';
+        server: { host: string; port: number };
+        zone: string;
+        tsig: { name: string; algorithm: 'hmac-sha256'; secret: Buffer };
+      }
+    | { provider: 'cloudflare'; apiToken: string; zoneId: string; apiUrl: string };
 const DEV_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 const DEV_RELAY_SECRET = 'fdt-dev-relay-secret-not-for-production';
 
@@ -350,6 +388,32 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
   if (!c.FDT_RELAY_TLS_CERT_FILE !== !c.FDT_RELAY_TLS_KEY_FILE) {
     throw new ConfigError(
       'Invalid configuration:\n  FDT_RELAY_TLS_CERT_FILE, FDT_RELAY_TLS_KEY_FILE: set both or neither',
+// Called after the required FDT_DNS_* variables of the chosen provider were checked present.
+function dnsConfig(c: z.output<typeof platformConfigSchema>): PlatformConfig['dns'] {
+  if (c.FDT_DNS_PROVIDER === 'rfc2136') {
+    const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(c.FDT_DNS_RFC2136_SERVER ?? '') ?? [];
+    return {
+      provider: 'rfc2136',
+      server: { host: m[1] ?? '', port: Number(m[2] ?? 53) },
+      zone: (c.FDT_DNS_RFC2136_ZONE ?? '').toLowerCase().replace(/\.$/, ''),
+      tsig: {
+        name: c.FDT_DNS_RFC2136_TSIG_NAME ?? '',
+        algorithm: c.FDT_DNS_RFC2136_TSIG_ALGORITHM,
+        secret: Buffer.from(c.FDT_DNS_RFC2136_TSIG_SECRET ?? '', 'base64'),
+      },
+    };
+  }
+  if (c.FDT_DNS_PROVIDER === 'cloudflare') {
+    return {
+      provider: 'cloudflare',
+      apiToken: c.FDT_DNS_CLOUDFLARE_API_TOKEN ?? '',
+      zoneId: c.FDT_DNS_CLOUDFLARE_ZONE_ID ?? '',
+      apiUrl: c.FDT_DNS_CLOUDFLARE_API_URL.replace(/\/$/, ''),
+    };
+  }
+  return { provider: 'none' };
+}
+
     );
   }
   return {
@@ -395,6 +459,26 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       linkStallSeconds: c.FDT_RELAY_LINK_STALL_SECONDS,
       headersTimeoutSeconds: c.FDT_RELAY_HEADERS_TIMEOUT,
       keepAliveTimeoutSeconds: c.FDT_RELAY_KEEPALIVE_TIMEOUT,
+  const dnsNeeds = {
+    none: [],
+    rfc2136: [
+      'FDT_DNS_RFC2136_SERVER',
+      'FDT_DNS_RFC2136_ZONE',
+      'FDT_DNS_RFC2136_TSIG_NAME',
+      'FDT_DNS_RFC2136_TSIG_SECRET',
+    ],
+    cloudflare: ['FDT_DNS_CLOUDFLARE_API_TOKEN', 'FDT_DNS_CLOUDFLARE_ZONE_ID'],
+  }[c.FDT_DNS_PROVIDER].filter((k) => !c[k as keyof typeof c]);
+  if (dnsNeeds.length) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ${dnsNeeds.join(', ')}: required with FDT_DNS_PROVIDER=${c.FDT_DNS_PROVIDER}`,
+    );
+  }
+  if (c.FDT_BASE_DOMAIN_CERT === 'acme' && c.FDT_DNS_PROVIDER === 'none') {
+    throw new ConfigError(
+      'Invalid configuration:\n  FDT_BASE_DOMAIN_CERT: acme needs a DNS provider for its wildcard (FDT_DNS_PROVIDER=rfc2136 or cloudflare)',
+    );
+  }
       maxConnsPerIp: c.FDT_RELAY_MAX_CONNS_PER_IP,
       maxVisitorConns: c.FDT_RELAY_MAX_VISITOR_CONNS,
       maxHandshakesPerIp: c.FDT_RELAY_MAX_HANDSHAKES_PER_IP,
@@ -444,3 +528,5 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
     sso: { allowInsecureIssuers: c.FDT_SSO_ALLOW_INSECURE_ISSUERS ?? c.NODE_ENV === 'development' },
   };
 }
+    baseDomainCert: c.FDT_BASE_DOMAIN_CERT,
+    dns: dnsConfig(c),
