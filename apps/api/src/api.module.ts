@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from '@fdt/audit';
+import { DomainsModule } from '@fdt/domains';
 import { IdentityModule } from '@fdt/identity';
 import {
   type PlatformConfig,
@@ -35,6 +36,7 @@ export class ApiModule {
         TunnelsModule,
         SsoModule,
         ScimModule,
+        DomainsModule,
       ],
     };
   }

@@ -225,6 +225,54 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/domains': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['CustomDomainsController_list'];
+    put?: never;
+    post: operations['CustomDomainsController_add'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/domains/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['CustomDomainsController_get'];
+    put?: never;
+    post?: never;
+    delete: operations['CustomDomainsController_remove'];
+    options?: never;
+    head?: never;
+    patch: operations['CustomDomainsController_update'];
+    trace?: never;
+  };
+  '/api/v1/domains/{id}/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['CustomDomainsController_verify'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/inspection/{tunnel}/requests': {
     parameters: {
       query?: never;
@@ -939,6 +987,23 @@ export interface components {
       password?: string;
       token: string;
     };
+    AddCustomDomainDto: {
+      /**
+       * @default managed
+       * @enum {string}
+       */
+      certificate: 'managed' | 'uploaded';
+      /**
+       * @description A host name, or a wildcard such as *.apps.customer.com
+       * @example app.customer.com
+       */
+      hostname: string;
+      /**
+       * @default terminate
+       * @enum {string}
+       */
+      tlsMode: 'terminate' | 'passthrough';
+    };
     AddDomainDto: {
       /**
        * @description The email domain, without @
@@ -1160,6 +1225,56 @@ export interface components {
       /** @description What the token is for, e.g. "Okta" */
       description?: string;
     };
+    CustomDomainDetailDto: {
+      /**
+       * @description The ACME challenge its managed certificate takes
+       * @enum {string}
+       */
+      acmeChallenge: 'http-01' | 'dns-01';
+      boundName: string | null;
+      certificate: components['schemas']['DomainCertificateDto'];
+      /** @enum {string} */
+      certificateSource: 'managed' | 'uploaded';
+      /** Format: date-time */
+      createdAt: string;
+      hostname: string;
+      id: string;
+      /** @enum {string} */
+      status: 'pending_verification' | 'verified' | 'failed';
+      /** @enum {string} */
+      tlsMode: 'terminate' | 'passthrough';
+      verification: components['schemas']['DomainVerificationDto'];
+      /** Format: date-time */
+      verifiedAt: string | null;
+      /** @description A wildcard, whose certificate needs DNS-01 */
+      wildcard: boolean;
+    };
+    CustomDomainDto: {
+      /**
+       * @description The ACME challenge its managed certificate takes
+       * @enum {string}
+       */
+      acmeChallenge: 'http-01' | 'dns-01';
+      boundName: string | null;
+      /** @enum {string} */
+      certificateSource: 'managed' | 'uploaded';
+      /** Format: date-time */
+      createdAt: string;
+      hostname: string;
+      id: string;
+      /** @enum {string} */
+      status: 'pending_verification' | 'verified' | 'failed';
+      /** @enum {string} */
+      tlsMode: 'terminate' | 'passthrough';
+      verification: components['schemas']['DomainVerificationDto'];
+      /** Format: date-time */
+      verifiedAt: string | null;
+      /** @description A wildcard, whose certificate needs DNS-01 */
+      wildcard: boolean;
+    };
+    CustomDomainListDto: {
+      items: components['schemas']['CustomDomainDto'][];
+    };
     DiscoverDto: {
       /** @example ana@example.com */
       email: string;
@@ -1170,6 +1285,21 @@ export interface components {
       loginUrl?: string;
       /** @description Whether this email signs in through an identity provider */
       sso: boolean;
+    };
+    DomainCertificateDto: {
+      issuer: string | null;
+      lastError: string | null;
+      notAfter: string | null;
+      /** @enum {string} */
+      status: 'none' | 'pending' | 'issuing' | 'active' | 'renewing' | 'failed';
+    };
+    DomainDnsRecordDto: {
+      /** @example _fdt-challenge.app.customer.com */
+      name: string;
+      /** @enum {string} */
+      type: 'TXT' | 'CNAME';
+      /** @example fdt-domain-verification=… */
+      value: string;
     };
     DomainDto: {
       /** Format: date-time */
@@ -1187,6 +1317,22 @@ export interface components {
     };
     DomainListDto: {
       items: components['schemas']['DomainDto'][];
+    };
+    DomainVerificationDto: {
+      /** Format: date-time */
+      lastCheckedAt: string | null;
+      lastError: string | null;
+      /** @description The error code of the last failed check */
+      lastErrorCode: string | null;
+      /**
+       * Format: date-time
+       * @description When the background re-check looks again
+       */
+      nextCheckAt: string | null;
+      /** @description Create these records, then call verify */
+      records: components['schemas']['DomainDnsRecordDto'][];
+      /** @description Whether the CNAME is required too (FDT_DOMAIN_VERIFY_STRICT) */
+      strict: boolean;
     };
     GroupRoleRuleDto: {
       /** @description Group name or id exactly as the IdP sends it */
@@ -1697,6 +1843,12 @@ export interface components {
       oidc?: components['schemas']['OidcSettingsDto'];
       saml?: components['schemas']['SamlSettingsDto'];
     };
+    UpdateCustomDomainDto: {
+      /** @description A reserved name of the org this domain also serves; null unbinds */
+      boundName?: string | null;
+      /** @enum {string} */
+      tlsMode?: 'terminate' | 'passthrough';
+    };
     UpdateRelayDto: {
       /** @description Share of new agents; 0 drains the relay. */
       weight: number;
@@ -2062,6 +2214,134 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['CreatedAuthtokenDto'];
+        };
+      };
+    };
+  };
+  CustomDomainsController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CustomDomainListDto'];
+        };
+      };
+    };
+  };
+  CustomDomainsController_add: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AddCustomDomainDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CustomDomainDto'];
+        };
+      };
+    };
+  };
+  CustomDomainsController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CustomDomainDetailDto'];
+        };
+      };
+    };
+  };
+  CustomDomainsController_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  CustomDomainsController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateCustomDomainDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CustomDomainDto'];
+        };
+      };
+    };
+  };
+  CustomDomainsController_verify: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CustomDomainDto'];
         };
       };
     };

@@ -15,8 +15,9 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     P.TunnelsManage,
     P.AuthtokensManage,
     P.ApiKeysManage,
+    P.DomainsRead,
   ]),
-  viewer: new Set([P.OrgRead, P.MembersRead, P.TunnelsRead]),
+  viewer: new Set([P.OrgRead, P.MembersRead, P.TunnelsRead, P.DomainsRead]),
   billing: new Set([P.OrgRead, P.BillingRead, P.BillingManage]),
 };
 

@@ -15,6 +15,8 @@ export const Permission = {
   BillingManage: 'billing:manage',
   SsoManage: 'sso:manage',
   RelaysRead: 'relays:read',
+  DomainsRead: 'domains:read',
+  DomainsManage: 'domains:manage',
 } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];
 

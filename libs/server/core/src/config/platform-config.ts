@@ -194,6 +194,24 @@ export const platformConfigSchema = z.object({
   FDT_SMTP_FROM: z.string().min(3).default('fdt <no-reply@localhost>'),
   FDT_ADMIN_DIR: z.string().min(1).optional(),
   FDT_SSO_ALLOW_INSECURE_ISSUERS: bool.optional(),
+  // Custom domains: where a domain's CNAME must point (default edge.<base domain>), the DNS
+  // servers used for every verification lookup (host:port list; default the system's), and
+  // whether the CNAME is required as well as the TXT record.
+  FDT_EDGE_CNAME_TARGET: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/i, 'a DNS name such as edge.tunnels.example.com')
+    .optional(),
+  FDT_DNS_RESOLVERS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^(\[[0-9a-f:]+\]|[0-9.]+)(:\d{1,5})?$/i, 'host:port, e.g. 10.0.0.53:53'))),
+  FDT_DOMAIN_VERIFY_STRICT: bool.optional(),
 });
 
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
@@ -328,6 +346,15 @@ export interface PlatformConfig {
   sso: {
     /** OIDC issuers and IdP URLs over http: or on loopback/private addresses (dev and test IdPs). */
     allowInsecureIssuers: boolean;
+  };
+  /** Custom domains: verification of their DNS records. */
+  domains: {
+    /** the name a custom domain's CNAME must point to */
+    edgeCnameTarget: string;
+    /** DNS servers (`ip` or `ip:port`) for every verification lookup; empty: the system's */
+    dnsResolvers: string[];
+    /** require the CNAME as well as the TXT record */
+    verifyStrict: boolean;
   };
 }
 
@@ -526,6 +553,11 @@ function dnsConfig(c: z.output<typeof platformConfigSchema>): PlatformConfig['dn
     smtp: c.FDT_SMTP_URL ? { url: c.FDT_SMTP_URL, from: c.FDT_SMTP_FROM } : undefined,
     adminDir: c.FDT_ADMIN_DIR,
     sso: { allowInsecureIssuers: c.FDT_SSO_ALLOW_INSECURE_ISSUERS ?? c.NODE_ENV === 'development' },
+    domains: {
+      edgeCnameTarget: (c.FDT_EDGE_CNAME_TARGET ?? `edge.${c.FDT_BASE_DOMAIN}`).toLowerCase().replace(/\.$/, ''),
+      dnsResolvers: c.FDT_DNS_RESOLVERS,
+      verifyStrict: c.FDT_DOMAIN_VERIFY_STRICT ?? false,
+    },
   };
 }
     baseDomainCert: c.FDT_BASE_DOMAIN_CERT,

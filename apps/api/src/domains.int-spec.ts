@@ -1,0 +1,303 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type ChallTestSrv, startChallTestSrv, type TestClient } from '@fdt/testing';
+import { auditEvents } from '../test/sso/sso-fixtures.js';
+import { type Harness, startHarness } from '../test/harness.js';
+import { ZoneDns } from '../test/domains/zone-dns.js';
+
+type Rec = { type: string; name: string; value: string };
+const txtOf = (body: { verification: { records: Rec[] } }) =>
+  body.verification.records.find((r) => r.type === 'TXT') as Rec;
+
+describe('custom domains: add, verify through real DNS (pebble-challtestsrv), one org per hostname', () => {
+  let h: Harness;
+  let dns: ChallTestSrv;
+  let owner: TestClient;
+  let other: TestClient;
+  let viewer: TestClient;
+
+  beforeAll(async () => {
+    dns = await startChallTestSrv();
+    h = await startHarness({ FDT_BASE_DOMAIN: 'tunnels.example.test', FDT_DNS_RESOLVERS: dns.dnsAddress });
+    ({ client: owner } = await h.signup());
+    ({ client: other } = await h.signup());
+    ({ client: viewer } = await h.member(owner, 'viewer'));
+  });
+  afterAll(async () => {
+    await h?.close();
+    await dns?.stop();
+  });
+
+  it('adds a domain with the TXT and CNAME records to create, pending verification', async () => {
+    const res = await owner.post('/api/v1/domains', { hostname: 'App.Customer.test.' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      hostname: 'app.customer.test',
+      status: 'pending_verification',
+      tlsMode: 'terminate',
+      certificateSource: 'managed',
+      wildcard: false,
+      acmeChallenge: 'http-01',
+    });
+    const [txt, cname] = res.body.verification.records;
+    expect(txt).toEqual({
+      type: 'TXT',
+      name: '_fdt-challenge.app.customer.test',
+      value: expect.stringMatching(/^fdt-domain-verification=[\w-]{32}$/),
+    });
+    expect(cname).toEqual({ type: 'CNAME', name: 'app.customer.test', value: 'edge.tunnels.example.test' });
+    // Every domain gets its own random value.
+    const second = await owner.post('/api/v1/domains', { hostname: 'two.customer.test' });
+    expect(txtOf(second.body).value).not.toBe(txt.value);
+    expect((await auditEvents(owner, 'domain.added')).map((e) => e.summary.hostname)).toEqual(
+      expect.arrayContaining(['app.customer.test', 'two.customer.test']),
+    );
+  });
+
+  it('refuses to verify without the TXT record, then with a wrong value, each with its code and lastError', async () => {
+    const d = (await owner.post('/api/v1/domains', { hostname: 'slow.customer.test' })).body;
+    const missing = await owner.post(`/api/v1/domains/${d.id}/verify`);
+    expect(missing.status).toBe(422);
+    expect(missing.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(missing.body.code).toBe('domain_txt_missing');
+    expect(missing.body.expected).toEqual(txtOf(d));
+
+    await dns.setTxt('_fdt-challenge.slow.customer.test', 'fdt-domain-verification=somebody-elses-value');
+    const wrong = await owner.post(`/api/v1/domains/${d.id}/verify`);
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.code).toBe('domain_txt_mismatch');
+    expect(wrong.body.found).toEqual(['fdt-domain-verification=somebody-elses-value']);
+
+    const seen = (await owner.get(`/api/v1/domains/${d.id}`)).body;
+    expect(seen.status).toBe('failed');
+    expect(seen.verification.lastErrorCode).toBe('domain_txt_mismatch');
+    expect(seen.verification.lastError).toMatch(/none is "fdt-domain-verification=/);
+    expect(seen.verification.nextCheckAt).not.toBeNull();
+  });
+
+  it('verifies once the TXT record holds the value (among other TXT records), and shows no certificate yet', async () => {
+    const d = (await owner.get('/api/v1/domains')).body.items.find(
+      (x: { hostname: string }) => x.hostname === 'app.customer.test',
+    );
+    await dns.setTxt('_fdt-challenge.app.customer.test', 'v=spf1 -all');
+    await dns.setTxt('_fdt-challenge.app.customer.test', txtOf(d).value);
+    const res = await owner.post(`/api/v1/domains/${d.id}/verify`);
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('verified');
+    expect(res.body.verifiedAt).not.toBeNull();
+    const one = await viewer.get(`/api/v1/domains/${d.id}`);
+    expect(one.status).toBe(200);
+    expect(one.body.status).toBe('verified');
+    expect(one.body.certificate).toEqual({ status: 'none', notAfter: null, issuer: null, lastError: null });
+    const [event] = await auditEvents(owner, 'domain.verified');
+    expect(event.summary).toEqual({ hostname: 'app.customer.test', cname: false });
+  });
+
+  it("attack: another org cannot add, read, verify, change or delete this org's hostname", async () => {
+    for (const hostname of [
+      'app.customer.test',
+      'APP.CUSTOMER.TEST',
+      'app.customer.test.',
+      'slow.customer.test',
+    ]) {
+      const res = await other.post('/api/v1/domains', { hostname });
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe('domain_taken');
+      expect(res.body.detail).toMatch(/belongs to another org/);
+    }
+    const mine = (await owner.get('/api/v1/domains')).body.items[0];
+    for (const res of [
+      await other.get(`/api/v1/domains/${mine.id}`),
+      await other.post(`/api/v1/domains/${mine.id}/verify`),
+      await other.patch(`/api/v1/domains/${mine.id}`, { tlsMode: 'passthrough' }),
+      await other.delete(`/api/v1/domains/${mine.id}`),
+    ]) {
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe('domain_not_found');
+    }
+    expect((await other.get('/api/v1/domains')).body.items).toEqual([]);
+    // Racing for one new hostname: exactly one org gets it.
+    const race = await Promise.all([
+      owner.post('/api/v1/domains', { hostname: 'race.customer.test' }),
+      other.post('/api/v1/domains', { hostname: 'race.customer.test' }),
+      other.post('/api/v1/domains', { hostname: 'Race.Customer.test' }),
+    ]);
+    expect(race.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+  });
+
+  it('refuses host names that are not custom domains, with domain_invalid_hostname', async () => {
+    for (const hostname of [
+      'tunnels.example.test',
+      'myapp.tunnels.example.test',
+      '*.example.test', // would cover the base domain itself
+      '10.0.0.1',
+      'localhost',
+      'https://app.customer.test',
+      'app.customer.test:443',
+      'a..customer.test',
+      '-bad.customer.test',
+      '*.*.customer.test',
+      'app.*.customer.test',
+    ]) {
+      const res = await owner.post('/api/v1/domains', { hostname });
+      expect({ hostname, status: res.status, code: res.body.code }).toEqual({
+        hostname,
+        status: 400,
+        code: 'domain_invalid_hostname',
+      });
+    }
+  });
+
+  it('stores an internationalized name in its xn-- form, and a wildcard marked as needing DNS-01', async () => {
+    const idn = await owner.post('/api/v1/domains', { hostname: 'Bücher.Customer.test' });
+    expect(idn.status).toBe(201);
+    expect(idn.body.hostname).toBe('xn--bcher-kva.customer.test');
+    const wild = await owner.post('/api/v1/domains', {
+      hostname: '*.apps.customer.test',
+      tlsMode: 'passthrough',
+    });
+    expect(wild.status).toBe(201);
+    expect(wild.body).toMatchObject({
+      hostname: '*.apps.customer.test',
+      wildcard: true,
+      acmeChallenge: 'dns-01',
+      tlsMode: 'passthrough',
+    });
+    expect(txtOf(wild.body).name).toBe('_fdt-challenge.apps.customer.test');
+    await dns.setTxt('_fdt-challenge.apps.customer.test', txtOf(wild.body).value);
+    expect((await owner.post(`/api/v1/domains/${wild.body.id}/verify`)).body.status).toBe('verified');
+  });
+
+  it('lets viewers read but not change domains (RBAC)', async () => {
+    expect((await viewer.get('/api/v1/domains')).status).toBe(200);
+    const add = await viewer.post('/api/v1/domains', { hostname: 'viewer.customer.test' });
+    expect(add.status).toBe(403);
+    const id = (await owner.get('/api/v1/domains')).body.items[0].id;
+    expect((await viewer.post(`/api/v1/domains/${id}/verify`)).status).toBe(403);
+    expect((await viewer.patch(`/api/v1/domains/${id}`, { tlsMode: 'passthrough' })).status).toBe(403);
+    expect((await viewer.delete(`/api/v1/domains/${id}`)).status).toBe(403);
+  });
+
+  it('switches TLS mode and binds to a reserved name of the org only', async () => {
+    const d = (await owner.get('/api/v1/domains')).body.items.find(
+      (x: { hostname: string }) => x.hostname === 'two.customer.test',
+    );
+    const mode = await owner.patch(`/api/v1/domains/${d.id}`, { tlsMode: 'passthrough' });
+    expect(mode.status).toBe(200);
+    expect(mode.body.tlsMode).toBe('passthrough');
+    expect((await other.post('/api/v1/reserved-names', { name: 'others-name' })).status).toBe(201);
+    const foreign = await owner.patch(`/api/v1/domains/${d.id}`, { boundName: 'others-name' });
+    expect(foreign.status).toBe(400);
+    expect(foreign.body.code).toBe('domain_binding_invalid');
+    expect((await owner.post('/api/v1/reserved-names', { name: 'my-shop' })).status).toBe(201);
+    const bound = await owner.patch(`/api/v1/domains/${d.id}`, { boundName: 'My-Shop' });
+    expect(bound.status).toBe(200);
+    expect(bound.body.boundName).toBe('my-shop');
+    expect((await owner.patch(`/api/v1/domains/${d.id}`, { boundName: null })).body.boundName).toBeNull();
+    expect((await owner.patch(`/api/v1/domains/${d.id}`, { tlsMode: 'sideways' })).status).toBe(400);
+    expect((await auditEvents(owner, 'domain.updated')).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('deletes a domain, which frees its hostname for another org', async () => {
+    const d = (await owner.get('/api/v1/domains')).body.items.find(
+      (x: { hostname: string }) => x.hostname === 'slow.customer.test',
+    );
+    expect((await owner.delete(`/api/v1/domains/${d.id}`)).status).toBe(204);
+    expect((await owner.get(`/api/v1/domains/${d.id}`)).status).toBe(404);
+    expect((await auditEvents(owner, 'domain.removed'))[0].summary).toEqual({
+      hostname: 'slow.customer.test',
+      wasVerified: false,
+    });
+    expect((await other.post('/api/v1/domains', { hostname: 'slow.customer.test' })).status).toBe(201);
+  });
+});
+
+describe('custom domains in strict mode (FDT_DOMAIN_VERIFY_STRICT): the CNAME is required too', () => {
+  let h: Harness;
+  let dns: ChallTestSrv;
+  let zone: ZoneDns;
+  let owner: TestClient;
+
+  beforeAll(async () => {
+    dns = await startChallTestSrv();
+    zone = await ZoneDns.start();
+    h = await startHarness({
+      FDT_BASE_DOMAIN: 'tunnels.example.test',
+      FDT_EDGE_CNAME_TARGET: 'edge.example.net',
+      FDT_DNS_RESOLVERS: dns.dnsAddress,
+      FDT_DOMAIN_VERIFY_STRICT: 'true',
+    });
+    ({ client: owner } = await h.signup());
+  });
+  afterAll(async () => {
+    await h?.close();
+    await dns?.stop();
+    await zone?.close();
+  });
+
+  it('refuses a domain with the right TXT but no CNAME, then one pointing elsewhere, and verifies it once it points at the edge', async () => {
+    const d = (await owner.post('/api/v1/domains', { hostname: 'shop.customer.test' })).body;
+    expect(d.verification.records[1]).toEqual({
+      type: 'CNAME',
+      name: 'shop.customer.test',
+      value: 'edge.example.net',
+    });
+    await dns.setTxt('_fdt-challenge.shop.customer.test', txtOf(d).value);
+    const none = await owner.post(`/api/v1/domains/${d.id}/verify`);
+    expect(none.status).toBe(422);
+    expect(none.body.code).toBe('domain_cname_missing');
+    expect(none.body.detail).toMatch(/no CNAME to edge\.example\.net/);
+
+    await dns.setCname('shop.customer.test', 'lb.other-provider.test');
+    const elsewhere = await owner.post(`/api/v1/domains/${d.id}/verify`);
+    expect(elsewhere.body.code).toBe('domain_cname_missing');
+    expect(elsewhere.body.found).toEqual(['lb.other-provider.test']);
+    expect((await owner.get(`/api/v1/domains/${d.id}`)).body.verification.lastErrorCode).toBe(
+      'domain_cname_missing',
+    );
+
+    await dns.setCname('shop.customer.test', 'edge.example.net');
+    const ok = await owner.post(`/api/v1/domains/${d.id}/verify`);
+    expect(ok.status).toBe(200);
+    expect(ok.body.status).toBe('verified');
+    expect((await auditEvents(owner, 'domain.verified'))[0].summary).toEqual({
+      hostname: 'shop.customer.test',
+      cname: true,
+    });
+  });
+
+  it('accepts an apex that has the edge addresses instead of a CNAME', async () => {
+    const d = (await owner.post('/api/v1/domains', { hostname: 'apex.test' })).body;
+    await dns.setTxt('_fdt-challenge.apex.test', txtOf(d).value);
+    await dns.addA('edge.example.net', ['192.0.2.10']);
+    await dns.addA('apex.test', ['192.0.2.99']);
+    expect((await owner.post(`/api/v1/domains/${d.id}/verify`)).body.code).toBe('domain_cname_missing');
+    await dns.addA('apex.test', ['192.0.2.10']);
+    expect((await owner.post(`/api/v1/domains/${d.id}/verify`)).body.status).toBe('verified');
+  });
+
+  it('answers NXDOMAIN as a missing TXT record and SERVFAIL as a lookup failure to retry', async () => {
+    const resolver = h.api.app.get<symbol, { setServers(s: string[]): void }>(
+      (await import('@fdt/domains')).DOMAINS_DNS_RESOLVER,
+    );
+    resolver.setServers([zone.address]);
+    try {
+      const d = (await owner.post('/api/v1/domains', { hostname: 'gone.customer.test' })).body;
+      const nx = await owner.post(`/api/v1/domains/${d.id}/verify`);
+      expect(nx.status).toBe(422);
+      expect(nx.body.code).toBe('domain_txt_missing');
+      expect(nx.body.detail).toMatch(/_fdt-challenge\.gone\.customer\.test does not exist \(NXDOMAIN\)/);
+
+      zone.set('_fdt-challenge.gone.customer.test', [{ type: 'TXT', data: txtOf(d).value }]);
+      const nxHost = await owner.post(`/api/v1/domains/${d.id}/verify`);
+      expect(nxHost.body.code).toBe('domain_cname_missing');
+      expect(nxHost.body.detail).toMatch(/NXDOMAIN/);
+
+      zone.set('_fdt-challenge.gone.customer.test', 'SERVFAIL');
+      const broken = await owner.post(`/api/v1/domains/${d.id}/verify`);
+      expect(broken.status).toBe(503);
+      expect(broken.body.code).toBe('domain_dns_lookup_failed');
+    } finally {
+      resolver.setServers([dns.dnsAddress]);
+    }
+  });
+});

@@ -1,0 +1,30 @@
+// What domains need of certificates, as a port: the certificates lib provides it (its
+// CertificatesService satisfies this shape) and domains never depends on how issuance works.
+export type CertificateStatus = 'none' | 'pending' | 'issuing' | 'active' | 'renewing' | 'failed';
+
+export interface CertificateState {
+  status: CertificateStatus;
+  notAfter: Date | string | null;
+  issuer: string | null;
+  lastError: string | null;
+}
+
+export interface DomainCertificates {
+  statusFor(hostname: string): Promise<CertificateState>;
+  requestManaged(input: {
+    orgId: string | null;
+    hostnames: string[];
+    challenge: 'http-01' | 'tls-alpn-01' | 'dns-01';
+  }): Promise<unknown>;
+  remove(hostname: string): Promise<unknown>;
+}
+
+/** Injection token of the DomainCertificates provider; absent until certificates are wired. */
+export const DOMAIN_CERTIFICATES = Symbol('DOMAIN_CERTIFICATES');
+
+export const NO_CERTIFICATE: CertificateState = {
+  status: 'none',
+  notAfter: null,
+  issuer: null,
+  lastError: null,
+};

@@ -1,0 +1,116 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  type Actor,
+  CurrentActor,
+  Permission,
+  PLATFORM_CONFIG,
+  type PlatformConfig,
+  RequirePermission,
+} from '@fdt/server-core';
+import {
+  AddCustomDomainDto,
+  CustomDomainDetailDto,
+  CustomDomainDto,
+  CustomDomainListDto,
+  UpdateCustomDomainDto,
+} from './domains.dto.js';
+import { DomainsService } from './domains.service.js';
+import type { Domain } from './entities/index.js';
+import { recordsFor } from './verification/domain-verifier.js';
+
+@ApiTags('domains')
+@ApiBearerAuth()
+@Controller('api/v1/domains')
+export class CustomDomainsController {
+  constructor(
+    private readonly domains: DomainsService,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+  ) {}
+
+  private dto = (d: Domain): CustomDomainDto => ({
+    id: d.id,
+    hostname: d.hostname,
+    wildcard: d.wildcard,
+    status: d.status,
+    tlsMode: d.tlsMode,
+    certificateSource: d.certificateSource,
+    acmeChallenge: d.wildcard ? 'dns-01' : 'http-01',
+    boundName: d.boundName,
+    verification: {
+      records: recordsFor(d.hostname, d.challenge, this.config.domains.edgeCnameTarget),
+      strict: this.config.domains.verifyStrict,
+      lastCheckedAt: d.lastCheckedAt,
+      lastErrorCode: d.lastErrorCode,
+      lastError: d.lastError,
+      nextCheckAt: d.nextCheckAt,
+    },
+    verifiedAt: d.verifiedAt,
+    createdAt: d.createdAt,
+  });
+
+  @Get()
+  @ApiOkResponse({ type: CustomDomainListDto })
+  @RequirePermission(Permission.DomainsRead)
+  async list(@CurrentActor() actor: Actor): Promise<CustomDomainListDto> {
+    return { items: (await this.domains.list(actor.orgId)).map(this.dto) };
+  }
+
+  @Post()
+  @ApiCreatedResponse({ type: CustomDomainDto })
+  @RequirePermission(Permission.DomainsManage)
+  async add(@CurrentActor() actor: Actor, @Body() dto: AddCustomDomainDto): Promise<CustomDomainDto> {
+    return this.dto(await this.domains.add(actor, dto));
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: CustomDomainDetailDto })
+  @RequirePermission(Permission.DomainsRead)
+  async get(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<CustomDomainDetailDto> {
+    const d = await this.domains.get(actor.orgId, id);
+    return { ...this.dto(d), certificate: await this.domains.certificateOf(d) };
+  }
+
+  @Post(':id/verify')
+  @HttpCode(200)
+  @ApiOkResponse({ type: CustomDomainDto })
+  @RequirePermission(Permission.DomainsManage)
+  async verify(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<CustomDomainDto> {
+    return this.dto(await this.domains.verify(actor, id));
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({ type: CustomDomainDto })
+  @RequirePermission(Permission.DomainsManage)
+  async update(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateCustomDomainDto,
+  ): Promise<CustomDomainDto> {
+    return this.dto(await this.domains.update(actor, id, dto));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequirePermission(Permission.DomainsManage)
+  remove(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    return this.domains.remove(actor, id);
+  }
+}

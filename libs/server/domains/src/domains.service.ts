@@ -1,0 +1,283 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { AuditService } from '@fdt/audit';
+import { type Actor, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import {
+  type CertificateState,
+  DOMAIN_CERTIFICATES,
+  type DomainCertificates,
+  NO_CERTIFICATE,
+} from './certificates.port.js';
+import { MAX_DOMAINS_PER_ORG, RECHECK_FIRST_DELAY_SECONDS } from './constants.js';
+import { DomainsErrorCode, DomainsException } from './domains.errors.js';
+import { Domain, type DomainCertificateSource, type DomainTlsMode } from './entities/index.js';
+import { normalizeHostname } from './hostname.js';
+import { nextCheckAfter } from './recheck/backoff.js';
+import { DomainVerifier, type Verification } from './verification/domain-verifier.js';
+
+const isUniqueViolation = (e: unknown) =>
+  e instanceof QueryFailedError && (e.driverError as { code?: string })?.code === '23505';
+
+export interface AddDomainInput {
+  hostname: string;
+  tlsMode?: DomainTlsMode;
+  certificate?: DomainCertificateSource;
+}
+
+export interface UpdateDomainInput {
+  tlsMode?: DomainTlsMode;
+  /** a reserved name of the org; null unbinds */
+  boundName?: string | null;
+}
+
+/** Who runs a background check: recorded as the system in the audit log. */
+const systemActor = (orgId: string): Actor => ({
+  type: 'system',
+  orgId,
+  role: 'owner',
+  label: 'domain re-check',
+});
+
+/**
+ * Custom domains of an org: added with the DNS records to create, verified by those records,
+ * bound to a reserved name, removed with their certificate.
+ */
+@Injectable()
+export class DomainsService {
+  private readonly log = new Logger(DomainsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly audit: AuditService,
+    private readonly verifier: DomainVerifier,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    @Optional() @Inject(DOMAIN_CERTIFICATES) private readonly certificates?: DomainCertificates,
+  ) {}
+
+  list(orgId: string): Promise<Domain[]> {
+    return this.ds.getRepository(Domain).find({ where: { orgId }, order: { hostname: 'ASC' } });
+  }
+
+  /** The org's verified domains (what its agents may serve). */
+  verifiedOf(orgId: string): Promise<Domain[]> {
+    return this.ds
+      .getRepository(Domain)
+      .find({ where: { orgId, status: 'verified' }, order: { hostname: 'ASC' } });
+  }
+
+  async get(orgId: string, id: string): Promise<Domain> {
+    const d = await this.ds.getRepository(Domain).findOneBy({ id, orgId });
+    if (!d) throw new DomainsException(DomainsErrorCode.NotFound, 'No such domain in this org.');
+    return d;
+  }
+
+  certificateOf(d: Domain): Promise<CertificateState> {
+    return this.certificates ? this.certificates.statusFor(d.hostname) : Promise.resolve(NO_CERTIFICATE);
+  }
+
+  async add(actor: Actor, input: AddDomainInput): Promise<Domain> {
+    const checked = normalizeHostname(input.hostname, this.config.baseDomain);
+    if (!checked.ok) {
+      throw new DomainsException(
+        DomainsErrorCode.InvalidHostname,
+        `"${input.hostname}" cannot be a custom domain: ${checked.reason}.`,
+      );
+    }
+    const { hostname, wildcard } = checked;
+    try {
+      return await this.ds.transaction(async (m) => {
+        // Counted under a per-org lock so that concurrent adds cannot pass the limit together.
+        await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`domains:${actor.orgId}`]);
+        const held = await m.getRepository(Domain).findOneBy({ hostname });
+        if (held) throw this.taken(hostname, held.orgId === actor.orgId);
+        if ((await m.getRepository(Domain).countBy({ orgId: actor.orgId })) >= MAX_DOMAINS_PER_ORG) {
+          throw new DomainsException(
+            DomainsErrorCode.Limit,
+            `An org holds at most ${MAX_DOMAINS_PER_ORG} domains; remove one first.`,
+          );
+        }
+        const saved = await m.getRepository(Domain).save({
+          orgId: actor.orgId,
+          hostname,
+          wildcard,
+          status: 'pending_verification',
+          tlsMode: input.tlsMode ?? 'terminate',
+          certificateSource: input.certificate ?? 'managed',
+          challenge: randomBytes(24).toString('base64url'),
+          boundName: null,
+          verifiedAt: null,
+          lastCheckedAt: null,
+          lastErrorCode: null,
+          lastError: null,
+          checkAttempts: 0,
+          nextCheckAt: new Date(Date.now() + RECHECK_FIRST_DELAY_SECONDS * 1000),
+        });
+        await this.audit.record(m, {
+          orgId: actor.orgId,
+          actor,
+          action: 'domain.added',
+          target: { type: 'domain', id: saved.id },
+          summary: { hostname, tlsMode: saved.tlsMode, certificate: saved.certificateSource },
+        });
+        return saved;
+      });
+    } catch (e) {
+      // Two orgs adding the same name at once: the unique index decides.
+      if (isUniqueViolation(e)) throw this.taken(hostname, false);
+      throw e;
+    }
+  }
+
+  /** Checks the records now (the user asked); a failure answers with its code and is stored. */
+  async verify(actor: Actor, id: string): Promise<Domain> {
+    const d = await this.get(actor.orgId, id);
+    if (d.status === 'verified') return d;
+    const result = await this.verifier.verify(d.hostname, d.challenge);
+    const updated = await this.record(d, result, actor, false);
+    if (!result.ok) {
+      throw new DomainsException(result.code, result.message, {
+        expected: result.expected,
+        found: result.found,
+        domain: { id: d.id, status: updated.status },
+      });
+    }
+    return updated;
+  }
+
+  /** One background check of a due domain (the re-check job); never throws for DNS answers. */
+  async recheck(id: string): Promise<Domain | null> {
+    const d = await this.ds.getRepository(Domain).findOneBy({ id });
+    if (!d || d.status === 'verified') return d;
+    const result = await this.verifier.verify(d.hostname, d.challenge);
+    return this.record(d, result, systemActor(d.orgId), true);
+  }
+
+  async update(actor: Actor, id: string, input: UpdateDomainInput): Promise<Domain> {
+    return this.ds.transaction(async (m) => {
+      const d = await m.getRepository(Domain).findOneBy({ id, orgId: actor.orgId });
+      if (!d) throw new DomainsException(DomainsErrorCode.NotFound, 'No such domain in this org.');
+      const changes: Partial<Domain> = {};
+      if (input.tlsMode && input.tlsMode !== d.tlsMode) changes.tlsMode = input.tlsMode;
+      if (input.boundName !== undefined && input.boundName !== d.boundName) {
+        changes.boundName =
+          input.boundName === null ? null : await this.reservedNameOf(m, actor.orgId, input.boundName);
+      }
+      if (!Object.keys(changes).length) return d;
+      await m.getRepository(Domain).update({ id }, changes);
+      await this.audit.record(m, {
+        orgId: actor.orgId,
+        actor,
+        action: 'domain.updated',
+        target: { type: 'domain', id },
+        summary: { hostname: d.hostname, ...changes },
+      });
+      return { ...d, ...changes };
+    });
+  }
+
+  async remove(actor: Actor, id: string): Promise<void> {
+    const d = await this.ds.transaction(async (m) => {
+      const row = await m.getRepository(Domain).findOneBy({ id, orgId: actor.orgId });
+      if (!row) throw new DomainsException(DomainsErrorCode.NotFound, 'No such domain in this org.');
+      await m.getRepository(Domain).delete({ id });
+      await this.audit.record(m, {
+        orgId: actor.orgId,
+        actor,
+        action: 'domain.removed',
+        target: { type: 'domain', id },
+        summary: { hostname: row.hostname, wasVerified: row.status === 'verified' },
+      });
+      return row;
+    });
+    // After the commit: the name is gone either way; a certificate left behind is only unused.
+    if (this.certificates) {
+      await this.certificates
+        .remove(d.hostname)
+        .catch((e: unknown) =>
+          this.log.warn(`could not remove the certificate of ${d.hostname}: ${(e as Error).message}`),
+        );
+    }
+  }
+
+  private async record(d: Domain, result: Verification, actor: Actor, background: boolean): Promise<Domain> {
+    const now = new Date();
+    const attempts = background ? d.checkAttempts + 1 : d.checkAttempts;
+    const changes: Partial<Domain> = result.ok
+      ? {
+          status: 'verified',
+          verifiedAt: now,
+          lastCheckedAt: now,
+          lastErrorCode: null,
+          lastError: null,
+          nextCheckAt: null,
+          checkAttempts: attempts,
+        }
+      : {
+          status: 'failed',
+          lastCheckedAt: now,
+          lastErrorCode: result.code,
+          lastError: result.message,
+          checkAttempts: attempts,
+          nextCheckAt: nextCheckAfter(d.createdAt, attempts, now),
+        };
+    const updated = await this.ds.transaction(async (m) => {
+      // Only a row that is still unverified moves: a concurrent check may have won.
+      const res = await m.getRepository(Domain).update({ id: d.id, status: d.status }, changes);
+      if (!res.affected)
+        return (await m.getRepository(Domain).findOneBy({ id: d.id })) ?? { ...d, ...changes };
+      if (result.ok || d.status !== 'failed' || d.lastErrorCode !== result.code) {
+        await this.audit.record(m, {
+          orgId: d.orgId,
+          actor,
+          action: result.ok ? 'domain.verified' : 'domain.verification_failed',
+          target: { type: 'domain', id: d.id },
+          summary: { hostname: d.hostname, ...(result.ok ? { cname: result.cname } : { code: result.code }) },
+        });
+      }
+      return { ...d, ...changes };
+    });
+    if (result.ok && updated.status === 'verified') await this.requestCertificate(updated);
+    return updated;
+  }
+
+  /** A verified, terminated, managed domain gets a certificate; wildcards only by DNS-01. */
+  private async requestCertificate(d: Domain): Promise<void> {
+    if (!this.certificates || d.tlsMode !== 'terminate' || d.certificateSource !== 'managed') return;
+    try {
+      await this.certificates.requestManaged({
+        orgId: d.orgId,
+        hostnames: [d.hostname],
+        challenge: d.wildcard ? 'dns-01' : 'http-01',
+      });
+    } catch (e) {
+      this.log.warn(`could not request a certificate for ${d.hostname}: ${(e as Error).message}`);
+    }
+  }
+
+  // Reserved names live in the tunnels lib, which depends on this one: read its table by name.
+  private async reservedNameOf(m: EntityManager, orgId: string, raw: string): Promise<string> {
+    const name = raw.trim().toLowerCase();
+    const rows: unknown[] = await m.query('SELECT 1 FROM reserved_names WHERE org_id = $1 AND name = $2', [
+      orgId,
+      name,
+    ]);
+    if (!rows.length) {
+      throw new DomainsException(
+        DomainsErrorCode.BindingInvalid,
+        `"${raw}" is not a reserved name of this org; reserve it first.`,
+      );
+    }
+    return name;
+  }
+
+  private taken(hostname: string, ours: boolean): DomainsException {
+    return new DomainsException(
+      DomainsErrorCode.Taken,
+      ours
+        ? `${hostname} is already one of this org's domains.`
+        : `${hostname} belongs to another org. Its owners must remove it before it can be added here.`,
+    );
+  }
+}
