@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from '@fdt/audit';
+import { CertificatesApiModule } from '@fdt/certificates';
 import { DomainsModule } from '@fdt/domains';
 import { IdentityModule } from '@fdt/identity';
 import {
@@ -36,6 +37,7 @@ export class ApiModule {
         TunnelsModule,
         SsoModule,
         ScimModule,
+        CertificatesApiModule,
         DomainsModule,
       ],
     };

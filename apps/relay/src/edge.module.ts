@@ -28,6 +28,8 @@ import { RouteLookup } from './peering/route-lookup.js';
 import { RelayRegistrationModule } from './registration/relay-registration.module.js';
 import { RoutingTable } from './routing/routing-table.js';
 import { AgentTransport } from './transport/agent-transport.strategy.js';
+import { CertificateSync } from './certificates/certificate-sync.service.js';
+import { Http01Responder } from './certificates/http01-responder.js';
 
 export const TLS_MATERIAL = Symbol('TLS_MATERIAL');
 
@@ -81,9 +83,19 @@ export const TLS_MATERIAL = Symbol('TLS_MATERIAL');
     PeerForwarder,
     PeerListener,
     RouteAnnouncer,
+    Http01Responder,
+    CertificateSync,
     EdgeIngress,
     AgentTransport,
   ],
-  exports: [AgentTransport, EdgeIngress, RoutingTable, CertificateStore, TLS_MATERIAL, PeerListener],
+  exports: [
+    AgentTransport,
+    EdgeIngress,
+    RoutingTable,
+    CertificateStore,
+    TLS_MATERIAL,
+    PeerListener,
+    CertificateSync,
+  ],
 })
 export class EdgeModule {}

@@ -7,6 +7,7 @@ import {
   PlatformMetricsModule,
   PlatformPortsModule,
 } from '@fdt/server-core/edge';
+import { CertificatesLoadedIndicator } from './certificates/certificates-loaded.indicator.js';
 import { EdgeModule } from './edge.module.js';
 import { RelayRegisteredIndicator } from './registration/relay-registered.indicator.js';
 import { RelayRegistrationModule } from './registration/relay-registration.module.js';
@@ -30,8 +31,8 @@ export class RelayModule {
         EdgeModule,
         PlatformHealthModule.forRoot({
           database: false,
-          imports: [RelayRegistrationModule],
-          extraChecks: [RelayRegisteredIndicator],
+          imports: [RelayRegistrationModule, EdgeModule],
+          extraChecks: [RelayRegisteredIndicator, CertificatesLoadedIndicator],
         }),
         PlatformMetricsModule.forRoot('relay'),
       ],

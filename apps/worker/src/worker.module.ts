@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { CertificatesModule } from '@fdt/certificates';
 import {
   type PlatformConfig,
   PlatformConfigModule,
@@ -6,12 +7,15 @@ import {
   PlatformHealthModule,
   PlatformLoggingModule,
   PlatformMetricsModule,
+  PlatformPortsModule,
 } from '@fdt/server-core';
+import { JOB_PROCESSORS, JobRunner, PROCESSORS } from './jobs/index.js';
 
 /**
  * The background side of the platform. Its HTTP server is only the admin port (health and
- * metrics); the work arrives through queues. The processors it will host, each a thin job
- * delegating to a feature lib's service:
+ * metrics); the work arrives through the job queue port. Each kind of job has a processor in
+ * jobs/<name>.processor.ts, a few lines handing the job to a feature lib's service, listed in
+ * jobs/index.ts; JobRunner starts one queue worker per queue. Processors (and to come):
  * - certificates: ACME issuance and renewal for custom domains, TLS probing;
  * - billing: verified webhook events (Stripe, Razorpay) processed idempotently, dunning;
  * - traffic: persisting inspected HTTP exchanges from the relays, and retention;
@@ -26,8 +30,15 @@ export class WorkerModule {
         PlatformConfigModule.forRoot(config),
         PlatformLoggingModule.forRoot(config, 'worker'),
         PlatformDatabaseModule.forRoot(config),
+        PlatformPortsModule.forRoot(config),
+        CertificatesModule,
         PlatformHealthModule.forRoot({ database: true, redisUrl: config.redisUrl }),
         PlatformMetricsModule.forRoot('worker'),
+      ],
+      providers: [
+        ...PROCESSORS,
+        { provide: JOB_PROCESSORS, inject: PROCESSORS, useFactory: (...p: unknown[]) => p },
+        JobRunner,
       ],
     };
   }

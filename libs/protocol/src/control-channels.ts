@@ -6,6 +6,8 @@ export const ControlChannel = {
   AuthtokenRevoked: 'fdt.authtoken.revoked',
   /** `PolicyChangedMessage`: one tunnel's edge policy changed; relays apply it at once. */
   PolicyChanged: 'fdt.policy.changed',
+  /** `CertificateChangedMessage` (certificates.ts): relays reload one hostname's certificate. */
+  CertificateChanged: 'fdt.certificate.changed',
 } as const;
 
 export interface AuthtokenRevokedMessage {

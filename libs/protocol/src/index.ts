@@ -2,6 +2,7 @@ export * from './agent-session.js';
 export * from './edge-basic-auth.js';
 
 export * from './control-channels.js';
+export * from './certificates.js';
 export * from './relay-heartbeat.js';
 export * from './wire/frame-codec.js';
 export * from './wire/read-frame.js';

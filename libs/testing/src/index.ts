@@ -5,3 +5,4 @@ export * from './test-redis.js';
 export * from './bind9.js';
 export * from './challtestsrv.js';
 export * from './fake-cloudflare.js';
+export * from './pebble.js';

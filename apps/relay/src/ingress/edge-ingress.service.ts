@@ -5,6 +5,7 @@ import { createServer as createTcpServer, type Server as TcpServer, type Socket 
 import type { Duplex } from 'node:stream';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
+import { Http01Responder } from '../certificates/http01-responder.js';
 import { visitorError, VisitorErrorCode, writeVisitorError } from '../errors/visitor-errors.js';
 import { RelayMetrics } from '../metrics/relay-metrics.js';
 import { ForwardedSockets } from '../peering/forwarded-sockets.js';
@@ -52,6 +53,7 @@ export class EdgeIngress implements OnApplicationShutdown {
     private readonly peerForwarder: PeerForwarder,
     private readonly forwarded: ForwardedSockets,
     private readonly connections: VisitorConnections,
+    private readonly http01: Http01Responder,
   ) {}
 
   /** Binds the HTTP and HTTPS ports (and the peer port when forwarding); resolves with the ports bound. */
@@ -148,6 +150,13 @@ export class EdgeIngress implements OnApplicationShutdown {
         : (socket) => server.emit('connection', socket);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       try {
+        // ACME HTTP-01 validation comes over plain HTTP only (RFC 8555 section 8.3).
+        if (proto === 'http' && Http01Responder.wants(req)) {
+          this.http01
+            .answer(req, res, () => this.proxy.handle(req, res, proto))
+            .catch((e: unknown) => this.crash(e, res));
+          return;
+        }
         this.proxy.handle(req, res, proto);
       } catch (e) {
         this.crash(e, res);

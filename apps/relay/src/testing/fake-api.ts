@@ -8,6 +8,7 @@ import {
   AGENT_SESSION_TYPE,
   type AgentSessionClaims,
   type EdgePolicy,
+  type RelayCertificate,
   type RelayHeartbeat,
   type TunnelStatusEvent,
   type TunnelStatusReport,
@@ -32,6 +33,8 @@ export class FakeApi {
   readonly policies = new Map<string, EdgePolicy>();
   /** answer policy lookups with this status (200: from `policies`) */
   policiesStatus = 200;
+  /** what GET /api/v1/relays/certificates serves (the api's custom-domain certificates) */
+  certificates: RelayCertificate[] = [];
   /** answer the tunnels route with this status (then 204 again once reset) */
   tunnelsStatus = 204;
   jwksFetches = 0;
@@ -55,6 +58,10 @@ export class FakeApi {
       if (req.headers.authorization !== `Bearer ${this.secret}`)
         return json(401, { code: 'relay_auth_failed' });
       if (url === '/api/v1/relays/heartbeat') return json(200, { id: 'relay-1', staleAfterSeconds: 30 });
+      if (url.startsWith('/api/v1/relays/certificates') && req.method === 'GET') {
+        const host = new URL(url, 'http://x').searchParams.get('hostname');
+        return json(200, { items: this.certificates.filter((c) => !host || c.hostname === host) });
+      }
       if (url === '/api/v1/relays/tunnels' && req.method === 'POST') {
         if (this.tunnelsStatus !== 204) return json(this.tunnelsStatus, { code: 'boom' });
         this.reports.push(body as TunnelStatusReport);

@@ -212,6 +212,13 @@ export const platformConfigSchema = z.object({
     )
     .pipe(z.array(z.string().regex(/^(\[[0-9a-f:]+\]|[0-9.]+)(:\d{1,5})?$/i, 'host:port, e.g. 10.0.0.53:53'))),
   FDT_DOMAIN_VERIFY_STRICT: bool.optional(),
+  // ACME (managed certificates, issued by the worker): the CA's directory, the account's
+  // contact, a CA bundle to trust a private ACME server (pebble, step-ca), and how long before
+  // expiry a certificate is renewed (default: a third of its lifetime).
+  FDT_ACME_DIRECTORY_URL: z.string().url().default('https://acme-v02.api.letsencrypt.org/directory'),
+  FDT_ACME_EMAIL: z.string().email().optional(),
+  FDT_ACME_CA_FILE: z.string().min(1).optional(),
+  FDT_ACME_RENEW_BEFORE: seconds.optional(),
 });
 
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
@@ -327,6 +334,18 @@ export interface PlatformConfig {
   queueSchema?: string;
   /** public tunnel hosts are <name>.<baseDomain> */
   baseDomain: string;
+  /** Who provides the *.<baseDomain> certificate: ACME by DNS-01 (the worker), or the relay's file / dev CA. */
+  baseDomainCert: 'static' | 'acme';
+  /** The DNS provider DNS-01 challenges go through. */
+  dns:
+    | { provider: 'none' }
+    | {
+        provider: 'rfc2136';
+        server: { host: string; port: number };
+        zone: string;
+        tsig: { name: string; algorithm: 'hmac-sha256'; secret: Buffer };
+      }
+    | { provider: 'cloudflare'; apiToken: string; zoneId: string; apiUrl: string };
   signupEnabled: boolean;
   /** Per org: tunnels per agent, connections per tunnel, reserved names and TCP ports. */
   plan: {
@@ -356,23 +375,46 @@ export interface PlatformConfig {
     /** require the CNAME as well as the TXT record */
     verifyStrict: boolean;
   };
+  /** Managed certificates (the worker's ACME client). */
+  acme: {
+    directoryUrl: string;
+    email?: string;
+    /** PEM bundle trusted for the ACME server's HTTPS (a private CA such as pebble's) */
+    caFile?: string;
+    /** renew this many seconds before expiry; undefined: at two thirds of the lifetime */
+    renewBeforeSeconds?: number;
+  };
 }
 
 export class ConfigError extends Error {}
 
+// Called after the required FDT_DNS_* variables of the chosen provider were checked present.
+function dnsConfig(c: z.output<typeof platformConfigSchema>): PlatformConfig['dns'] {
+  if (c.FDT_DNS_PROVIDER === 'rfc2136') {
+    const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(c.FDT_DNS_RFC2136_SERVER ?? '') ?? [];
+    return {
+      provider: 'rfc2136',
+      server: { host: m[1] ?? '', port: Number(m[2] ?? 53) },
+      zone: (c.FDT_DNS_RFC2136_ZONE ?? '').toLowerCase().replace(/\.$/, ''),
+      tsig: {
+        name: c.FDT_DNS_RFC2136_TSIG_NAME ?? '',
+        algorithm: c.FDT_DNS_RFC2136_TSIG_ALGORITHM,
+        secret: Buffer.from(c.FDT_DNS_RFC2136_TSIG_SECRET ?? '', 'base64'),
+      },
+    };
+  }
+  if (c.FDT_DNS_PROVIDER === 'cloudflare') {
+    return {
+      provider: 'cloudflare',
+      apiToken: c.FDT_DNS_CLOUDFLARE_API_TOKEN ?? '',
+      zoneId: c.FDT_DNS_CLOUDFLARE_ZONE_ID ?? '',
+      apiUrl: c.FDT_DNS_CLOUDFLARE_API_URL.replace(/\/$/, ''),
+    };
+  }
+  return { provider: 'none' };
+}
+
 // A fixed, published key: only for development and tests, refused in production.
-  /** Who provides the *.<baseDomain> certificate: ACME by DNS-01 (the worker), or the relay's file / dev CA. */
-  baseDomainCert: 'static' | 'acme';
-  /** The DNS provider DNS-01 challenges go through. */
-  dns:
-    | { provider: 'none' }
-    | {
-        provider: 'rfc2136';
-        server: { host: string; port: number };
-        zone: string;
-        tsig: { name: string; algorithm: 'hmac-sha256'; secret: Buffer };
-      }
-    | { provider: 'cloudflare'; apiToken: string; zoneId: string; apiUrl: string };
 const DEV_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 const DEV_RELAY_SECRET = 'fdt-dev-relay-secret-not-for-production';
 
@@ -415,32 +457,26 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
   if (!c.FDT_RELAY_TLS_CERT_FILE !== !c.FDT_RELAY_TLS_KEY_FILE) {
     throw new ConfigError(
       'Invalid configuration:\n  FDT_RELAY_TLS_CERT_FILE, FDT_RELAY_TLS_KEY_FILE: set both or neither',
-// Called after the required FDT_DNS_* variables of the chosen provider were checked present.
-function dnsConfig(c: z.output<typeof platformConfigSchema>): PlatformConfig['dns'] {
-  if (c.FDT_DNS_PROVIDER === 'rfc2136') {
-    const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(c.FDT_DNS_RFC2136_SERVER ?? '') ?? [];
-    return {
-      provider: 'rfc2136',
-      server: { host: m[1] ?? '', port: Number(m[2] ?? 53) },
-      zone: (c.FDT_DNS_RFC2136_ZONE ?? '').toLowerCase().replace(/\.$/, ''),
-      tsig: {
-        name: c.FDT_DNS_RFC2136_TSIG_NAME ?? '',
-        algorithm: c.FDT_DNS_RFC2136_TSIG_ALGORITHM,
-        secret: Buffer.from(c.FDT_DNS_RFC2136_TSIG_SECRET ?? '', 'base64'),
-      },
-    };
+    );
   }
-  if (c.FDT_DNS_PROVIDER === 'cloudflare') {
-    return {
-      provider: 'cloudflare',
-      apiToken: c.FDT_DNS_CLOUDFLARE_API_TOKEN ?? '',
-      zoneId: c.FDT_DNS_CLOUDFLARE_ZONE_ID ?? '',
-      apiUrl: c.FDT_DNS_CLOUDFLARE_API_URL.replace(/\/$/, ''),
-    };
+  const dnsNeeds = {
+    none: [],
+    rfc2136: [
+      'FDT_DNS_RFC2136_SERVER',
+      'FDT_DNS_RFC2136_ZONE',
+      'FDT_DNS_RFC2136_TSIG_NAME',
+      'FDT_DNS_RFC2136_TSIG_SECRET',
+    ],
+    cloudflare: ['FDT_DNS_CLOUDFLARE_API_TOKEN', 'FDT_DNS_CLOUDFLARE_ZONE_ID'],
+  }[c.FDT_DNS_PROVIDER].filter((k) => !c[k as keyof typeof c]);
+  if (dnsNeeds.length) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ${dnsNeeds.join(', ')}: required with FDT_DNS_PROVIDER=${c.FDT_DNS_PROVIDER}`,
+    );
   }
-  return { provider: 'none' };
-}
-
+  if (c.FDT_BASE_DOMAIN_CERT === 'acme' && c.FDT_DNS_PROVIDER === 'none') {
+    throw new ConfigError(
+      'Invalid configuration:\n  FDT_BASE_DOMAIN_CERT: acme needs a DNS provider for its wildcard (FDT_DNS_PROVIDER=rfc2136 or cloudflare)',
     );
   }
   return {
@@ -486,26 +522,6 @@ function dnsConfig(c: z.output<typeof platformConfigSchema>): PlatformConfig['dn
       linkStallSeconds: c.FDT_RELAY_LINK_STALL_SECONDS,
       headersTimeoutSeconds: c.FDT_RELAY_HEADERS_TIMEOUT,
       keepAliveTimeoutSeconds: c.FDT_RELAY_KEEPALIVE_TIMEOUT,
-  const dnsNeeds = {
-    none: [],
-    rfc2136: [
-      'FDT_DNS_RFC2136_SERVER',
-      'FDT_DNS_RFC2136_ZONE',
-      'FDT_DNS_RFC2136_TSIG_NAME',
-      'FDT_DNS_RFC2136_TSIG_SECRET',
-    ],
-    cloudflare: ['FDT_DNS_CLOUDFLARE_API_TOKEN', 'FDT_DNS_CLOUDFLARE_ZONE_ID'],
-  }[c.FDT_DNS_PROVIDER].filter((k) => !c[k as keyof typeof c]);
-  if (dnsNeeds.length) {
-    throw new ConfigError(
-      `Invalid configuration:\n  ${dnsNeeds.join(', ')}: required with FDT_DNS_PROVIDER=${c.FDT_DNS_PROVIDER}`,
-    );
-  }
-  if (c.FDT_BASE_DOMAIN_CERT === 'acme' && c.FDT_DNS_PROVIDER === 'none') {
-    throw new ConfigError(
-      'Invalid configuration:\n  FDT_BASE_DOMAIN_CERT: acme needs a DNS provider for its wildcard (FDT_DNS_PROVIDER=rfc2136 or cloudflare)',
-    );
-  }
       maxConnsPerIp: c.FDT_RELAY_MAX_CONNS_PER_IP,
       maxVisitorConns: c.FDT_RELAY_MAX_VISITOR_CONNS,
       maxHandshakesPerIp: c.FDT_RELAY_MAX_HANDSHAKES_PER_IP,
@@ -541,6 +557,8 @@ function dnsConfig(c: z.output<typeof platformConfigSchema>): PlatformConfig['dn
     portsNamespace: c.FDT_PORTS_NAMESPACE,
     queueSchema: c.FDT_QUEUE_SCHEMA,
     baseDomain: c.FDT_BASE_DOMAIN.toLowerCase(),
+    baseDomainCert: c.FDT_BASE_DOMAIN_CERT,
+    dns: dnsConfig(c),
     signupEnabled: c.FDT_SIGNUP_ENABLED ?? c.NODE_ENV !== 'production',
     plan: {
       maxTunnels: c.FDT_PLAN_MAX_TUNNELS,
@@ -554,11 +572,17 @@ function dnsConfig(c: z.output<typeof platformConfigSchema>): PlatformConfig['dn
     adminDir: c.FDT_ADMIN_DIR,
     sso: { allowInsecureIssuers: c.FDT_SSO_ALLOW_INSECURE_ISSUERS ?? c.NODE_ENV === 'development' },
     domains: {
-      edgeCnameTarget: (c.FDT_EDGE_CNAME_TARGET ?? `edge.${c.FDT_BASE_DOMAIN}`).toLowerCase().replace(/\.$/, ''),
+      edgeCnameTarget: (c.FDT_EDGE_CNAME_TARGET ?? `edge.${c.FDT_BASE_DOMAIN}`)
+        .toLowerCase()
+        .replace(/\.$/, ''),
       dnsResolvers: c.FDT_DNS_RESOLVERS,
       verifyStrict: c.FDT_DOMAIN_VERIFY_STRICT ?? false,
     },
+    acme: {
+      directoryUrl: c.FDT_ACME_DIRECTORY_URL,
+      email: c.FDT_ACME_EMAIL,
+      caFile: c.FDT_ACME_CA_FILE,
+      renewBeforeSeconds: c.FDT_ACME_RENEW_BEFORE,
+    },
   };
 }
-    baseDomainCert: c.FDT_BASE_DOMAIN_CERT,
-    dns: dnsConfig(c),

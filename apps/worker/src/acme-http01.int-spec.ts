@@ -1,0 +1,169 @@
+import { X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import tls from 'node:tls';
+import type { INestApplication } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CertificatesApiModule, CertificatesService } from '@fdt/certificates';
+import {
+  createHttpApp,
+  listen,
+  loadPlatformConfig,
+  PlatformConfigModule,
+  PlatformDatabaseModule,
+  PlatformLoggingModule,
+  PlatformPortsModule,
+  type PlatformConfig,
+} from '@fdt/server-core';
+import {
+  createTestDatabase,
+  startChallTestSrv,
+  startPebble,
+  TEST_REDIS_URL,
+  testEnv,
+  type ChallTestSrv,
+  type Pebble,
+  type TestDatabase,
+} from '@fdt/testing';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { startWorker, type RunningWorker } from './bootstrap.js';
+import { startRelayProcess, type RelayProcess } from './testing/relay-process.js';
+
+const HOST = 'app.customer.test';
+
+/** The api's side of certificates (the relay-only route) without the rest of the api. */
+@Module({})
+class CertificatesApiApp {
+  static forRoot(config: PlatformConfig): DynamicModule {
+    return {
+      module: CertificatesApiApp,
+      imports: [
+        PlatformConfigModule.forRoot(config),
+        PlatformLoggingModule.forRoot(config, 'api'),
+        PlatformDatabaseModule.forRoot(config),
+        PlatformPortsModule.forRoot(config),
+        CertificatesApiModule,
+      ],
+    };
+  }
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The certificate a TLS client gets from `port` with SNI `servername`, verified against `ca`. */
+function handshake(
+  port: number,
+  servername: string,
+  ca: string,
+): Promise<{ authorized: boolean; error?: Error; peer: tls.DetailedPeerCertificate }> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, servername, ca, rejectUnauthorized: false }, () => {
+      const peer = socket.getPeerCertificate(true);
+      resolve({ authorized: socket.authorized, error: socket.authorizationError, peer });
+      socket.end();
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('ACME HTTP-01 against pebble, answered by a real relay process', () => {
+  let db: TestDatabase;
+  let dns: ChallTestSrv;
+  let pebble: Pebble;
+  let relay: RelayProcess;
+  let worker: RunningWorker;
+  let api: INestApplication;
+  const namespace = `acme_${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dns = await startChallTestSrv();
+    await dns.addA(HOST, ['127.0.0.1']);
+    const shared = { REDIS_URL: TEST_REDIS_URL, FDT_PORTS_NAMESPACE: namespace };
+    // The api side first: it migrates the database the worker then uses.
+    const apiConfig = loadPlatformConfig(testEnv(db.url, { ...shared, FDT_API_PORT: '0' }));
+    api = await createHttpApp(CertificatesApiApp.forRoot(apiConfig), apiConfig, {
+      title: 'certificates api',
+      port: 0,
+    });
+    const apiPort = await listen(api, apiConfig, 0);
+    const base = testEnv(db.url, shared);
+    relay = await startRelayProcess({
+      ...base,
+      FDT_API_INTERNAL_URL: `http://127.0.0.1:${apiPort}`,
+      FDT_API_PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
+    });
+    pebble = await startPebble({
+      dnsServer: dns.dnsAddress,
+      httpPort: relay.ports.http,
+      tlsPort: relay.ports.https,
+    });
+    worker = await startWorker(
+      loadPlatformConfig({
+        ...base,
+        FDT_WORKER_ADMIN_PORT: '0',
+        FDT_ACME_DIRECTORY_URL: pebble.directoryUrl,
+        FDT_ACME_CA_FILE: pebble.caFile,
+      }),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+    await relay?.stop();
+    await pebble?.stop();
+    await dns?.stop();
+    await db?.drop();
+  });
+
+  it("the worker gets a certificate for app.customer.test that chains to pebble's root", async () => {
+    const certificates = worker.app.get(CertificatesService);
+    expect(
+      await certificates.requestManaged({ orgId: null, hostnames: [HOST], challenge: 'http-01' }),
+    ).toMatchObject({
+      status: 'pending',
+    });
+    const status = await waitFor('an active certificate', async () => {
+      const s = await certificates.statusFor(HOST);
+      if (s.status === 'failed') throw new Error(`issuance failed: ${s.lastError}\n${relay.output()}`);
+      return s.status === 'active' ? s : undefined;
+    });
+    expect(status.notAfter?.getTime()).toBeGreaterThan(Date.now());
+    expect(status.lastError).toBeNull();
+
+    const [pair] = await certificates.forRelays(HOST);
+    const chain = (
+      pair?.certPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
+    ).map((p) => new X509Certificate(p));
+    const root = new X509Certificate(await pebble.roots());
+    const [leaf, intermediate] = chain;
+    expect(leaf?.checkHost(HOST)).toBe(HOST);
+    expect(leaf && intermediate && leaf.verify(intermediate.publicKey)).toBe(true);
+    expect(intermediate?.verify(root.publicKey)).toBe(true);
+  }, 90_000);
+
+  it("the relay serves it: a TLS client with SNI app.customer.test gets a chain to pebble's root", async () => {
+    const root = await pebble.roots();
+    // Over pub/sub (fdt.certificate.changed) and the relay-only route, without a restart.
+    const got = await waitFor(
+      'the relay to serve the issued certificate',
+      async () => {
+        const h = await handshake(relay.ports.https, HOST, root);
+        return h.authorized ? h : undefined;
+      },
+      20_000,
+    );
+    expect(got.peer.subjectaltname).toContain(`DNS:${HOST}`);
+    // Another name still gets the relay's default certificate, which pebble's root does not sign.
+    const other = await handshake(relay.ports.https, 'other.customer.test', root);
+    expect(other.authorized).toBe(false);
+  }, 30_000);
+});

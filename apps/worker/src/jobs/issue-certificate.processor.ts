@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+import type { QueuedJob } from '@fdt/ports';
+import {
+  CERTIFICATES_QUEUE,
+  CertificatesService,
+  ISSUE_CERTIFICATE_JOB,
+  type IssueCertificateJob,
+} from '@fdt/certificates';
+import type { JobProcessor } from './job-processor.js';
+
+/** An ACME order for a managed certificate (first issuance, retry or renewal). */
+@Injectable()
+export class IssueCertificateProcessor implements JobProcessor<IssueCertificateJob> {
+  readonly queue = CERTIFICATES_QUEUE;
+  readonly name = ISSUE_CERTIFICATE_JOB;
+  constructor(private readonly certificates: CertificatesService) {}
+  run = (job: QueuedJob<IssueCertificateJob>) => this.certificates.issue(job.data);
+}

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AcmeAccountsService } from './acme/acme-accounts.service.js';
+import { AcmeOrdersService } from './acme/acme-orders.service.js';
+import { ChallengeAnswers } from './acme/challenge-answers.js';
+import { CertificateMetrics } from './certificate-metrics.js';
+import { CertificatesService } from './certificates.service.js';
+import { CERTIFICATES_ENTITIES } from './entities/index.js';
+import { CERTIFICATE_RETRY_POLICY, DEFAULT_RETRY_POLICY } from './retry-policy.js';
+
+/**
+ * Certificates for custom hostnames: storage (keys sealed), ACME orders (run by the worker's
+ * `certificates` queue). Needs the platform's config, database and ports modules in the app.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature(CERTIFICATES_ENTITIES)],
+  providers: [
+    { provide: CERTIFICATE_RETRY_POLICY, useValue: DEFAULT_RETRY_POLICY },
+    AcmeAccountsService,
+    ChallengeAnswers,
+    AcmeOrdersService,
+    CertificateMetrics,
+    CertificatesService,
+  ],
+  exports: [CertificatesService],
+})
+export class CertificatesModule {}

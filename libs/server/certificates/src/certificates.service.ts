@@ -1,0 +1,289 @@
+import { X509Certificate } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import type { JobQueue, PubSub } from '@fdt/ports';
+import {
+  CERTIFICATE_CHANGED_CHANNEL,
+  type CertificateChangedMessage,
+  type RelayCertificate,
+} from '@fdt/protocol';
+import { JOB_QUEUE, open, PLATFORM_CONFIG, type PlatformConfig, PUBSUB, seal } from '@fdt/server-core';
+import { AcmeOrderInvalidError, AcmeOrdersService } from './acme/acme-orders.service.js';
+import { CertificatesErrorCode, CertificatesException } from './certificates.errors.js';
+import { CertificateMetrics } from './certificate-metrics.js';
+import {
+  CERTIFICATES_QUEUE,
+  ISSUE_CERTIFICATE_JOB,
+  type IssueCertificateJob,
+  issueJobId,
+} from './constants.js';
+import { type AcmeChallengeType, Certificate } from './entities/certificate.entity.js';
+import {
+  CERTIFICATE_RETRY_POLICY,
+  type CertificateRetryPolicy,
+  renewAt,
+  retryDelayMs,
+} from './retry-policy.js';
+import { validateUpload } from './upload/validate-upload.js';
+
+export interface CertificateStatusView {
+  status: 'none' | 'pending' | 'issuing' | 'active' | 'renewing' | 'failed';
+  notAfter: Date | null;
+  issuer: string | null;
+  lastError: string | null;
+}
+
+const HOSTNAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
+
+/**
+ * Certificates the relays serve for custom hostnames: managed ones (requested here, issued
+ * and renewed by the worker over ACME) and uploaded ones. Every change reaches the relays
+ * over pub/sub; keys are sealed at rest.
+ */
+@Injectable()
+export class CertificatesService {
+  private readonly logger = new Logger(CertificatesService.name);
+
+  constructor(
+    @InjectRepository(Certificate) private readonly certificates: Repository<Certificate>,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+    @Inject(PUBSUB) private readonly pubsub: PubSub,
+    @Inject(CERTIFICATE_RETRY_POLICY) private readonly policy: CertificateRetryPolicy,
+    private readonly orders: AcmeOrdersService,
+    private readonly metrics: CertificateMetrics,
+  ) {}
+
+  /** Asks the worker for a certificate covering `hostnames` (the first is its key); a no-op when one is active or on its way. */
+  async requestManaged(req: {
+    orgId: string | null;
+    hostnames: string[];
+    challenge: AcmeChallengeType;
+  }): Promise<CertificateStatusView> {
+    const hostnames = [...new Set(req.hostnames.map(normalizeHost))];
+    const hostname = hostnames[0];
+    if (!hostname) throw invalid('no hostname');
+    if (hostnames.some((h) => h.startsWith('*.')) && req.challenge !== 'dns-01') {
+      throw new CertificatesException(
+        CertificatesErrorCode.ChallengeUnsupported,
+        'A wildcard certificate can only be validated by dns-01.',
+      );
+    }
+    let cert = await this.certificates.findOne({ where: { hostname } });
+    const same =
+      cert?.source === 'managed' && sameNames(cert.hostnames, hostnames) && cert.challenge === req.challenge;
+    if (cert && same && cert.status !== 'failed') return view(cert);
+    cert ??= this.certificates.create({
+      hostname,
+      certPem: null,
+      keySealed: null,
+      notBefore: null,
+      notAfter: null,
+      issuer: null,
+    });
+    Object.assign(cert, {
+      orgId: req.orgId,
+      hostnames,
+      source: 'managed',
+      challenge: req.challenge,
+      status: cert.certPem ? 'renewing' : 'pending',
+      lastError: null,
+      attempts: 0,
+      nextAttemptAt: new Date(),
+      generation: (cert.generation ?? 0) + 1,
+    });
+    cert = await this.certificates.save(cert);
+    await this.enqueue(cert, 0);
+    return view(cert);
+  }
+
+  /** Stores an org's own certificate for `hostname` after checking it (codes certificate_*); relays serve it at once. */
+  async upload(req: {
+    orgId: string | null;
+    hostname: string;
+    certPem: string;
+    keyPem: string;
+  }): Promise<CertificateStatusView> {
+    const hostname = normalizeHost(req.hostname);
+    const pair = validateUpload(hostname, req.certPem, req.keyPem);
+    const existing = await this.certificates.findOne({ where: { hostname } });
+    const cert = await this.certificates.save({
+      ...(existing ?? {}),
+      orgId: req.orgId,
+      hostname,
+      hostnames: [hostname],
+      source: 'uploaded' as const,
+      challenge: null,
+      status: 'active' as const,
+      certPem: pair.certPem,
+      keySealed: seal(this.config.encryptionKey, pair.keyPem),
+      notBefore: pair.notBefore,
+      notAfter: pair.notAfter,
+      issuer: pair.issuer,
+      lastError: null,
+      attempts: 0,
+      nextAttemptAt: null,
+      // A managed order still queued for this hostname finds another generation and stops.
+      generation: (existing?.generation ?? 0) + 1,
+    });
+    await this.announce(hostname, false);
+    return view(cert);
+  }
+
+  async statusFor(hostname: string): Promise<CertificateStatusView> {
+    const cert = await this.certificates.findOne({ where: { hostname: normalizeHost(hostname) } });
+    return cert ? view(cert) : { status: 'none', notAfter: null, issuer: null, lastError: null };
+  }
+
+  /** Revokes a managed certificate (best effort: the CA may be away), forgets it, and tells the relays. */
+  async remove(hostname: string): Promise<void> {
+    const cert = await this.certificates.findOne({ where: { hostname: normalizeHost(hostname) } });
+    if (!cert) return;
+    if (cert.source === 'managed' && cert.certPem && cert.notAfter && cert.notAfter > new Date()) {
+      await this.orders
+        .revoke(cert.certPem)
+        .catch((e: unknown) =>
+          this.logger.warn(
+            `revoking the certificate of ${cert.hostname} failed (forgotten anyway): ${message(e)}`,
+          ),
+        );
+    }
+    await this.certificates.delete({ id: cert.id });
+    await this.announce(cert.hostname, true);
+  }
+
+  /** What relays serve: every certificate with a usable pair (or the one for `hostname`), keys opened. */
+  async forRelays(hostname?: string): Promise<RelayCertificate[]> {
+    const rows = await this.certificates.find({
+      where: hostname ? { hostname: normalizeHost(hostname) } : {},
+    });
+    const now = new Date();
+    return rows
+      .filter((c) => c.certPem && c.keySealed && c.notAfter && c.notAfter > now)
+      .map((c) => ({
+        hostname: c.hostname,
+        certPem: c.certPem as string,
+        keyPem: open(this.config.encryptionKey, c.keySealed as string),
+        notAfter: (c.notAfter as Date).toISOString(),
+      }));
+  }
+
+  /**
+   * The worker's job: runs one order for the certificate, then schedules its renewal, or a
+   * retry (exponential backoff with jitter), or marks it failed. A job of an older generation
+   * (superseded by a new request, an upload or a removal) does nothing, so a repeated or stale
+   * job is harmless.
+   */
+  async issue(job: IssueCertificateJob): Promise<void> {
+    let cert = await this.certificates.findOne({ where: { id: job.certificateId } });
+    const challenge = cert?.challenge;
+    if (!cert || cert.source !== 'managed' || cert.generation !== job.generation || !challenge) return;
+    cert.status = cert.certPem && cert.notAfter && cert.notAfter > new Date() ? 'renewing' : 'issuing';
+    cert = await this.certificates.save(cert);
+    try {
+      const pair = await this.orders.issue(cert.hostnames, challenge);
+      const leaf = new X509Certificate(pair.certPem);
+      const notBefore = new Date(leaf.validFrom);
+      const notAfter = new Date(leaf.validTo);
+      const next = new Date(
+        Math.max(
+          renewAt(notBefore, notAfter, this.config.acme.renewBeforeSeconds).getTime(),
+          Date.now() + this.policy.minRenewDelayMs,
+        ),
+      );
+      Object.assign(cert, {
+        status: 'active',
+        certPem: pair.certPem,
+        keySealed: seal(this.config.encryptionKey, pair.keyPem),
+        notBefore,
+        notAfter,
+        issuer: leaf.issuer,
+        lastError: null,
+        attempts: 0,
+        nextAttemptAt: next,
+        generation: cert.generation + 1,
+      });
+      cert = await this.certificates.save(cert);
+      this.metrics.order('valid');
+      await this.announce(cert.hostname, false);
+      await this.enqueue(cert, next.getTime() - Date.now());
+    } catch (e) {
+      await this.failedRun(cert, e);
+    }
+  }
+
+  private async failedRun(cert: Certificate, e: unknown): Promise<void> {
+    const final = e instanceof AcmeOrderInvalidError || cert.attempts + 1 >= this.policy.attempts;
+    cert.attempts += 1;
+    cert.lastError = message(e).slice(0, 2000);
+    cert.generation += 1;
+    this.metrics.order(e instanceof AcmeOrderInvalidError ? 'invalid' : 'error');
+    if (final) {
+      cert.status = 'failed';
+      cert.nextAttemptAt = null;
+      await this.certificates.save(cert);
+      this.logger.warn(
+        `certificate for ${cert.hostname} failed after ${cert.attempts} run(s): ${cert.lastError}`,
+      );
+      return;
+    }
+    const delay = retryDelayMs(this.policy, cert.attempts, retryAfterMs(e));
+    cert.nextAttemptAt = new Date(Date.now() + delay);
+    await this.certificates.save(cert);
+    this.logger.warn(
+      `certificate for ${cert.hostname}: run ${cert.attempts} failed (${cert.lastError}); retrying in ${delay} ms`,
+    );
+    await this.enqueue(cert, delay);
+  }
+
+  private async enqueue(cert: Certificate, delayMs: number): Promise<void> {
+    const job: IssueCertificateJob = { certificateId: cert.id, generation: cert.generation };
+    await this.queue.enqueue(CERTIFICATES_QUEUE, ISSUE_CERTIFICATE_JOB, job, {
+      jobId: issueJobId(job),
+      delayMs: Math.max(0, delayMs),
+    });
+  }
+
+  private async announce(hostname: string, removed: boolean): Promise<void> {
+    const msg: CertificateChangedMessage = { hostname, removed };
+    await this.pubsub.publish(CERTIFICATE_CHANGED_CHANNEL, msg);
+  }
+}
+
+function view(c: Certificate): CertificateStatusView {
+  return { status: c.status, notAfter: c.notAfter, issuer: c.issuer, lastError: c.lastError };
+}
+
+function normalizeHost(h: string): string {
+  const host = h.trim().toLowerCase().replace(/\.$/, '');
+  if (!HOSTNAME.test(host)) throw invalid(`"${h}" is not a hostname`);
+  return host;
+}
+
+function sameNames(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((n, i) => n === b[i]);
+}
+
+function invalid(detail: string): CertificatesException {
+  return new CertificatesException(
+    CertificatesErrorCode.Invalid,
+    `Not a usable certificate request: ${detail}.`,
+  );
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A rate-limited response's Retry-After (seconds or HTTP date), when the error carries one. */
+function retryAfterMs(e: unknown): number {
+  const header = (e as { response?: { headers?: Record<string, string | undefined> } }).response?.headers?.[
+    'retry-after'
+  ];
+  if (!header) return 0;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return seconds * 1000;
+  const at = Date.parse(header);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : 0;
+}
