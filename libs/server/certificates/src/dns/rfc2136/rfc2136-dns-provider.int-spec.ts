@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createSocket, type Socket } from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
-import { type Bind9, startBind9 } from '@fdt/testing';
+import { createServer, connect, type Server } from 'node:net';
+import { type Bind9, freeDnsPort, startBind9 } from '@fdt/testing';
 import { DnsProviderException } from '../dns-errors.js';
 import { Rfc2136DnsProvider } from './rfc2136-dns-provider.js';
 
@@ -146,6 +147,34 @@ describe('RFC 2136 DNS provider (BIND 9)', () => {
       expect(err.code).toBe('dns_response_unverified');
     } finally {
       forger.close();
+    }
+  });
+
+  it('retries over TCP when the UDP answer is truncated (TC), and the change lands', async () => {
+    // In front of BIND: UDP always answers "truncated"; TCP is passed through to BIND.
+    const port = await freeDnsPort();
+    const udp: Socket = createSocket('udp4');
+    udp.on('message', (msg, from) => {
+      const head = Buffer.from(msg.subarray(0, 12));
+      head.writeUInt16BE(0x8000 | (5 << 11) | 0x0200, 2);
+      head.fill(0, 4, 12);
+      udp.send(head, from.port, from.address);
+    });
+    await new Promise<void>((r) => udp.bind(port, '127.0.0.1', () => r()));
+    const tcp: Server = createServer((client) => {
+      const upstream = connect(bind.port, bind.host);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((r) => tcp.listen(port, '127.0.0.1', () => r()));
+    try {
+      await provider({ server: { host: '127.0.0.1', port } }).setTxt('tcp.customer.test', 'over-tcp');
+      expect((await resolver().resolveTxt('tcp.customer.test')).map((c) => c.join(''))).toEqual(['over-tcp']);
+      await provider().removeTxt('tcp.customer.test', 'over-tcp');
+    } finally {
+      udp.close();
+      tcp.close();
     }
   });
 });
