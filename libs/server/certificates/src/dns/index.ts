@@ -1,5 +1,5 @@
 // What the rest of the platform uses of src/dns (DNS_PROVIDER and DnsProvider are exported beside).
-export { BaseDomainCertificateModule } from './base-domain-certificate.module.js';
+export { DnsModule } from './dns.module.js';
 export { BaseDomainCertificate, baseDomainHostnames } from './base-domain-certificate.service.js';
 export { createDnsProvider, dnsProviderProvider } from './dns-provider.factory.js';
 export { DnsErrorCode, DnsProviderException } from './dns-errors.js';
