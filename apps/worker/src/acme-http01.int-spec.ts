@@ -111,6 +111,10 @@ describe('ACME HTTP-01 against pebble, answered by a real relay process', () => 
         FDT_WORKER_ADMIN_PORT: '0',
         FDT_ACME_DIRECTORY_URL: pebble.directoryUrl,
         FDT_ACME_CA_FILE: pebble.caFile,
+        // A renewal window longer than any lifetime: each certificate is renewed as soon as the
+        // floor (the retry base) allows, so the test sees renewals reach the relay.
+        FDT_ACME_RENEW_BEFORE: String(20 * 365 * 86400),
+        FDT_ACME_RETRY_BASE: '3',
       }),
     );
   }, 120_000);
@@ -166,4 +170,19 @@ describe('ACME HTTP-01 against pebble, answered by a real relay process', () => 
     const other = await handshake(relay.ports.https, 'other.customer.test', root);
     expect(other.authorized).toBe(false);
   }, 30_000);
+
+  it('renews when the renewal window is longer than the lifetime, and the running relay serves the new certificate', async () => {
+    const root = await pebble.roots();
+    const before = (await handshake(relay.ports.https, HOST, root)).peer.serialNumber;
+    const renewed = await waitFor(
+      'a renewed certificate at the relay',
+      async () => {
+        const h = await handshake(relay.ports.https, HOST, root);
+        return h.authorized && h.peer.serialNumber !== before ? h : undefined;
+      },
+      30_000,
+    );
+    expect(renewed.peer.subjectaltname).toContain(`DNS:${HOST}`);
+    expect((await worker.app.get(CertificatesService).statusFor(HOST)).status).toMatch(/^(active|renewing)$/);
+  }, 40_000);
 });

@@ -6,7 +6,8 @@ import { ChallengeAnswers } from './acme/challenge-answers.js';
 import { CertificateMetrics } from './certificate-metrics.js';
 import { CertificatesService } from './certificates.service.js';
 import { CERTIFICATES_ENTITIES } from './entities/index.js';
-import { CERTIFICATE_RETRY_POLICY, DEFAULT_RETRY_POLICY } from './retry-policy.js';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { CERTIFICATE_RETRY_POLICY, retryPolicyFrom } from './retry-policy.js';
 
 /**
  * Certificates for custom hostnames: storage (keys sealed), ACME orders (run by the worker's
@@ -15,7 +16,11 @@ import { CERTIFICATE_RETRY_POLICY, DEFAULT_RETRY_POLICY } from './retry-policy.j
 @Module({
   imports: [TypeOrmModule.forFeature(CERTIFICATES_ENTITIES)],
   providers: [
-    { provide: CERTIFICATE_RETRY_POLICY, useValue: DEFAULT_RETRY_POLICY },
+    {
+      provide: CERTIFICATE_RETRY_POLICY,
+      inject: [PLATFORM_CONFIG],
+      useFactory: (config: PlatformConfig) => retryPolicyFrom(config.acme),
+    },
     AcmeAccountsService,
     ChallengeAnswers,
     AcmeOrdersService,

@@ -11,12 +11,21 @@ export interface CertificateRetryPolicy {
 
 export const CERTIFICATE_RETRY_POLICY = Symbol('CERTIFICATE_RETRY_POLICY');
 
-export const DEFAULT_RETRY_POLICY: CertificateRetryPolicy = {
-  attempts: 8,
-  baseDelayMs: 60_000,
-  maxDelayMs: 6 * 3600_000,
-  minRenewDelayMs: 3600_000,
-};
+const MAX_DELAY_MS = 6 * 3600_000;
+
+/** FDT_ACME_RETRY_ATTEMPTS and FDT_ACME_RETRY_BASE. */
+export function retryPolicyFrom(acme: {
+  retryAttempts: number;
+  retryBaseSeconds: number;
+}): CertificateRetryPolicy {
+  const base = acme.retryBaseSeconds * 1000;
+  return {
+    attempts: acme.retryAttempts,
+    baseDelayMs: base,
+    maxDelayMs: Math.max(base, MAX_DELAY_MS),
+    minRenewDelayMs: base,
+  };
+}
 
 /**
  * Delay before run `attempt + 1`: base * 2^(attempt-1), capped, then "equal jitter" (half fixed,

@@ -20,6 +20,47 @@ interface AcmeSettings {
   retryDefaultDelay: number;
 }
 
+/** The ACME server could not be reached (connection refused, timeout, TLS failure). */
+export class AcmeUnreachableError extends Error {}
+
+interface NetworkError {
+  code?: string;
+  message: string;
+  response?: unknown;
+  config?: { url?: string; retryAttempt?: number };
+}
+
+let interceptorInstalled = false;
+
+/**
+ * acme-client 5.4.0 retries network errors, but once the retries are spent it reads
+ * `response.config` of a response that does not exist and throws "Cannot read properties of
+ * undefined (reading 'config')", losing the cause. This handler runs before its own (first in
+ * axios's chain) and turns the last network error into one that says what happened.
+ */
+function installNetworkErrorHandler(): void {
+  if (interceptorInstalled) return;
+  interceptorInstalled = true;
+  const manager = acme.axios.interceptors.response as unknown as {
+    handlers: Array<{ fulfilled: null; rejected: (e: NetworkError) => Promise<never> } | null>;
+  };
+  manager.handlers.unshift({
+    fulfilled: null,
+    rejected: (e: NetworkError) => {
+      const { retryMaxAttempts } = (acme.axios.defaults as unknown as { acmeSettings: AcmeSettings })
+        .acmeSettings;
+      if (!e.response && e.config && (e.config.retryAttempt ?? 0) >= retryMaxAttempts) {
+        return Promise.reject(
+          new AcmeUnreachableError(
+            `ACME server unreachable at ${e.config.url ?? '?'}: ${e.code ?? e.message}`,
+          ),
+        );
+      }
+      return Promise.reject(e);
+    },
+  });
+}
+
 /**
  * The installation's ACME account at FDT_ACME_DIRECTORY_URL: created on first use (its key
  * sealed in `acme_accounts`), then reused by every worker replica.
@@ -38,6 +79,7 @@ export class AcmeAccountsService {
     defaults.acmeSettings.retryMaxAttempts = ACME_REQUEST_RETRIES;
     defaults.acmeSettings.retryDefaultDelay = ACME_REQUEST_RETRY_DELAY_S;
     defaults.timeout = ACME_REQUEST_TIMEOUT_MS;
+    installNetworkErrorHandler();
     if (config.acme.caFile) {
       defaults.httpsAgent = new https.Agent({
         ca: readFileSync(config.acme.caFile, 'utf8'),

@@ -219,6 +219,9 @@ export const platformConfigSchema = z.object({
   FDT_ACME_EMAIL: z.string().email().optional(),
   FDT_ACME_CA_FILE: z.string().min(1).optional(),
   FDT_ACME_RENEW_BEFORE: seconds.optional(),
+  // Failed orders: runs before `failed`, and the first retry delay (doubling, jittered, capped at 6 h).
+  FDT_ACME_RETRY_ATTEMPTS: z.coerce.number().int().positive().default(8),
+  FDT_ACME_RETRY_BASE: seconds.default(60),
 });
 
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
@@ -383,6 +386,10 @@ export interface PlatformConfig {
     caFile?: string;
     /** renew this many seconds before expiry; undefined: at two thirds of the lifetime */
     renewBeforeSeconds?: number;
+    /** runs of a failing order before it is `failed` */
+    retryAttempts: number;
+    /** first retry delay (doubling, with jitter); also the soonest a renewal follows an issuance */
+    retryBaseSeconds: number;
   };
 }
 
@@ -583,6 +590,8 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       email: c.FDT_ACME_EMAIL,
       caFile: c.FDT_ACME_CA_FILE,
       renewBeforeSeconds: c.FDT_ACME_RENEW_BEFORE,
+      retryAttempts: c.FDT_ACME_RETRY_ATTEMPTS,
+      retryBaseSeconds: c.FDT_ACME_RETRY_BASE,
     },
   };
 }

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CertificatesService } from '@fdt/certificates';
+import { loadPlatformConfig } from '@fdt/server-core';
+import {
+  createTestDatabase,
+  startChallTestSrv,
+  startPebble,
+  TEST_REDIS_URL,
+  TestClient,
+  testEnv,
+  type ChallTestSrv,
+  type Pebble,
+  type TestDatabase,
+} from '@fdt/testing';
+import { startWorker, type RunningWorker } from './bootstrap.js';
+
+async function waitForStatus(
+  certificates: CertificatesService,
+  host: string,
+  status: string,
+  ms: number,
+): Promise<Awaited<ReturnType<CertificatesService['statusFor']>>> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const s = await certificates.statusFor(host);
+    if (s.status === status) return s;
+    if (Date.now() > until) throw new Error(`${host} is ${s.status} (${s.lastError}), not ${status}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('ACME failures answer clearly', () => {
+  const started: Array<{ close(): Promise<void> }> = [];
+  let dns: ChallTestSrv;
+  let pebble: Pebble;
+
+  async function worker(env: Record<string, string>): Promise<{ worker: RunningWorker; db: TestDatabase }> {
+    const db = await createTestDatabase();
+    started.push({ close: () => db.drop() });
+    const w = await startWorker(
+      loadPlatformConfig(
+        testEnv(db.url, {
+          REDIS_URL: TEST_REDIS_URL,
+          FDT_PORTS_NAMESPACE: `acmefail_${randomBytes(4).toString('hex')}`,
+          FDT_WORKER_ADMIN_PORT: '0',
+          FDT_ACME_RETRY_BASE: '1',
+          ...env,
+        }),
+      ),
+    );
+    started.unshift(w);
+    return { worker: w, db };
+  }
+
+  beforeAll(async () => {
+    dns = await startChallTestSrv();
+    // pebble's VA looks names up here; nothing points at a relay, so every challenge fails.
+    pebble = await startPebble({ dnsServer: dns.dnsAddress, httpPort: await closedPort() });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const s of started) await s.close();
+    await pebble?.stop();
+    await dns?.stop();
+  });
+
+  it('ACME server down: the order is retried with backoff, then failed with lastError, and counted', async () => {
+    const { worker: w } = await worker({
+      FDT_ACME_DIRECTORY_URL: `https://localhost:${await closedPort()}/dir`,
+      FDT_ACME_RETRY_ATTEMPTS: '3',
+    });
+    const certificates = w.app.get(CertificatesService);
+    const t0 = Date.now();
+    await certificates.requestManaged({
+      orgId: null,
+      hostnames: ['down.customer.test'],
+      challenge: 'http-01',
+    });
+    const failed = await waitForStatus(certificates, 'down.customer.test', 'failed', 60_000);
+    expect(failed.lastError).toMatch(/ECONNREFUSED/);
+    // Two waits between three runs: at least 0.5 s + 1 s with the jitter.
+    expect(Date.now() - t0).toBeGreaterThan(1500);
+    const metrics = (await new TestClient(w.url).get('/metrics')).text;
+    expect(metrics).toMatch(/fdt_acme_orders_total\{result="error"\} 3/);
+    expect(metrics).toMatch(/fdt_certificates\{source="managed",status="failed"\} 1/);
+  }, 90_000);
+
+  it('a challenge that fails: the order is invalid and the certificate failed at once, saying why', async () => {
+    const { worker: w } = await worker({
+      FDT_ACME_DIRECTORY_URL: pebble.directoryUrl,
+      FDT_ACME_CA_FILE: pebble.caFile,
+    });
+    const certificates = w.app.get(CertificatesService);
+    // The name resolves to this machine, where nothing answers pebble's HTTP-01 request.
+    await dns.addA('nobody.customer.test', ['127.0.0.1']);
+    await certificates.requestManaged({
+      orgId: null,
+      hostnames: ['nobody.customer.test'],
+      challenge: 'http-01',
+    });
+    const failed = await waitForStatus(certificates, 'nobody.customer.test', 'failed', 30_000);
+    expect(failed.lastError).toMatch(
+      /^http-01 challenge for nobody\.customer\.test failed: .*(connect|refused)/i,
+    );
+    const metrics = (await new TestClient(w.url).get('/metrics')).text;
+    expect(metrics).toMatch(/fdt_acme_orders_total\{result="invalid"\} 1/);
+  }, 60_000);
+});
