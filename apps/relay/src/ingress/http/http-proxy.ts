@@ -208,7 +208,23 @@ export class HttpProxy {
       else this.refuse(req, res, code, host);
     };
 
-    const timer = setTimeout(() => fail(VisitorErrorCode.LocalTimeout), this.headTimeoutMs);
+    // The wait for the response head starts once the request has been sent: an upload that
+    // takes longer than the timeout is not the local service being slow (nginx's read timeout).
+    let timer: NodeJS.Timeout | undefined;
+    let answered = false;
+    const awaitHead = () => {
+      if (!answered && !error)
+        timer = setTimeout(() => fail(VisitorErrorCode.LocalTimeout), this.headTimeoutMs);
+    };
+    if (noBody) awaitHead();
+    else {
+      // Meanwhile a body that stops arriving for as long is cut (408): a stalled upload holds nothing.
+      req.setTimeout(this.headTimeoutMs, () => fail(VisitorErrorCode.RequestTimeout));
+      stream.once('finish', () => {
+        req.setTimeout(0);
+        awaitHead();
+      });
+    }
     res.once('close', () => {
       clearTimeout(timer);
       this.gate.release(route);
@@ -220,6 +236,7 @@ export class HttpProxy {
     });
 
     stream.once('response', (headers, _flags, rawHeaders) => {
+      answered = true;
       clearTimeout(timer);
       const agentError = headers[StreamHeader.Error];
       if (typeof agentError === 'string') return fail(agentErrorCode(agentError));
