@@ -141,4 +141,14 @@ describe('the base-domain certificate (FDT_BASE_DOMAIN_CERT=acme)', () => {
       await other.drop();
     }
   }, 30_000);
+
+  it('refuses to start the worker with FDT_BASE_DOMAIN_CERT=acme and no DNS provider, saying what to set', async () => {
+    const keeper = new BaseDomainCertificate(
+      loadPlatformConfig(env({ FDT_DNS_PROVIDER: 'none' })),
+      app.get(CertificatesService),
+    );
+    await expect(keeper.onApplicationBootstrap()).rejects.toThrow(
+      /FDT_BASE_DOMAIN_CERT: acme needs a DNS provider/,
+    );
+  });
 });

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { ConfigError, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
 import { CertificatesService } from '../certificates.service.js';
 
 /** The check runs again this often: a base certificate that ended `failed` is asked for anew. */
@@ -34,7 +34,15 @@ export class BaseDomainCertificate implements OnApplicationBootstrap, OnApplicat
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.config.baseDomainCert === 'acme') await this.ensure();
+    if (this.config.baseDomainCert !== 'acme') return;
+    // Checked here, not in the shared config: relays read FDT_BASE_DOMAIN_CERT too, and must not
+    // need DNS credentials to start.
+    if (this.config.dns.provider === 'none') {
+      throw new ConfigError(
+        'Invalid configuration:\n  FDT_BASE_DOMAIN_CERT: acme needs a DNS provider for its wildcard (FDT_DNS_PROVIDER=rfc2136 or cloudflare)',
+      );
+    }
+    await this.ensure();
   }
 
   onApplicationShutdown(): void {

@@ -91,9 +91,10 @@ describe('DNS provider configuration', () => {
     ).toThrow(/FDT_DNS_RFC2136_TSIG_ALGORITHM/);
   });
 
-  it('refuses FDT_BASE_DOMAIN_CERT=acme without a DNS provider (the wildcard needs DNS-01)', () => {
-    expect(() => loadPlatformConfig({ ...base, FDT_BASE_DOMAIN_CERT: 'acme' })).toThrow(
-      /FDT_BASE_DOMAIN_CERT: acme needs a DNS provider/,
-    );
+  it('lets a relay take FDT_BASE_DOMAIN_CERT=acme without any DNS credentials (only the worker needs them)', () => {
+    expect(loadPlatformConfig({ ...base, FDT_BASE_DOMAIN_CERT: 'acme' })).toMatchObject({
+      baseDomainCert: 'acme',
+      dns: { provider: 'none' },
+    });
   });
 });

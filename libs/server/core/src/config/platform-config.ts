@@ -158,7 +158,8 @@ export const platformConfigSchema = z.object({
     .optional(),
   FDT_DNS_CLOUDFLARE_API_URL: z.string().url().default('https://api.cloudflare.com/client/v4'),
   // `acme`: the worker obtains and renews *.<base domain> + <base domain> by DNS-01 and relays
-  // serve it by default; `static`: FDT_RELAY_TLS_CERT_FILE, else the dev CA (as before).
+  // serve it by default; `static`: FDT_RELAY_TLS_CERT_FILE, else the dev CA (as before). The
+  // DNS provider it needs is checked by the worker only: relays never hold DNS credentials.
   FDT_BASE_DOMAIN_CERT: z.enum(['static', 'acme']).default('static'),
   FDT_SIGNUP_ENABLED: bool.optional(),
   FDT_PLAN_MAX_TUNNELS: z.coerce.number().int().positive().default(10),
@@ -479,11 +480,6 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
   if (dnsNeeds.length) {
     throw new ConfigError(
       `Invalid configuration:\n  ${dnsNeeds.join(', ')}: required with FDT_DNS_PROVIDER=${c.FDT_DNS_PROVIDER}`,
-    );
-  }
-  if (c.FDT_BASE_DOMAIN_CERT === 'acme' && c.FDT_DNS_PROVIDER === 'none') {
-    throw new ConfigError(
-      'Invalid configuration:\n  FDT_BASE_DOMAIN_CERT: acme needs a DNS provider for its wildcard (FDT_DNS_PROVIDER=rfc2136 or cloudflare)',
     );
   }
   return {
