@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from '@fdt/audit';
-import { CertificatesApiModule } from '@fdt/certificates';
+import { CertificatesApiModule, CertificatesModule, CertificatesService } from '@fdt/certificates';
 import { DomainsModule } from '@fdt/domains';
 import { IdentityModule } from '@fdt/identity';
 import {
@@ -38,7 +38,9 @@ export class ApiModule {
         SsoModule,
         ScimModule,
         CertificatesApiModule,
-        DomainsModule,
+        DomainsModule.forRoot({
+          certificates: { imports: [CertificatesModule], useExisting: CertificatesService },
+        }),
       ],
     };
   }

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type ChallTestSrv, startChallTestSrv, type TestClient } from '@fdt/testing';
 import { auditEvents } from '../test/sso/sso-fixtures.js';
@@ -74,7 +78,7 @@ describe('custom domains: add, verify through real DNS (pebble-challtestsrv), on
     expect(seen.verification.nextCheckAt).not.toBeNull();
   });
 
-  it('verifies once the TXT record holds the value (among other TXT records), and shows no certificate yet', async () => {
+  it('verifies once the TXT record holds the value (among other TXT records), and requests its managed certificate', async () => {
     const d = (await owner.get('/api/v1/domains')).body.items.find(
       (x: { hostname: string }) => x.hostname === 'app.customer.test',
     );
@@ -87,7 +91,8 @@ describe('custom domains: add, verify through real DNS (pebble-challtestsrv), on
     const one = await viewer.get(`/api/v1/domains/${d.id}`);
     expect(one.status).toBe(200);
     expect(one.body.status).toBe('verified');
-    expect(one.body.certificate).toEqual({ status: 'none', notAfter: null, issuer: null, lastError: null });
+    // Verified, terminated at the edge, managed: a certificate is on its way (the worker orders it).
+    expect(one.body.certificate).toMatchObject({ status: 'pending', notAfter: null, lastError: null });
     const [event] = await auditEvents(owner, 'domain.verified');
     expect(event.summary).toEqual({ hostname: 'app.customer.test', cname: false });
   });
@@ -197,6 +202,72 @@ describe('custom domains: add, verify through real DNS (pebble-challtestsrv), on
     expect((await auditEvents(owner, 'domain.updated')).length).toBeGreaterThanOrEqual(3);
   });
 
+  it('takes an uploaded certificate only for a verified domain and only when it matches the hostname and key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fdt-domain-cert-'));
+    const selfSigned = (cn: string, name: string) => {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-days',
+          '30',
+          '-subj',
+          `/CN=${cn}`,
+          '-addext',
+          `subjectAltName=DNS:${cn}`,
+          '-keyout',
+          join(dir, `${name}.key`),
+          '-out',
+          join(dir, `${name}.crt`),
+        ],
+        { stdio: 'ignore' },
+      );
+      return {
+        certPem: readFileSync(join(dir, `${name}.crt`), 'utf8'),
+        keyPem: readFileSync(join(dir, `${name}.key`), 'utf8'),
+      };
+    };
+    try {
+      const own = selfSigned('upload.customer.test', 'own');
+      const foreign = selfSigned('someone-else.test', 'foreign');
+      const d = (
+        await owner.post('/api/v1/domains', { hostname: 'upload.customer.test', certificate: 'uploaded' })
+      ).body;
+      const early = await owner.put(`/api/v1/domains/${d.id}/certificate`, own);
+      expect(early.status).toBe(409);
+      expect(early.body.code).toBe('domain_not_verified');
+      await dns.setTxt('_fdt-challenge.upload.customer.test', txtOf(d).value);
+      expect((await owner.post(`/api/v1/domains/${d.id}/verify`)).body.status).toBe('verified');
+      // An uploaded-certificate domain gets no managed one on verification.
+      expect((await owner.get(`/api/v1/domains/${d.id}`)).body.certificate.status).toBe('none');
+      const mismatch = await owner.put(`/api/v1/domains/${d.id}/certificate`, foreign);
+      expect(mismatch.status).toBe(400);
+      expect(mismatch.body.code).toBe('certificate_hostname_mismatch');
+      const wrongKey = await owner.put(`/api/v1/domains/${d.id}/certificate`, {
+        certPem: own.certPem,
+        keyPem: foreign.keyPem,
+      });
+      expect(wrongKey.status).toBe(400);
+      expect(wrongKey.body.code).toBe('certificate_key_mismatch');
+      expect((await other.put(`/api/v1/domains/${d.id}/certificate`, own)).status).toBe(404);
+      const ok = await owner.put(`/api/v1/domains/${d.id}/certificate`, own);
+      expect(ok.status).toBe(200);
+      expect(ok.body.status).toBe('active');
+      expect((await owner.get(`/api/v1/domains/${d.id}`)).body.certificate.status).toBe('active');
+      expect((await auditEvents(owner, 'domain.certificate_uploaded'))[0].summary.hostname).toBe(
+        'upload.customer.test',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('deletes a domain, which frees its hostname for another org', async () => {
     const d = (await owner.get('/api/v1/domains')).body.items.find(
       (x: { hostname: string }) => x.hostname === 'slow.customer.test',
@@ -208,6 +279,14 @@ describe('custom domains: add, verify through real DNS (pebble-challtestsrv), on
       wasVerified: false,
     });
     expect((await other.post('/api/v1/domains', { hostname: 'slow.customer.test' })).status).toBe(201);
+    // Deleting a domain forgets its certificate too.
+    const up = (await owner.get('/api/v1/domains')).body.items.find(
+      (x: { hostname: string }) => x.hostname === 'upload.customer.test',
+    );
+    expect((await owner.delete(`/api/v1/domains/${up.id}`)).status).toBe(204);
+    expect(
+      await h.ds.query('SELECT id FROM certificates WHERE hostname = $1', ['upload.customer.test']),
+    ).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { CertificatesModule } from '@fdt/certificates';
+import { CertificatesModule, CertificatesService } from '@fdt/certificates';
+import { DomainsCoreModule } from '@fdt/domains';
 import {
   type PlatformConfig,
   PlatformConfigModule,
@@ -32,6 +33,9 @@ export class WorkerModule {
         PlatformDatabaseModule.forRoot(config),
         PlatformPortsModule.forRoot(config),
         CertificatesModule,
+        DomainsCoreModule.forRoot({
+          certificates: { imports: [CertificatesModule], useExisting: CertificatesService },
+        }),
         PlatformHealthModule.forRoot({ database: true, redisUrl: config.redisUrl }),
         PlatformMetricsModule.forRoot('worker'),
       ],

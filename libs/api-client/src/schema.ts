@@ -257,6 +257,22 @@ export interface paths {
     patch: operations['CustomDomainsController_update'];
     trace?: never;
   };
+  '/api/v1/domains/{id}/certificate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put: operations['CustomDomainsController_uploadCertificate'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/domains/{id}/verify': {
     parameters: {
       query?: never;
@@ -1859,6 +1875,12 @@ export interface components {
       /** @description Require SSO for every member but the break-glass owners */
       enforced?: boolean;
     };
+    UploadDomainCertificateDto: {
+      /** @description PEM: the certificate, then its intermediates */
+      certPem: string;
+      /** @description PEM: the private key of the certificate */
+      keyPem: string;
+    };
     UserDto: {
       email: string;
       id: string;
@@ -2321,6 +2343,31 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['CustomDomainDto'];
+        };
+      };
+    };
+  };
+  CustomDomainsController_uploadCertificate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UploadDomainCertificateDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DomainCertificateDto'];
         };
       };
     };

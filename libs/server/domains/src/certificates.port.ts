@@ -16,6 +16,12 @@ export interface DomainCertificates {
     hostnames: string[];
     challenge: 'http-01' | 'tls-alpn-01' | 'dns-01';
   }): Promise<unknown>;
+  upload(input: {
+    orgId: string | null;
+    hostname: string;
+    certPem: string;
+    keyPem: string;
+  }): Promise<CertificateState>;
   remove(hostname: string): Promise<unknown>;
 }
 

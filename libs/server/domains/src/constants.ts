@@ -10,15 +10,16 @@ export const DNS_TIMEOUT_MS = 3000;
 /** CNAME chains longer than this are not followed (loops, misconfiguration). */
 export const MAX_CNAME_HOPS = 8;
 
-/** Background re-check of unverified domains: first delay, cap, and when we stop trying. */
-export const RECHECK_FIRST_DELAY_SECONDS = 60;
+/** Background re-check of unverified domains (first delay: FDT_DOMAIN_RECHECK_SECONDS): cap, and when we stop trying. */
 export const RECHECK_MAX_DELAY_SECONDS = 6 * 3600;
 export const RECHECK_GIVE_UP_AFTER_SECONDS = 7 * 24 * 3600;
-/** Domains re-checked per sweep, so one sweep stays short whatever the backlog. */
-export const RECHECK_BATCH = 50;
 
-/** Queue job name of the sweep over due domains (apps/worker/src/jobs/domain-recheck.processor.ts). */
-export const DOMAIN_RECHECK_JOB = 'domains.recheck';
+/** Queue and job of one background re-check of one domain (apps/worker/src/jobs/domain-recheck.processor.ts). */
+export const DOMAINS_QUEUE = 'domains';
+export const DOMAIN_RECHECK_JOB = 'recheck';
+export interface DomainRecheckJob {
+  domainId: string;
+}
 
 /** Domains per org: bounds the table and each session's claims. */
 export const MAX_DOMAINS_PER_ORG = 100;

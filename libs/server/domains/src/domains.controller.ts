@@ -8,6 +8,7 @@ import {
   Param,
   ParseUUIDPipe,
   Patch,
+  Put,
   Post,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
@@ -20,6 +21,8 @@ import {
   RequirePermission,
 } from '@fdt/server-core';
 import {
+  DomainCertificateDto,
+  UploadDomainCertificateDto,
   AddCustomDomainDto,
   CustomDomainDetailDto,
   CustomDomainDto,
@@ -105,6 +108,17 @@ export class CustomDomainsController {
     @Body() dto: UpdateCustomDomainDto,
   ): Promise<CustomDomainDto> {
     return this.dto(await this.domains.update(actor, id, dto));
+  }
+
+  @Put(':id/certificate')
+  @ApiOkResponse({ type: DomainCertificateDto })
+  @RequirePermission(Permission.DomainsManage)
+  uploadCertificate(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UploadDomainCertificateDto,
+  ): Promise<DomainCertificateDto> {
+    return this.domains.uploadCertificate(actor, id, { certPem: dto.certPem, keyPem: dto.keyPem });
   }
 
   @Delete(':id')

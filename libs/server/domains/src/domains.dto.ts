@@ -46,6 +46,20 @@ export class UpdateCustomDomainDto {
   boundName?: string | null;
 }
 
+export class UploadDomainCertificateDto {
+  @ApiProperty({ description: 'PEM: the certificate, then its intermediates' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64 * 1024)
+  certPem!: string;
+
+  @ApiProperty({ description: 'PEM: the private key of the certificate' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(16 * 1024)
+  keyPem!: string;
+}
+
 export class DomainDnsRecordDto {
   @ApiProperty({ enum: ['TXT', 'CNAME'] }) type!: 'TXT' | 'CNAME';
   @ApiProperty({ example: '_fdt-challenge.app.customer.com' }) name!: string;

@@ -18,6 +18,10 @@ export const DomainsErrorCode = {
   DnsLookupFailed: 'domain_dns_lookup_failed',
   /** PATCH binding names a reserved name this org does not hold */
   BindingInvalid: 'domain_binding_invalid',
+  /** a certificate upload for a domain whose DNS is not verified yet */
+  NotVerified: 'domain_not_verified',
+  /** this installation runs without certificate management */
+  CertificatesUnavailable: 'domain_certificates_unavailable',
 } as const;
 export type DomainsErrorCode = (typeof DomainsErrorCode)[keyof typeof DomainsErrorCode];
 
@@ -31,6 +35,8 @@ const STATUS: Record<DomainsErrorCode, number> = {
   domain_cname_missing: 422,
   domain_dns_lookup_failed: 503,
   domain_binding_invalid: 400,
+  domain_not_verified: 409,
+  domain_certificates_unavailable: 503,
 };
 
 export class DomainsException extends DomainException {

@@ -1,8 +1,9 @@
 import { promises as dns } from 'node:dns';
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module, type ModuleMetadata, type Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@fdt/audit';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import { DOMAIN_CERTIFICATES, type DomainCertificates } from './certificates.port.js';
 import { DNS_TIMEOUT_MS, DOMAINS_DNS_RESOLVER } from './constants.js';
 import { CustomDomainsController } from './domains.controller.js';
 import { DomainsService } from './domains.service.js';
@@ -16,15 +17,51 @@ export function domainsResolver(config: PlatformConfig): dns.Resolver {
   return resolver;
 }
 
-/** Custom domains: the REST API, DNS verification and its background re-check. */
-@Module({
-  imports: [TypeOrmModule.forFeature(DOMAINS_ENTITIES), AuditModule],
-  controllers: [CustomDomainsController],
-  providers: [
-    DomainsService,
-    DomainVerifier,
-    { provide: DOMAINS_DNS_RESOLVER, inject: [PLATFORM_CONFIG], useFactory: domainsResolver },
-  ],
-  exports: [DomainsService],
-})
-export class DomainsModule {}
+export interface DomainsModuleOptions {
+  /**
+   * Where certificates come from: the app wires the certificates lib here (its service
+   * satisfies DomainCertificates), so this lib never depends on how issuance works.
+   * Without it, domains show `certificate: {status: 'none'}` and request nothing.
+   */
+  certificates?: { imports: ModuleMetadata['imports']; useExisting: Type<DomainCertificates> };
+}
+
+/**
+ * Domains without HTTP routes (the worker's re-check, the api's agent sessions): global, so
+ * that the tunnels lib finds DomainsService without importing a second instance.
+ */
+@Module({})
+export class DomainsCoreModule {
+  static forRoot(options: DomainsModuleOptions = {}): DynamicModule {
+    return {
+      module: DomainsCoreModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forFeature(DOMAINS_ENTITIES),
+        AuditModule,
+        ...(options.certificates?.imports ?? []),
+      ],
+      providers: [
+        DomainsService,
+        DomainVerifier,
+        { provide: DOMAINS_DNS_RESOLVER, inject: [PLATFORM_CONFIG], useFactory: domainsResolver },
+        ...(options.certificates
+          ? [{ provide: DOMAIN_CERTIFICATES, useExisting: options.certificates.useExisting }]
+          : []),
+      ],
+      exports: [DomainsService, DOMAINS_DNS_RESOLVER],
+    };
+  }
+}
+
+/** The api's part: REST /api/v1/domains over DomainsCoreModule. */
+@Module({})
+export class DomainsModule {
+  static forRoot(options: DomainsModuleOptions = {}): DynamicModule {
+    return {
+      module: DomainsModule,
+      imports: [DomainsCoreModule.forRoot(options)],
+      controllers: [CustomDomainsController],
+    };
+  }
+}

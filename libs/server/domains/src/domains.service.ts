@@ -3,14 +3,20 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { AuditService } from '@fdt/audit';
-import { type Actor, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import type { JobQueue } from '@fdt/ports';
+import { type Actor, JOB_QUEUE, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
 import {
   type CertificateState,
   DOMAIN_CERTIFICATES,
   type DomainCertificates,
   NO_CERTIFICATE,
 } from './certificates.port.js';
-import { MAX_DOMAINS_PER_ORG, RECHECK_FIRST_DELAY_SECONDS } from './constants.js';
+import {
+  DOMAIN_RECHECK_JOB,
+  type DomainRecheckJob,
+  DOMAINS_QUEUE,
+  MAX_DOMAINS_PER_ORG,
+} from './constants.js';
 import { DomainsErrorCode, DomainsException } from './domains.errors.js';
 import { Domain, type DomainCertificateSource, type DomainTlsMode } from './entities/index.js';
 import { normalizeHostname } from './hostname.js';
@@ -53,6 +59,7 @@ export class DomainsService {
     private readonly audit: AuditService,
     private readonly verifier: DomainVerifier,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     @Optional() @Inject(DOMAIN_CERTIFICATES) private readonly certificates?: DomainCertificates,
   ) {}
 
@@ -86,8 +93,9 @@ export class DomainsService {
       );
     }
     const { hostname, wildcard } = checked;
+    let added: Domain;
     try {
-      return await this.ds.transaction(async (m) => {
+      added = await this.ds.transaction(async (m) => {
         // Counted under a per-org lock so that concurrent adds cannot pass the limit together.
         await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`domains:${actor.orgId}`]);
         const held = await m.getRepository(Domain).findOneBy({ hostname });
@@ -112,7 +120,7 @@ export class DomainsService {
           lastErrorCode: null,
           lastError: null,
           checkAttempts: 0,
-          nextCheckAt: new Date(Date.now() + RECHECK_FIRST_DELAY_SECONDS * 1000),
+          nextCheckAt: new Date(Date.now() + this.config.domains.recheckFirstDelaySeconds * 1000),
         });
         await this.audit.record(m, {
           orgId: actor.orgId,
@@ -128,6 +136,8 @@ export class DomainsService {
       if (isUniqueViolation(e)) throw this.taken(hostname, false);
       throw e;
     }
+    await this.schedule(added);
+    return added;
   }
 
   /** Checks the records now (the user asked); a failure answers with its code and is stored. */
@@ -146,12 +156,53 @@ export class DomainsService {
     return updated;
   }
 
-  /** One background check of a due domain (the re-check job); never throws for DNS answers. */
+  /**
+   * One background check (the re-check job): idempotent, a no-op for a domain that is gone,
+   * verified, or no longer due; a failure schedules the next one further out.
+   */
   async recheck(id: string): Promise<Domain | null> {
     const d = await this.ds.getRepository(Domain).findOneBy({ id });
-    if (!d || d.status === 'verified') return d;
+    if (!d || d.status === 'verified' || !d.nextCheckAt) return d;
     const result = await this.verifier.verify(d.hostname, d.challenge);
-    return this.record(d, result, systemActor(d.orgId), true);
+    const updated = await this.record(d, result, systemActor(d.orgId), true);
+    if (updated.status !== 'verified') await this.schedule(updated);
+    return updated;
+  }
+
+  /** Uploads the org's own certificate for a verified domain (validated by the certificates lib). */
+  async uploadCertificate(
+    actor: Actor,
+    id: string,
+    pem: { certPem: string; keyPem: string },
+  ): Promise<CertificateState> {
+    const d = await this.get(actor.orgId, id);
+    if (!this.certificates) {
+      throw new DomainsException(
+        DomainsErrorCode.CertificatesUnavailable,
+        'This installation does not manage certificates.',
+      );
+    }
+    if (d.status !== 'verified') {
+      throw new DomainsException(
+        DomainsErrorCode.NotVerified,
+        `Verify ${d.hostname} before uploading its certificate.`,
+      );
+    }
+    const state = await this.certificates.upload({ orgId: d.orgId, hostname: d.hostname, ...pem });
+    await this.ds.transaction(async (m) => {
+      await m.getRepository(Domain).update({ id }, { certificateSource: 'uploaded' });
+      await this.audit.record(m, {
+        orgId: actor.orgId,
+        actor,
+        action: 'domain.certificate_uploaded',
+        target: { type: 'domain', id },
+        summary: {
+          hostname: d.hostname,
+          notAfter: state.notAfter ? new Date(state.notAfter).toISOString() : null,
+        },
+      });
+    });
+    return state;
   }
 
   async update(actor: Actor, id: string, input: UpdateDomainInput): Promise<Domain> {
@@ -220,7 +271,12 @@ export class DomainsService {
           lastErrorCode: result.code,
           lastError: result.message,
           checkAttempts: attempts,
-          nextCheckAt: nextCheckAfter(d.createdAt, attempts, now),
+          nextCheckAt: nextCheckAfter(
+            d.createdAt,
+            attempts,
+            now,
+            this.config.domains.recheckFirstDelaySeconds,
+          ),
         };
     const updated = await this.ds.transaction(async (m) => {
       // Only a row that is still unverified moves: a concurrent check may have won.
@@ -270,6 +326,27 @@ export class DomainsService {
       );
     }
     return name;
+  }
+
+  // One job per (domain, attempt): enqueueing the same one twice runs it once.
+  private async schedule(d: Domain): Promise<void> {
+    if (!d.nextCheckAt) return;
+    try {
+      await this.queue.enqueue<DomainRecheckJob>(
+        DOMAINS_QUEUE,
+        DOMAIN_RECHECK_JOB,
+        { domainId: d.id },
+        {
+          jobId: `domain-recheck.${d.id}.${d.checkAttempts}`,
+          delayMs: Math.max(0, d.nextCheckAt.getTime() - Date.now()),
+          attempts: 3,
+          backoffMs: 30_000,
+        },
+      );
+    } catch (e) {
+      // The owner can still verify by hand; the next add or check schedules again.
+      this.log.warn(`could not schedule the re-check of ${d.hostname}: ${(e as Error).message}`);
+    }
   }
 
   private taken(hostname: string, ours: boolean): DomainsException {

@@ -213,6 +213,8 @@ export const platformConfigSchema = z.object({
     )
     .pipe(z.array(z.string().regex(/^(\[[0-9a-f:]+\]|[0-9.]+)(:\d{1,5})?$/i, 'host:port, e.g. 10.0.0.53:53'))),
   FDT_DOMAIN_VERIFY_STRICT: bool.optional(),
+  // First delay of the background re-check of an unverified domain (then doubling, up to 6 h).
+  FDT_DOMAIN_RECHECK_SECONDS: seconds.default(60),
   // ACME (managed certificates, issued by the worker): the CA's directory, the account's
   // contact, a CA bundle to trust a private ACME server (pebble, step-ca), and how long before
   // expiry a certificate is renewed (default: a third of its lifetime).
@@ -378,6 +380,8 @@ export interface PlatformConfig {
     dnsResolvers: string[];
     /** require the CNAME as well as the TXT record */
     verifyStrict: boolean;
+    /** first delay of the background re-check (doubling after each failed check) */
+    recheckFirstDelaySeconds: number;
   };
   /** Managed certificates (the worker's ACME client). */
   acme: {
@@ -580,6 +584,7 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
         .replace(/\.$/, ''),
       dnsResolvers: c.FDT_DNS_RESOLVERS,
       verifyStrict: c.FDT_DOMAIN_VERIFY_STRICT ?? false,
+      recheckFirstDelaySeconds: c.FDT_DOMAIN_RECHECK_SECONDS,
     },
     acme: {
       directoryUrl: c.FDT_ACME_DIRECTORY_URL,
