@@ -30,6 +30,7 @@ import { RoutingTable } from './routing/routing-table.js';
 import { AgentTransport } from './transport/agent-transport.strategy.js';
 import { CertificateSync } from './certificates/certificate-sync.service.js';
 import { Http01Responder } from './certificates/http01-responder.js';
+import { TlsAlpn01Responder } from './certificates/tls-alpn01-responder.js';
 
 export const TLS_MATERIAL = Symbol('TLS_MATERIAL');
 
@@ -84,6 +85,7 @@ export const TLS_MATERIAL = Symbol('TLS_MATERIAL');
     PeerListener,
     RouteAnnouncer,
     Http01Responder,
+    TlsAlpn01Responder,
     CertificateSync,
     EdgeIngress,
     AgentTransport,

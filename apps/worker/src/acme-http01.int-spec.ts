@@ -29,6 +29,7 @@ import { startWorker, type RunningWorker } from './bootstrap.js';
 import { startRelayProcess, type RelayProcess } from './testing/relay-process.js';
 
 const HOST = 'app.customer.test';
+const ALPN_HOST = 'alpn.customer.test';
 
 /** The api's side of certificates (the relay-only route) without the rest of the api. */
 @Module({})
@@ -73,7 +74,7 @@ function handshake(
   });
 }
 
-describe('ACME HTTP-01 against pebble, answered by a real relay process', () => {
+describe('ACME against pebble, challenges answered by a real relay process', () => {
   let db: TestDatabase;
   let dns: ChallTestSrv;
   let pebble: Pebble;
@@ -86,6 +87,7 @@ describe('ACME HTTP-01 against pebble, answered by a real relay process', () => 
     db = await createTestDatabase();
     dns = await startChallTestSrv();
     await dns.addA(HOST, ['127.0.0.1']);
+    await dns.addA(ALPN_HOST, ['127.0.0.1']);
     const shared = { REDIS_URL: TEST_REDIS_URL, FDT_PORTS_NAMESPACE: namespace };
     // The api side first: it migrates the database the worker then uses.
     const apiConfig = loadPlatformConfig(testEnv(db.url, { ...shared, FDT_API_PORT: '0' }));
@@ -185,4 +187,24 @@ describe('ACME HTTP-01 against pebble, answered by a real relay process', () => 
     expect(renewed.peer.subjectaltname).toContain(`DNS:${HOST}`);
     expect((await worker.app.get(CertificatesService).statusFor(HOST)).status).toMatch(/^(active|renewing)$/);
   }, 40_000);
+
+  it('TLS-ALPN-01: the relay answers acme-tls/1 on its HTTPS port, and then serves the certificate', async () => {
+    const certificates = worker.app.get(CertificatesService);
+    await certificates.requestManaged({ orgId: null, hostnames: [ALPN_HOST], challenge: 'tls-alpn-01' });
+    await waitFor('an active certificate by TLS-ALPN-01', async () => {
+      const s = await certificates.statusFor(ALPN_HOST);
+      if (s.status === 'failed') throw new Error(`issuance failed: ${s.lastError}\n${relay.output()}`);
+      return s.status === 'active' || s.status === 'renewing' ? s : undefined;
+    });
+    const root = await pebble.roots();
+    const got = await waitFor(
+      'the relay to serve the certificate',
+      async () => {
+        const h = await handshake(relay.ports.https, ALPN_HOST, root);
+        return h.authorized ? h : undefined;
+      },
+      20_000,
+    );
+    expect(got.peer.subjectaltname).toContain(`DNS:${ALPN_HOST}`);
+  }, 60_000);
 });

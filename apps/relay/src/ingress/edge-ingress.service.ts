@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 import { Http01Responder } from '../certificates/http01-responder.js';
+import { TlsAlpn01Responder } from '../certificates/tls-alpn01-responder.js';
 import { visitorError, VisitorErrorCode, writeVisitorError } from '../errors/visitor-errors.js';
 import { RelayMetrics } from '../metrics/relay-metrics.js';
 import { ForwardedSockets } from '../peering/forwarded-sockets.js';
@@ -54,6 +55,7 @@ export class EdgeIngress implements OnApplicationShutdown {
     private readonly forwarded: ForwardedSockets,
     private readonly connections: VisitorConnections,
     private readonly http01: Http01Responder,
+    private readonly tlsAlpn01: TlsAlpn01Responder,
   ) {}
 
   /** Binds the HTTP and HTTPS ports (and the peer port when forwarding); resolves with the ports bound. */
@@ -192,7 +194,7 @@ export class EdgeIngress implements OnApplicationShutdown {
   private async front(socket: Socket): Promise<void> {
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
-    let peek: { servername?: string; head: Buffer };
+    let peek: { servername?: string; acmeTls?: boolean; head: Buffer };
     try {
       peek = await peekServerName(socket);
     } catch {
@@ -200,6 +202,9 @@ export class EdgeIngress implements OnApplicationShutdown {
       socket.destroy();
       return;
     }
+    // An ACME server validating TLS-ALPN-01 (only when the worker left an answer for the name).
+    if (peek.acmeTls && peek.servername && (await this.tlsAlpn01.answer(socket, peek.servername, peek.head)))
+      return;
     const route = peek.servername ? this.routing.byHost(peek.servername) : undefined;
     if (route?.proto === 'tls') {
       await this.gate.raw(route, socket, peek.head);

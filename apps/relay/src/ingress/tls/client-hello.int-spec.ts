@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { peekClientHello } from './client-hello.js';
 
 // Real ClientHellos from Node's TLS client, captured by a plain TCP server.
-async function captureHello(servername?: string): Promise<Buffer> {
+async function captureHello(servername?: string, ALPNProtocols?: string[]): Promise<Buffer> {
   const server = createTcp();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const got = new Promise<Buffer>((resolve) => {
@@ -24,6 +24,7 @@ async function captureHello(servername?: string): Promise<Buffer> {
     port: (server.address() as AddressInfo).port,
     host: '127.0.0.1',
     servername,
+    ALPNProtocols,
     rejectUnauthorized: false,
   });
   c.on('error', () => undefined);
@@ -71,5 +72,12 @@ describe('ClientHello peek', () => {
       junk[1] = 0x03;
       expect(['partial', 'invalid', 'done']).toContain(peekClientHello(junk).state);
     }
+  });
+
+  it('tells an ACME TLS-ALPN-01 validation (acme-tls/1 offered) from other ALPN lists', async () => {
+    const acme = await captureHello('app.customer.test', ['acme-tls/1']);
+    expect(peekClientHello(acme)).toEqual({ state: 'done', servername: 'app.customer.test', acmeTls: true });
+    const browser = await captureHello('app.customer.test', ['h2', 'http/1.1']);
+    expect(peekClientHello(browser)).toEqual({ state: 'done', servername: 'app.customer.test' });
   });
 });

@@ -7,8 +7,11 @@ export const MAX_HELLO_BYTES = 64 * 1024;
 export type HelloPeek =
   /** need more bytes */
   | { state: 'partial' }
-  /** a ClientHello; servername absent when the client sent no SNI */
-  | { state: 'done'; servername?: string }
+  /**
+   * a ClientHello; servername absent when the client sent no SNI; acmeTls when its ALPN
+   * offers `acme-tls/1` (an ACME server validating a TLS-ALPN-01 challenge, RFC 8737)
+   */
+  | { state: 'done'; servername?: string; acmeTls?: boolean }
   /** not a TLS ClientHello */
   | { state: 'invalid'; reason: string };
 
@@ -16,6 +19,8 @@ const RECORD_HEADER = 5;
 const HANDSHAKE = 0x16;
 const CLIENT_HELLO = 0x01;
 const EXT_SERVER_NAME = 0x0000;
+const EXT_ALPN = 0x0010;
+const ACME_TLS_1 = Buffer.from('acme-tls/1');
 
 export function peekClientHello(buf: Buffer): HelloPeek {
   // Reassemble handshake bytes from consecutive handshake records.
@@ -69,15 +74,40 @@ function parseHello(h: Buffer): HelloPeek {
   const end = p + 2 + h.readUInt16BE(p);
   if (end > h.length) return bad('truncated extensions');
   p += 2;
+  let sni: HelloPeek = { state: 'done' };
+  let acmeTls = false;
+  let sawSni = false;
   while (p + 4 <= end) {
     const type = h.readUInt16BE(p);
     const len = h.readUInt16BE(p + 2);
     p += 4;
-    if (p + len > end) return bad('truncated extension');
-    if (type === EXT_SERVER_NAME) return serverName(h.subarray(p, p + len));
+    // What follows a server_name we read is not ours to judge (as before ALPN was read too).
+    if (p + len > end) {
+      if (sawSni) break;
+      return bad('truncated extension');
+    }
+    if (type === EXT_SERVER_NAME) {
+      sawSni = true;
+      sni = serverName(h.subarray(p, p + len));
+      if (sni.state === 'invalid') return sni;
+    } else if (type === EXT_ALPN) {
+      acmeTls = offersAcmeTls(h.subarray(p, p + len));
+    }
     p += len;
   }
-  return { state: 'done' };
+  return acmeTls && sni.state === 'done' ? { ...sni, acmeTls } : sni;
+}
+
+/** Whether an ALPN extension's protocol list names `acme-tls/1`. */
+function offersAcmeTls(ext: Buffer): boolean {
+  if (ext.length < 2) return false;
+  const end = Math.min(ext.length, 2 + ext.readUInt16BE(0));
+  for (let p = 2; p < end;) {
+    const len = ext[p] ?? 0;
+    if (len === ACME_TLS_1.length && ext.subarray(p + 1, p + 1 + len).equals(ACME_TLS_1)) return true;
+    p += 1 + len;
+  }
+  return false;
 }
 
 function serverName(ext: Buffer): HelloPeek {
