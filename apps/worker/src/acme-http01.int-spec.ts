@@ -81,6 +81,7 @@ describe('ACME against pebble, challenges answered by a real relay process', () 
   let relay: RelayProcess;
   let worker: RunningWorker;
   let api: INestApplication;
+  let apiUrl: string;
   const namespace = `acme_${randomBytes(4).toString('hex')}`;
 
   beforeAll(async () => {
@@ -96,6 +97,7 @@ describe('ACME against pebble, challenges answered by a real relay process', () 
       port: 0,
     });
     const apiPort = await listen(api, apiConfig, 0);
+    apiUrl = `http://127.0.0.1:${apiPort}`;
     const base = testEnv(db.url, shared);
     relay = await startRelayProcess({
       ...base,
@@ -207,4 +209,15 @@ describe('ACME against pebble, challenges answered by a real relay process', () 
     );
     expect(got.peer.subjectaltname).toContain(`DNS:${ALPN_HOST}`);
   }, 60_000);
+
+  it('hands certificates and keys only to relays: GET /api/v1/relays/certificates without the relay secret is 401', async () => {
+    for (const authorization of [undefined, 'Bearer not-the-relay-secret']) {
+      const res = await fetch(`${apiUrl}/api/v1/relays/certificates`, {
+        headers: authorization ? { authorization } : {},
+      });
+      expect(res.status).toBe(401);
+      const body = (await res.json()) as { code?: string };
+      expect(body.code).toBe('relay_auth_failed');
+    }
+  });
 });
