@@ -9,7 +9,6 @@ export const CertificatesErrorCode = {
   Expired: 'certificate_expired',
   /** not a PEM certificate chain and private key */
   Invalid: 'certificate_invalid',
-  CertificateNotFound: 'certificate_not_found',
   /** a challenge type this installation cannot answer (dns-01 without a DNS provider) */
   ChallengeUnsupported: 'acme_challenge_unsupported',
 } as const;
@@ -20,7 +19,6 @@ const STATUS: Record<CertificatesErrorCode, number> = {
   certificate_key_mismatch: 400,
   certificate_expired: 400,
   certificate_invalid: 400,
-  certificate_not_found: 404,
   acme_challenge_unsupported: 400,
 };
 
