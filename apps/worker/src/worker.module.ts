@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { CertificatesModule, CertificatesService } from '@fdt/certificates';
+import { CertificatesModule, CertificatesService, DnsModule } from '@fdt/certificates';
 import { DomainsCoreModule } from '@fdt/domains';
 import {
   type PlatformConfig,
@@ -33,6 +33,8 @@ export class WorkerModule {
         PlatformDatabaseModule.forRoot(config),
         PlatformPortsModule.forRoot(config),
         CertificatesModule,
+        // DNS-01's provider (FDT_DNS_PROVIDER) and the base-domain certificate (FDT_BASE_DOMAIN_CERT=acme).
+        DnsModule,
         DomainsCoreModule.forRoot({
           certificates: { imports: [CertificatesModule], useExisting: CertificatesService },
         }),
