@@ -19,7 +19,8 @@ import { createTestDatabase, testEnv, type TestDatabase } from '@fdt/testing';
 import { CertificatesModule } from './certificates.module.js';
 import { CertificatesService } from './certificates.service.js';
 
-x509.cryptoProvider.set(webcrypto as Crypto);
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 
 async function selfSigned(name: string): Promise<{ certPem: string; keyPem: string }> {

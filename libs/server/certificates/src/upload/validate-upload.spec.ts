@@ -4,7 +4,8 @@ import * as x509 from '@peculiar/x509';
 import { CertificatesException } from '../certificates.errors.js';
 import { validateUpload } from './validate-upload.js';
 
-x509.cryptoProvider.set(webcrypto as Crypto);
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 const DAY = 24 * 3600_000;
 
