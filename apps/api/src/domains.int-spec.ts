@@ -268,6 +268,44 @@ describe('custom domains: add, verify through real DNS (pebble-challtestsrv), on
     }
   });
 
+  it("puts only the org's verified domains in its agents' session claims, each with its TLS mode", async () => {
+    await h.client().post(
+      '/api/v1/relays/heartbeat',
+      {
+        name: 'relay-d',
+        region: 'eu',
+        publicHost: 'relay-d.test',
+        agentPort: 4443,
+        agentTls: true,
+        httpPort: 80,
+        httpsPort: 443,
+        capacity: 10,
+        load: 0,
+      },
+      { bearer: h.config.relay.secret },
+    );
+    const claimsOf = async (c: TestClient) => {
+      const at = await c.post('/api/v1/authtokens', { description: 'agent' });
+      const s = await h.client().post('/api/v1/agent/sessions', {}, { bearer: at.body.token });
+      expect(s.status).toBe(201);
+      const payload = JSON.parse(Buffer.from(s.body.token.split('.')[1], 'base64url').toString());
+      return payload.hosts as { name: string; host: string; tls: string }[];
+    };
+    const mine = await claimsOf(owner);
+    const custom = mine.filter((x) => !x.host.endsWith('.tunnels.example.test'));
+    // Verified: app (terminate), the wildcard (passthrough); pending or failed ones are absent.
+    expect(custom).toEqual(
+      expect.arrayContaining([
+        { name: 'app.customer.test', host: 'app.customer.test', tls: 'terminate' },
+        { name: '*.apps.customer.test', host: '*.apps.customer.test', tls: 'passthrough' },
+      ]),
+    );
+    expect(custom.map((x) => x.host)).not.toContain('two.customer.test');
+    expect(custom.map((x) => x.host)).not.toContain('slow.customer.test');
+    // The other org's agents get none of them.
+    expect((await claimsOf(other)).map((x) => x.host).filter((x) => x.includes('customer.test'))).toEqual([]);
+  });
+
   it('deletes a domain, which frees its hostname for another org', async () => {
     const d = (await owner.get('/api/v1/domains')).body.items.find(
       (x: { hostname: string }) => x.hostname === 'slow.customer.test',

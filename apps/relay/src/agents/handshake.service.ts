@@ -7,6 +7,7 @@ import {
   HandshakeErrorCode,
   HandshakeProblem,
   type Hello,
+  type TlsMode,
   parseHello,
   PROTOCOL_VERSION,
   type TunnelGrant,
@@ -21,6 +22,7 @@ import type { AgentSession, TunnelRoute } from '../routing/route.js';
 import { RoutingTable } from '../routing/routing-table.js';
 import type { AgentHelloMessage, AgentHelloOutcome } from '../transport/messages.js';
 import { ApiCallError, RelayApiClient } from './api-client.service.js';
+import { claimFor, tlsModeConflict } from './host-claims.js';
 import { NameClaims } from './name-claims.service.js';
 import { Revocations } from './revocations.service.js';
 import { TokenVerifier } from './token-verifier.service.js';
@@ -30,8 +32,7 @@ const RANDOM_NAME_TRIES = 5;
 
 /** One tunnel request after its network checks, with the org policy it gets. */
 type Wanted = { req: TunnelRequest; org: EdgePolicy } & (
-  | { host: string; name: string; reserved: boolean }
-  | { port?: number }
+  { host: string; name: string; reserved: boolean } | { port?: number }
 );
 
 /**
@@ -165,20 +166,25 @@ export class HandshakeService {
       return { port: req.port };
     }
     if (req.domain) {
-      const entry = claims.hosts.find((h) => h.host === req.domain?.toLowerCase());
+      const host = req.domain.toLowerCase().replace(/\.$/, '');
+      const entry = claimFor(claims, host);
       if (!entry)
         throw new HandshakeProblem(
           HandshakeErrorCode.PolicyDenied,
-          `${req.domain} is not a domain of your org: add and verify it first`,
+          `${req.domain} is not a verified domain of your org: add it (fdt domain add) and verify it first`,
           req.id,
         );
-      return { host: entry.host, name: entry.name, reserved: true };
+      this.assertTlsMode(req, host, entry.tls);
+      // A wildcard's hosts are routed one by one, under their own name.
+      return { host, name: entry.host === host ? entry.name : host, reserved: true };
     }
     if (req.name) {
       const host = `${req.name}.${this.config.baseDomain}`;
-      const reserved = claims.hosts.some((h) => h.host === host);
-      if (!reserved) await this.assertNotReservedByOthers(req, req.name, claims);
-      return { host, name: req.name, reserved };
+      const entry = claims.hosts.find((h) => h.host === host);
+      // A reserved name keeps the TLS mode it was reserved with.
+      if (entry) this.assertTlsMode(req, host, entry.tls);
+      else await this.assertNotReservedByOthers(req, req.name, claims);
+      return { host, name: req.name, reserved: entry !== undefined };
     }
     for (let i = 0; i < RANDOM_NAME_TRIES; i++) {
       const name = randomName();
@@ -191,6 +197,11 @@ export class HandshakeService {
       'could not find a free random name; try again',
       req.id,
     );
+  }
+
+  private assertTlsMode(req: TunnelRequest, host: string, mode: TlsMode): void {
+    const why = tlsModeConflict(host, mode, req.proto);
+    if (why) throw new HandshakeProblem(HandshakeErrorCode.PolicyDenied, why, req.id);
   }
 
   /** `admin` for `admin.<base domain>`; undefined for any other host. */

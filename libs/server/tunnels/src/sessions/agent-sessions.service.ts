@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { DomainsService } from '@fdt/domains';
 import { AGENT_SESSION_AUDIENCE, AGENT_SESSION_TYPE, type AgentSessionClaims } from '@fdt/protocol';
 import { KeyRingService, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
 import { AuthtokensService } from '../authtokens/authtokens.service.js';
@@ -33,6 +34,8 @@ export class AgentSessionsService {
     private readonly policies: TunnelPoliciesService,
     private readonly keys: KeyRingService,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    // The api wires custom domains; a composition without them (some test harnesses) has none.
+    @Optional() private readonly domains?: DomainsService,
   ) {}
 
   async exchange(bearer: string | undefined, opts: { region?: string } = {}): Promise<AgentSession> {
@@ -44,11 +47,12 @@ export class AgentSessionsService {
         'No relay is online to take this agent; try again shortly.',
       );
     }
-    const [org, user, names, addresses] = await Promise.all([
+    const [org, user, names, addresses, domains] = await Promise.all([
       this.ds.getRepository(Org).findOneBy({ id: authtoken.orgId }),
       this.ds.getRepository(User).findOneBy({ id: authtoken.userId }),
       this.ds.getRepository(ReservedName).find({ where: { orgId: authtoken.orgId } }),
       this.ds.getRepository(ReservedAddress).find({ where: { orgId: authtoken.orgId } }),
+      this.domains?.verifiedOf(authtoken.orgId) ?? [],
     ]);
     const tunnelPolicies = await this.policies.claimedPoliciesOf(authtoken.orgId);
     const claims: AgentSessionClaims = {
@@ -57,11 +61,16 @@ export class AgentSessionsService {
       sid: randomUUID(),
       typ: AGENT_SESSION_TYPE,
       region: relay.region,
-      hosts: names.map((n) => ({
-        name: n.name,
-        host: `${n.name}.${this.config.baseDomain}`,
-        tls: n.tlsMode,
-      })),
+      // Reserved names, and the org's verified custom domains (only verified ones: the relay
+      // serves `--domain` for nothing else), each with the TLS mode the relay enforces.
+      hosts: [
+        ...names.map((n) => ({
+          name: n.name,
+          host: `${n.name}.${this.config.baseDomain}`,
+          tls: n.tlsMode,
+        })),
+        ...domains.map((d) => ({ name: d.boundName ?? d.hostname, host: d.hostname, tls: d.tlsMode })),
+      ],
       tcpPorts: addresses.map((a) => a.port),
       policy: {},
       ...(Object.keys(tunnelPolicies).length ? { tunnelPolicies } : {}),
