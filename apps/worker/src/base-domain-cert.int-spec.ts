@@ -1,0 +1,150 @@
+import { randomBytes, X509Certificate } from 'node:crypto';
+import tls from 'node:tls';
+import { type DynamicModule, type INestApplication, Module } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CertificatesApiModule, CertificatesService } from '@fdt/certificates';
+import {
+  createHttpApp,
+  listen,
+  loadPlatformConfig,
+  type PlatformConfig,
+  PlatformConfigModule,
+  PlatformDatabaseModule,
+  PlatformLoggingModule,
+  PlatformPortsModule,
+} from '@fdt/server-core';
+import {
+  type Bind9,
+  createTestDatabase,
+  type Pebble,
+  startBind9,
+  startPebble,
+  TEST_REDIS_URL,
+  type TestDatabase,
+  testEnv,
+} from '@fdt/testing';
+import { type RunningWorker, startWorker } from './bootstrap.js';
+import { type RelayProcess, startRelayProcess } from './testing/relay-process.js';
+
+// FDT_BASE_DOMAIN_CERT=acme on real processes: the worker obtains *.<base> + <base> from pebble
+// by DNS-01 (TXT written into BIND 9 by RFC 2136), and a running relay serves it by default.
+
+const BASE = 'tunnels.test';
+
+/** The api's side of certificates (the relay-only route) without the rest of the api. */
+@Module({})
+class CertificatesApiApp {
+  static forRoot(config: PlatformConfig): DynamicModule {
+    return {
+      module: CertificatesApiApp,
+      imports: [
+        PlatformConfigModule.forRoot(config),
+        PlatformLoggingModule.forRoot(config, 'api'),
+        PlatformDatabaseModule.forRoot(config),
+        PlatformPortsModule.forRoot(config),
+        CertificatesApiModule,
+      ],
+    };
+  }
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The leaf a TLS client gets from `port` (SNI `servername`, none when undefined), and whether `ca` verifies it. */
+function handshake(port: number, servername: string | undefined, ca: string) {
+  return new Promise<{ authorized: boolean; leaf: X509Certificate }>((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, servername, ca, rejectUnauthorized: false }, () => {
+      const peer = socket.getPeerX509Certificate();
+      socket.end();
+      if (!peer) return reject(new Error('no peer certificate'));
+      resolve({ authorized: socket.authorized, leaf: peer });
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('FDT_BASE_DOMAIN_CERT=acme (worker, pebble, BIND 9, a relay process)', () => {
+  let db: TestDatabase;
+  let bind: Bind9;
+  let pebble: Pebble;
+  let relay: RelayProcess;
+  let worker: RunningWorker;
+  let api: INestApplication;
+  const namespace = `basecert_${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    bind = await startBind9({ zones: [BASE] });
+    pebble = await startPebble({ dnsServer: bind.address });
+    const shared = {
+      REDIS_URL: TEST_REDIS_URL,
+      FDT_PORTS_NAMESPACE: namespace,
+      FDT_BASE_DOMAIN: BASE,
+      FDT_BASE_DOMAIN_CERT: 'acme',
+    };
+    // Only the worker holds the DNS credentials and talks to the CA.
+    const workerOnly = {
+      FDT_DNS_PROVIDER: 'rfc2136',
+      FDT_DNS_RFC2136_SERVER: bind.address,
+      FDT_DNS_RFC2136_ZONE: BASE,
+      FDT_DNS_RFC2136_TSIG_NAME: bind.keyName,
+      FDT_DNS_RFC2136_TSIG_SECRET: bind.keySecret,
+      FDT_ACME_DIRECTORY_URL: pebble.directoryUrl,
+      FDT_ACME_CA_FILE: pebble.caFile,
+    };
+    // The api side first: it migrates the database the worker then uses.
+    const apiConfig = loadPlatformConfig(testEnv(db.url, shared));
+    api = await createHttpApp(CertificatesApiApp.forRoot(apiConfig), apiConfig, {
+      title: 'certificates api',
+      port: 0,
+    });
+    const apiPort = await listen(api, apiConfig, 0);
+    relay = await startRelayProcess({
+      ...testEnv(db.url, shared),
+      FDT_API_INTERNAL_URL: `http://127.0.0.1:${apiPort}`,
+      FDT_API_PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
+    });
+    worker = await startWorker(loadPlatformConfig(testEnv(db.url, { ...shared, ...workerOnly })));
+  }, 120_000);
+
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+    await relay?.stop();
+    await pebble?.stop();
+    await bind?.stop();
+    await db?.drop();
+  });
+
+  it('the worker obtains *.tunnels.test + tunnels.test on its own, and a relay serves it for <name>.tunnels.test', async () => {
+    const certificates = worker.app.get(CertificatesService);
+    const status = await waitFor('the base-domain certificate', async () => {
+      const s = await certificates.statusFor(`*.${BASE}`);
+      if (s.status === 'failed') throw new Error(`issuance failed: ${s.lastError}`);
+      return s.status === 'active' ? s : undefined;
+    });
+    expect(status.notAfter?.getTime()).toBeGreaterThan(Date.now());
+
+    const root = await pebble.roots();
+    for (const servername of [`app.${BASE}`, `other.${BASE}`]) {
+      const got = await waitFor(
+        `the relay serving pebble's certificate for ${servername ?? 'no SNI'}`,
+        async () => {
+          const h = await handshake(relay.ports.https, servername, root);
+          return h.authorized ? h : undefined;
+        },
+        20_000,
+      );
+      expect(got.leaf.subjectAltName).toContain(`DNS:*.${BASE}`);
+      expect(got.leaf.subjectAltName).toContain(`DNS:${BASE}`);
+    }
+  }, 120_000);
+});
