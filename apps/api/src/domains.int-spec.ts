@@ -97,7 +97,7 @@ describe('custom domains: add, verify through real DNS (pebble-challtestsrv), on
     expect(event.summary).toEqual({ hostname: 'app.customer.test', cname: false });
   });
 
-  it("attack: another org cannot add, read, verify, change or delete this org's hostname", async () => {
+  it("attack: another org cannot add, read, verify, change or delete this org's hostname, nor squat one forever", async () => {
     for (const hostname of [
       'app.customer.test',
       'APP.CUSTOMER.TEST',
@@ -120,6 +120,26 @@ describe('custom domains: add, verify through real DNS (pebble-challtestsrv), on
       expect(res.body.code).toBe('domain_not_found');
     }
     expect((await other.get('/api/v1/domains')).body.items).toEqual([]);
+    // A claim never verified within the re-check window (a week) no longer blocks the name.
+    const squat = (await other.post('/api/v1/domains', { hostname: 'brand.customer.test' })).body;
+    expect((await owner.post('/api/v1/domains', { hostname: 'brand.customer.test' })).body.code).toBe(
+      'domain_taken',
+    );
+    await h.ds.query(`UPDATE domains SET created_at = now() - interval '8 days' WHERE id = $1`, [squat.id]);
+    const claimed = await owner.post('/api/v1/domains', { hostname: 'brand.customer.test' });
+    expect(claimed.status).toBe(201);
+    expect((await other.get(`/api/v1/domains/${squat.id}`)).status).toBe(404);
+    expect((await auditEvents(other, 'domain.released'))[0].summary).toMatchObject({
+      hostname: 'brand.customer.test',
+    });
+    // A verified domain is never taken that way.
+    const app = (await owner.get('/api/v1/domains')).body.items.find(
+      (x: { hostname: string }) => x.hostname === 'app.customer.test',
+    );
+    await h.ds.query(`UPDATE domains SET created_at = now() - interval '30 days' WHERE id = $1`, [app.id]);
+    expect((await other.post('/api/v1/domains', { hostname: 'app.customer.test' })).body.code).toBe(
+      'domain_taken',
+    );
     // Racing for one new hostname: exactly one org gets it.
     const race = await Promise.all([
       owner.post('/api/v1/domains', { hostname: 'race.customer.test' }),

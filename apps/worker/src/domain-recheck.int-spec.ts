@@ -42,6 +42,9 @@ describe('background re-check of unverified custom domains (worker job through t
   beforeAll(async () => {
     db = await createTestDatabase();
     dns = await startChallTestSrv();
+    await boot();
+  });
+  async function boot() {
     worker = await startWorker(
       loadPlatformConfig(
         testEnv(db.url, {
@@ -56,7 +59,7 @@ describe('background re-check of unverified custom domains (worker job through t
     );
     domains = worker.app.get(DomainsService);
     ds = worker.app.get(DataSource);
-  });
+  }
   afterAll(async () => {
     await worker?.close();
     await dns?.stop();
@@ -97,6 +100,23 @@ describe('background re-check of unverified custom domains (worker job through t
     await dns.setTxt(`_fdt-challenge.tcp.customer.test`, `fdt-domain-verification=${d.challenge}`);
     await waitFor('verified', async () => ((await row(d.id)).status === 'verified' ? true : undefined));
     expect((await worker.app.get(CertificatesService).statusFor('tcp.customer.test')).status).toBe('none');
+  });
+
+  it('schedules again, at start, a due re-check whose job was lost with the queue', async () => {
+    // A pending domain with no job behind it (as after a Redis flush): nothing would look at it.
+    const [{ id }] = await ds.query(
+      `INSERT INTO domains (org_id, hostname, challenge, status, next_check_at)
+       VALUES ($1, 'lost.customer.test', 'lost-challenge', 'failed', now()) RETURNING id`,
+      [actor.orgId],
+    );
+    await dns.setTxt('_fdt-challenge.lost.customer.test', 'fdt-domain-verification=lost-challenge');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await row(id)).status).toBe('failed');
+    await worker.close();
+    await boot();
+    await waitFor('verified after the restart', async () =>
+      (await row(id)).status === 'verified' ? true : undefined,
+    );
   });
 
   it('stops re-checking a domain that was removed', async () => {

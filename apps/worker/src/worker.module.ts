@@ -37,6 +37,7 @@ export class WorkerModule {
         DnsModule,
         DomainsCoreModule.forRoot({
           certificates: { imports: [CertificatesModule], useExisting: CertificatesService },
+          recheckOnBoot: true,
         }),
         PlatformHealthModule.forRoot({ database: true, redisUrl: config.redisUrl }),
         PlatformMetricsModule.forRoot('worker'),

@@ -13,6 +13,8 @@ export const MAX_CNAME_HOPS = 8;
 /** Background re-check of unverified domains (first delay: FDT_DOMAIN_RECHECK_SECONDS): cap, and when we stop trying. */
 export const RECHECK_MAX_DELAY_SECONDS = 6 * 3600;
 export const RECHECK_GIVE_UP_AFTER_SECONDS = 7 * 24 * 3600;
+/** Domains whose re-check a starting worker re-schedules (most due first), bounding its start. */
+export const RECHECK_SCHEDULE_BATCH = 10_000;
 
 /** Queue and job of one background re-check of one domain (apps/worker/src/jobs/domain-recheck.processor.ts). */
 export const DOMAINS_QUEUE = 'domains';

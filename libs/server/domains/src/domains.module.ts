@@ -8,6 +8,7 @@ import { DNS_TIMEOUT_MS, DOMAINS_DNS_RESOLVER } from './constants.js';
 import { CustomDomainsController } from './domains.controller.js';
 import { DomainsService } from './domains.service.js';
 import { DOMAINS_ENTITIES } from './entities/index.js';
+import { RecheckOnBoot } from './recheck/recheck-on-boot.js';
 import { DomainVerifier } from './verification/domain-verifier.js';
 
 /** FDT_DNS_RESOLVERS when set (split-horizon, tests), else the system's resolvers. */
@@ -24,6 +25,8 @@ export interface DomainsModuleOptions {
    * Without it, domains show `certificate: {status: 'none'}` and request nothing.
    */
   certificates?: { imports: ModuleMetadata['imports']; useExisting: Type<DomainCertificates> };
+  /** The worker: schedule the re-checks that are due at start (jobs lost with a queue come back). */
+  recheckOnBoot?: boolean;
 }
 
 /**
@@ -48,6 +51,7 @@ export class DomainsCoreModule {
         ...(options.certificates
           ? [{ provide: DOMAIN_CERTIFICATES, useExisting: options.certificates.useExisting }]
           : []),
+        ...(options.recheckOnBoot ? [RecheckOnBoot] : []),
       ],
       exports: [DomainsService, DOMAINS_DNS_RESOLVER],
     };

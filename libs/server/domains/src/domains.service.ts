@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager, IsNull, Not, QueryFailedError } from 'typeorm';
 import { AuditService } from '@fdt/audit';
 import type { JobQueue } from '@fdt/ports';
 import { type Actor, JOB_QUEUE, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
@@ -16,6 +16,8 @@ import {
   type DomainRecheckJob,
   DOMAINS_QUEUE,
   MAX_DOMAINS_PER_ORG,
+  RECHECK_GIVE_UP_AFTER_SECONDS,
+  RECHECK_SCHEDULE_BATCH,
 } from './constants.js';
 import { DomainsErrorCode, DomainsException } from './domains.errors.js';
 import { Domain, type DomainCertificateSource, type DomainTlsMode } from './entities/index.js';
@@ -38,12 +40,12 @@ export interface UpdateDomainInput {
   boundName?: string | null;
 }
 
-/** Who runs a background check: recorded as the system in the audit log. */
+/** Background checks and releases: recorded as the system in the audit log. */
 const systemActor = (orgId: string): Actor => ({
   type: 'system',
   orgId,
   role: 'owner',
-  label: 'domain re-check',
+  label: 'custom domains',
 });
 
 /**
@@ -99,7 +101,9 @@ export class DomainsService {
         // Counted under a per-org lock so that concurrent adds cannot pass the limit together.
         await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`domains:${actor.orgId}`]);
         const held = await m.getRepository(Domain).findOneBy({ hostname });
-        if (held) throw this.taken(hostname, held.orgId === actor.orgId);
+        if (held && !this.abandoned(held, actor.orgId))
+          throw this.taken(hostname, held.orgId === actor.orgId);
+        if (held) await this.release(m, held);
         if ((await m.getRepository(Domain).countBy({ orgId: actor.orgId })) >= MAX_DOMAINS_PER_ORG) {
           throw new DomainsException(
             DomainsErrorCode.Limit,
@@ -167,6 +171,20 @@ export class DomainsService {
     const updated = await this.record(d, result, systemActor(d.orgId), true);
     if (updated.status !== 'verified') await this.schedule(updated);
     return updated;
+  }
+
+  /**
+   * Schedules the re-check of every domain that is due one (the worker at start): a job lost
+   * with a queue (Redis flushed, restored backup) comes back; queued ones are not doubled.
+   */
+  async scheduleDue(): Promise<number> {
+    const due = await this.ds.getRepository(Domain).find({
+      where: { nextCheckAt: Not(IsNull()), status: Not('verified') },
+      order: { nextCheckAt: 'ASC' },
+      take: RECHECK_SCHEDULE_BATCH,
+    });
+    for (const d of due) await this.schedule(d);
+    return due.length;
   }
 
   /** Uploads the org's own certificate for a verified domain (validated by the certificates lib). */
@@ -326,6 +344,29 @@ export class DomainsService {
       );
     }
     return name;
+  }
+
+  /**
+   * Another org's claim it never proved within the re-check window: it no longer blocks the
+   * name, or anyone could hold any hostname (a customer's, a brand's) by adding it first.
+   */
+  private abandoned(held: Domain, orgId: string): boolean {
+    return (
+      held.orgId !== orgId &&
+      held.status !== 'verified' &&
+      Date.now() - held.createdAt.getTime() > RECHECK_GIVE_UP_AFTER_SECONDS * 1000
+    );
+  }
+
+  private async release(m: EntityManager, held: Domain): Promise<void> {
+    await m.getRepository(Domain).delete({ id: held.id });
+    await this.audit.record(m, {
+      orgId: held.orgId,
+      actor: systemActor(held.orgId),
+      action: 'domain.released',
+      target: { type: 'domain', id: held.id },
+      summary: { hostname: held.hostname, reason: 'never verified; another org added it' },
+    });
   }
 
   // One job per (domain, attempt): enqueueing the same one twice runs it once.
