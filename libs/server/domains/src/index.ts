@@ -23,3 +23,4 @@ export {
   CHALLENGE_PREFIX,
 } from './constants.js';
 export { normalizeHostname } from './hostname.js';
+export { checkTxt, joinTxt, type TxtResult } from './verification/dns-checks.js';
