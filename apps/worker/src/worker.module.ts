@@ -1,5 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { CertificatesModule, CertificatesService, DnsModule } from '@fdt/certificates';
+import {
+  CertificatesModule,
+  CertificatesService,
+  CertificatesWorkerModule,
+  DnsModule,
+} from '@fdt/certificates';
 import { DomainsCoreModule } from '@fdt/domains';
 import {
   type PlatformConfig,
@@ -32,7 +37,7 @@ export class WorkerModule {
         PlatformLoggingModule.forRoot(config, 'worker'),
         PlatformDatabaseModule.forRoot(config),
         PlatformPortsModule.forRoot(config),
-        CertificatesModule,
+        CertificatesWorkerModule,
         // DNS-01's provider (FDT_DNS_PROVIDER) and the base-domain certificate (FDT_BASE_DOMAIN_CERT=acme).
         DnsModule,
         DomainsCoreModule.forRoot({

@@ -6,18 +6,20 @@ import { NestFactory } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import * as x509 from '@peculiar/x509';
 import type { DataSource } from 'typeorm';
-import type { PubSub } from '@fdt/ports';
+import type { JobQueue, PubSub, QueuedJob } from '@fdt/ports';
 import { CERTIFICATE_CHANGED_CHANNEL, type CertificateChangedMessage } from '@fdt/protocol';
 import {
   loadPlatformConfig,
   PlatformConfigModule,
   PlatformDatabaseModule,
+  JOB_QUEUE,
   PlatformPortsModule,
   PUBSUB,
 } from '@fdt/server-core';
 import { createTestDatabase, testEnv, type TestDatabase } from '@fdt/testing';
 import { CertificatesModule } from './certificates.module.js';
 import { CertificatesService } from './certificates.service.js';
+import { CERTIFICATES_QUEUE, type IssueCertificateJob } from './constants.js';
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -113,5 +115,41 @@ describe('CertificatesService (uploads, storage, announcements)', () => {
     await expect(
       certificates.requestManaged({ orgId: null, hostnames: ['*.customer.test'], challenge: 'http-01' }),
     ).rejects.toMatchObject({ code: 'acme_challenge_unsupported' });
+  });
+
+  it('re-enqueues a due certificate whose job was lost, once, keyed by its generation', async () => {
+    const jobs: Array<QueuedJob<IssueCertificateJob>> = [];
+    // Stands in for the worker's processor: records what arrives, issues nothing.
+    const queue = moduleRef.get<JobQueue>(JOB_QUEUE);
+    const worker = await queue.work<IssueCertificateJob>(CERTIFICATES_QUEUE, (job) => void jobs.push(job));
+    const waitJobs = async (n: number) => {
+      for (const until = Date.now() + 10_000; jobs.length < n;) {
+        if (Date.now() > until) throw new Error(`expected ${n} jobs, got ${jobs.length}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      await certificates.requestManaged({
+        orgId: null,
+        hostnames: ['due.customer.test'],
+        challenge: 'http-01',
+      });
+      await waitJobs(1);
+      const first = jobs[0]?.data;
+      // The same generation again: the same job id, not run twice.
+      expect(await certificates.enqueueDue(0)).toBeGreaterThanOrEqual(1);
+      // A generation whose job never made it to the queue (crash between save and enqueue).
+      const ds = moduleRef.get<DataSource>(getDataSourceToken());
+      await ds.query(
+        "UPDATE certificates SET generation = generation + 1 WHERE hostname = 'due.customer.test'",
+      );
+      await certificates.enqueueDue(0);
+      await waitJobs(2);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(jobs.map((j) => j.data.generation)).toEqual([first?.generation, (first?.generation ?? 0) + 1]);
+      expect(jobs[1]?.id).toBe(`issue-${first?.certificateId}-${(first?.generation ?? 0) + 1}`);
+    } finally {
+      await worker.close();
+    }
   });
 });

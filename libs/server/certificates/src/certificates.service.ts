@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { In, LessThanOrEqual, type Repository } from 'typeorm';
 import type { JobQueue, PubSub } from '@fdt/ports';
 import {
   CERTIFICATE_CHANGED_CHANNEL,
@@ -167,6 +167,24 @@ export class CertificatesService {
         keyPem: open(this.config.encryptionKey, c.keySealed as string),
         notAfter: (c.notAfter as Date).toISOString(),
       }));
+  }
+
+  /**
+   * Enqueues the job of every managed certificate due before `horizonMs` from now (first
+   * issuance, retry, renewal). Delayed jobs already carry these; this catches one lost from
+   * the queue (flushed, or a crash between saving and enqueueing). Same job ids: a job still
+   * queued is not doubled.
+   */
+  async enqueueDue(horizonMs: number, now = new Date()): Promise<number> {
+    const due = await this.certificates.find({
+      where: {
+        source: 'managed',
+        status: In(['pending', 'issuing', 'active', 'renewing']),
+        nextAttemptAt: LessThanOrEqual(new Date(now.getTime() + horizonMs)),
+      },
+    });
+    for (const cert of due) await this.enqueue(cert, (cert.nextAttemptAt?.getTime() ?? 0) - now.getTime());
+    return due.length;
   }
 
   /**
