@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { createServer } from 'node:net';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CertificatesService } from '@fdt/certificates';
 import { loadPlatformConfig } from '@fdt/server-core';
@@ -117,4 +120,44 @@ describe('ACME failures answer clearly', () => {
     const metrics = (await new TestClient(w.url).get('/metrics')).text;
     expect(metrics).toMatch(/fdt_acme_orders_total\{result="invalid"\} 1/);
   }, 60_000);
+
+  it("a rate limit: the CA's Retry-After is respected by rescheduling the order, not by holding the worker", async () => {
+    // A CA that rate-limits everything, as Let's Encrypt does past its limits.
+    const ca = http.createServer((_req, res) => {
+      res.writeHead(429, { 'content-type': 'application/problem+json', 'retry-after': '3600' });
+      res.end(
+        JSON.stringify({ type: 'urn:ietf:params:acme:error:rateLimited', detail: 'too many new orders' }),
+      );
+    });
+    await new Promise<void>((r) => ca.listen(0, '127.0.0.1', r));
+    started.unshift({ close: () => new Promise<void>((r) => ca.close(() => r())) });
+    const { worker: w } = await worker({
+      FDT_ACME_DIRECTORY_URL: `http://127.0.0.1:${(ca.address() as { port: number }).port}/dir`,
+    });
+    const certificates = w.app.get(CertificatesService);
+    const t0 = Date.now();
+    await certificates.requestManaged({
+      orgId: null,
+      hostnames: ['limited.customer.test'],
+      challenge: 'http-01',
+    });
+    const ds = w.app.get<DataSource>(getDataSourceToken());
+    for (const until = Date.now() + 20_000; ;) {
+      const [row] = await ds.query<
+        Array<{ attempts: number; next_attempt_at: Date; last_error: string | null }>
+      >(
+        "SELECT attempts, next_attempt_at, last_error FROM certificates WHERE hostname = 'limited.customer.test'",
+      );
+      if (row && row.attempts >= 1) {
+        expect(row.last_error).toMatch(/429: too many new orders \(retry after 3600 s\)/);
+        // Rescheduled an hour out (the policy's first delay is 1 s), and the run took seconds, not an hour.
+        expect(new Date(row.next_attempt_at).getTime() - Date.now()).toBeGreaterThan(3500_000);
+        expect(Date.now() - t0).toBeLessThan(15_000);
+        break;
+      }
+      if (Date.now() > until) throw new Error('the order never ran');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect((await certificates.statusFor('limited.customer.test')).status).not.toBe('failed');
+  }, 40_000);
 });

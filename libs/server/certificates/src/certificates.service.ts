@@ -9,6 +9,7 @@ import {
   type RelayCertificate,
 } from '@fdt/protocol';
 import { JOB_QUEUE, open, PLATFORM_CONFIG, type PlatformConfig, PUBSUB, seal } from '@fdt/server-core';
+import { AcmeRateLimitedError } from './acme/acme-accounts.service.js';
 import { AcmeOrderInvalidError, AcmeOrdersService } from './acme/acme-orders.service.js';
 import { CertificatesErrorCode, CertificatesException } from './certificates.errors.js';
 import { CertificateMetrics } from './certificate-metrics.js';
@@ -294,14 +295,7 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** A rate-limited response's Retry-After (seconds or HTTP date), when the error carries one. */
+/** How long the CA asked us to wait, when it did (rate limits). */
 function retryAfterMs(e: unknown): number {
-  const header = (e as { response?: { headers?: Record<string, string | undefined> } }).response?.headers?.[
-    'retry-after'
-  ];
-  if (!header) return 0;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return seconds * 1000;
-  const at = Date.parse(header);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : 0;
+  return e instanceof AcmeRateLimitedError ? e.retryAfterMs : 0;
 }

@@ -23,20 +23,45 @@ interface AcmeSettings {
 /** The ACME server could not be reached (connection refused, timeout, TLS failure). */
 export class AcmeUnreachableError extends Error {}
 
+/** The CA asked us to come back later (429 or 503 with Retry-After): the job is rescheduled, not held. */
+export class AcmeRateLimitedError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}
+
+// acme-client sleeps through a Retry-After inside the request; longer than this, the job
+// gives the worker back and runs again later instead (Let's Encrypt asks for hours).
+const MAX_INLINE_RETRY_AFTER_MS = 10_000;
+
+/** Retry-After as milliseconds (delta-seconds or an HTTP date); 0 when absent or unreadable. */
+export function parseRetryAfter(header: string | undefined, now = Date.now()): number {
+  if (!header) return 0;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isFinite(at) ? Math.max(0, at - now) : 0;
+}
+
 interface NetworkError {
   code?: string;
   message: string;
-  response?: unknown;
+  response?: { status?: number; headers?: Record<string, string | undefined>; data?: unknown };
   config?: { url?: string; retryAttempt?: number };
 }
 
 let interceptorInstalled = false;
 
 /**
- * acme-client 5.4.0 retries network errors, but once the retries are spent it reads
- * `response.config` of a response that does not exist and throws "Cannot read properties of
- * undefined (reading 'config')", losing the cause. This handler runs before its own (first in
- * axios's chain) and turns the last network error into one that says what happened.
+ * Runs before acme-client's own response handler (first in axios's chain):
+ * - acme-client 5.4.0 retries network errors, but once the retries are spent it reads
+ *   `response.config` of a response that does not exist and throws "Cannot read properties of
+ *   undefined (reading 'config')", losing the cause: the last network error is turned into one
+ *   that says what happened;
+ * - a long Retry-After (rate limit) is not slept through inside the job.
  */
 function installNetworkErrorHandler(): void {
   if (interceptorInstalled) return;
@@ -49,6 +74,17 @@ function installNetworkErrorHandler(): void {
     rejected: (e: NetworkError) => {
       const { retryMaxAttempts } = (acme.axios.defaults as unknown as { acmeSettings: AcmeSettings })
         .acmeSettings;
+      const status = e.response?.status;
+      const retryAfter = parseRetryAfter(e.response?.headers?.['retry-after']);
+      if ((status === 429 || status === 503) && retryAfter > MAX_INLINE_RETRY_AFTER_MS) {
+        const data = e.response?.data as { detail?: string } | undefined;
+        return Promise.reject(
+          new AcmeRateLimitedError(
+            `ACME server answered ${status}${data?.detail ? `: ${data.detail}` : ''} (retry after ${Math.round(retryAfter / 1000)} s)`,
+            retryAfter,
+          ),
+        );
+      }
       if (!e.response && e.config && (e.config.retryAttempt ?? 0) >= retryMaxAttempts) {
         return Promise.reject(
           new AcmeUnreachableError(
