@@ -140,6 +140,17 @@ describe('custom domains: add, verify through real DNS (pebble-challtestsrv), on
     expect((await other.post('/api/v1/domains', { hostname: 'app.customer.test' })).body.code).toBe(
       'domain_taken',
     );
+    // Wildcards and names under them do not cross orgs either way.
+    const wide = await other.post('/api/v1/domains', { hostname: '*.customer.test' });
+    expect(wide.status).toBe(409);
+    expect(wide.body.code).toBe('domain_taken');
+    expect(wide.body.detail).toMatch(/would cover .*customer\.test, which belongs to another org/);
+    expect((await owner.post('/api/v1/domains', { hostname: '*.shop.customer.test' })).status).toBe(201);
+    const under = await other.post('/api/v1/domains', { hostname: 'x.shop.customer.test' });
+    expect(under.body.code).toBe('domain_taken');
+    expect(under.body.detail).toMatch(/covered by \*\.shop\.customer\.test/);
+    // Two labels down is not under the wildcard.
+    expect((await other.post('/api/v1/domains', { hostname: 'y.x.shop.customer.test' })).status).toBe(201);
     // Racing for one new hostname: exactly one org gets it.
     const race = await Promise.all([
       owner.post('/api/v1/domains', { hostname: 'race.customer.test' }),
@@ -220,6 +231,18 @@ describe('custom domains: add, verify through real DNS (pebble-challtestsrv), on
     expect((await owner.patch(`/api/v1/domains/${d.id}`, { boundName: null })).body.boundName).toBeNull();
     expect((await owner.patch(`/api/v1/domains/${d.id}`, { tlsMode: 'sideways' })).status).toBe(400);
     expect((await auditEvents(owner, 'domain.updated')).length).toBeGreaterThanOrEqual(3);
+    // A verified passthrough domain switched to terminate gets its managed certificate requested (wildcard: DNS-01).
+    const wild = (await owner.get('/api/v1/domains')).body.items.find(
+      (x: { hostname: string }) => x.hostname === '*.apps.customer.test',
+    );
+    expect((await owner.get(`/api/v1/domains/${wild.id}`)).body.certificate.status).toBe('none');
+    expect((await owner.patch(`/api/v1/domains/${wild.id}`, { tlsMode: 'terminate' })).status).toBe(200);
+    expect((await owner.get(`/api/v1/domains/${wild.id}`)).body.certificate.status).toBe('pending');
+    const [cert] = await h.ds.query('SELECT challenge FROM certificates WHERE hostname = $1', [
+      '*.apps.customer.test',
+    ]);
+    expect(cert.challenge).toBe('dns-01');
+    await owner.patch(`/api/v1/domains/${wild.id}`, { tlsMode: 'passthrough' });
   });
 
   it('takes an uploaded certificate only for a verified domain and only when it matches the hostname and key', async () => {

@@ -151,6 +151,29 @@ describe('TLS mode per host at the relay: passthrough hosts are never terminated
     }
   });
 
+  it("attack: another org's wildcard never takes a host that an org's exact domain serves", async () => {
+    const owner = await edge.agent(
+      [{ id: 's', proto: 'http', domain: 'team.apps.customer.test', local: web.port }],
+      {
+        sub: 'at-owner',
+        org: 'org-owner',
+        hosts: [{ name: 'team.apps.customer.test', host: 'team.apps.customer.test', tls: 'terminate' }],
+      },
+    );
+    const reply = await refusal(
+      edge.agent([{ id: 'w', proto: 'http', domain: 'team.apps.customer.test', local: web.port }], {
+        sub: 'at-wild',
+        org: 'org-wild',
+        hosts: [{ name: '*.apps.customer.test', host: '*.apps.customer.test', tls: 'terminate' }],
+      }),
+    );
+    expect(reply).toMatchObject({ code: 'name_taken' });
+    expect((await visit(edge.relay.ports.http, 'team.apps.customer.test')).text).toBe(
+      'web team.apps.customer.test',
+    );
+    await owner.close();
+  });
+
   it('keeps a reserved name in the TLS mode it was reserved with', async () => {
     const reply = await refusal(
       edge.agent([{ id: 'l', proto: 'http', name: 'ledger', local: web.port }], { hosts }),

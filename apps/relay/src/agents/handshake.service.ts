@@ -175,8 +175,10 @@ export class HandshakeService {
           req.id,
         );
       this.assertTlsMode(req, host, entry.tls);
-      // A wildcard's hosts are routed one by one, under their own name.
-      return { host, name: entry.host === host ? entry.name : host, reserved: true };
+      // A wildcard's hosts are routed one by one, under their own name, and only an exact
+      // claim takes a host another org holds: a wildcard never outranks another org's domain.
+      const exact = entry.host === host;
+      return { host, name: exact ? entry.name : host, reserved: exact };
     }
     if (req.name) {
       const host = `${req.name}.${this.config.baseDomain}`;

@@ -21,7 +21,7 @@ import {
 } from './constants.js';
 import { DomainsErrorCode, DomainsException } from './domains.errors.js';
 import { Domain, type DomainCertificateSource, type DomainTlsMode } from './entities/index.js';
-import { normalizeHostname } from './hostname.js';
+import { challengeParent, normalizeHostname } from './hostname.js';
 import { nextCheckAfter } from './recheck/backoff.js';
 import { DomainVerifier, type Verification } from './verification/domain-verifier.js';
 
@@ -100,6 +100,7 @@ export class DomainsService {
       added = await this.ds.transaction(async (m) => {
         // Counted under a per-org lock so that concurrent adds cannot pass the limit together.
         await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`domains:${actor.orgId}`]);
+        await this.assertNoOverlap(m, actor.orgId, hostname, wildcard);
         const held = await m.getRepository(Domain).findOneBy({ hostname });
         if (held && !this.abandoned(held, actor.orgId))
           throw this.taken(hostname, held.orgId === actor.orgId);
@@ -224,7 +225,7 @@ export class DomainsService {
   }
 
   async update(actor: Actor, id: string, input: UpdateDomainInput): Promise<Domain> {
-    return this.ds.transaction(async (m) => {
+    const updated = await this.ds.transaction(async (m) => {
       const d = await m.getRepository(Domain).findOneBy({ id, orgId: actor.orgId });
       if (!d) throw new DomainsException(DomainsErrorCode.NotFound, 'No such domain in this org.');
       const changes: Partial<Domain> = {};
@@ -244,6 +245,10 @@ export class DomainsService {
       });
       return { ...d, ...changes };
     });
+    // Switched to terminate: the edge now needs the certificate it did not need before.
+    if (input.tlsMode === 'terminate' && updated.status === 'verified')
+      await this.requestCertificate(updated);
+    return updated;
   }
 
   async remove(actor: Actor, id: string): Promise<void> {
@@ -356,6 +361,42 @@ export class DomainsService {
       held.status !== 'verified' &&
       Date.now() - held.createdAt.getTime() > RECHECK_GIVE_UP_AFTER_SECONDS * 1000
     );
+  }
+
+  /**
+   * A wildcard covers the names one label under it: it may not cover another org's domain,
+   * nor may a name be added under another org's wildcard (each host has one org to serve it).
+   */
+  private async assertNoOverlap(
+    m: EntityManager,
+    orgId: string,
+    hostname: string,
+    wildcard: boolean,
+  ): Promise<void> {
+    const parent = challengeParent(hostname);
+    const candidates = wildcard
+      ? await m
+          .getRepository(Domain)
+          .createQueryBuilder('d')
+          .where('d.hostname LIKE :under', { under: `%.${parent}` })
+          .getMany()
+      : await m.getRepository(Domain).findBy({ hostname: `*.${hostname.slice(hostname.indexOf('.') + 1)}` });
+    const clash = candidates.find(
+      (d) =>
+        d.orgId !== orgId &&
+        !this.abandoned(d, orgId) &&
+        (wildcard
+          ? d.hostname.split('.').length === parent.split('.').length + 1 && d.hostname !== hostname
+          : true),
+    );
+    if (clash) {
+      throw new DomainsException(
+        DomainsErrorCode.Taken,
+        wildcard
+          ? `${hostname} would cover ${clash.hostname}, which belongs to another org.`
+          : `${hostname} is covered by ${clash.hostname}, which belongs to another org.`,
+      );
+    }
   }
 
   private async release(m: EntityManager, held: Domain): Promise<void> {
