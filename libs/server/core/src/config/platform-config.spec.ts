@@ -175,3 +175,25 @@ describe('loadPlatformConfig', () => {
     expect(dev().relay.proxyProtocol).toBe(false);
   });
 });
+
+describe('custom-domain verification config', () => {
+  it('points CNAMEs at edge.<base domain>, uses the system resolvers and is not strict by default', () => {
+    expect(dev({ FDT_BASE_DOMAIN: 'Tunnels.Example.com' }).domains).toEqual({
+      edgeCnameTarget: 'edge.tunnels.example.com',
+      dnsResolvers: [],
+      verifyStrict: false,
+      recheckFirstDelaySeconds: 60,
+    });
+  });
+
+  it('takes resolvers as ip[:port] lists and refuses host names there', () => {
+    const c = dev({
+      FDT_DNS_RESOLVERS: '10.0.0.53, 127.0.0.1:8053,[::1]:53',
+      FDT_DOMAIN_VERIFY_STRICT: 'true',
+    });
+    expect(c.domains.dnsResolvers).toEqual(['10.0.0.53', '127.0.0.1:8053', '[::1]:53']);
+    expect(c.domains.verifyStrict).toBe(true);
+    // dns.Resolver#setServers takes addresses only: a name would fail at the first lookup.
+    expect(() => dev({ FDT_DNS_RESOLVERS: 'dns.example.com:53' })).toThrow(/FDT_DNS_RESOLVERS/);
+  });
+});
