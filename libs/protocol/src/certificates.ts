@@ -17,8 +17,10 @@ export interface CertificateChangedMessage {
 export const RELAY_CERTIFICATES_PATH = '/api/v1/relays/certificates';
 
 export interface RelayCertificate {
-  /** exact host, or `*.parent` for a wildcard */
+  /** the certificate's key: exact host, or `*.parent` for a wildcard */
   hostname: string;
+  /** every name it is served for (the key first), e.g. `*.example.com` and `example.com` */
+  hostnames?: string[];
   /** leaf first, then the chain */
   certPem: string;
   keyPem: string;

@@ -1,5 +1,6 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
@@ -142,6 +143,57 @@ describe('certificates at the relay: loaded at start, replaced over pub/sub', ()
     expect(done.serial).toBe(firstSerial);
     expect(done.bytes).toBe(8 * MIB);
     await agent.close();
+  });
+
+  it('serves a certificate for every name it carries (a wildcard and its base name)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fdt-multi-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '2',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-subj',
+        '/CN=multi.customer.test',
+        '-addext',
+        'subjectAltName=DNS:*.multi.customer.test,DNS:multi.customer.test',
+      ],
+      { stdio: 'ignore' },
+    );
+    const certPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    const keyPem = readFileSync(join(dir, 'key.pem'), 'utf8');
+    rmSync(dir, { recursive: true, force: true });
+    shared.api.certificates = [
+      {
+        hostname: '*.multi.customer.test',
+        hostnames: ['*.multi.customer.test', 'multi.customer.test'],
+        certPem,
+        keyPem,
+        notAfter: new Date(Date.now() + 86400_000).toISOString(),
+      },
+    ];
+    await pubsub.publish(CERTIFICATE_CHANGED_CHANNEL, {
+      hostname: '*.multi.customer.test',
+      removed: false,
+    } satisfies CertificateChangedMessage);
+    const serial = new X509Certificate(certPem).serialNumber;
+    for (const name of ['a.multi.customer.test', 'multi.customer.test']) {
+      const until = Date.now() + 5000;
+      while ((await servedSerial(edge.relay.ports.https, name, certPem).catch(() => '')) !== serial) {
+        if (Date.now() > until) throw new Error(`${name} is not served the multi-name certificate`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   });
 
   it('forgets a removed certificate: the next handshake gets the default one', async () => {

@@ -33,7 +33,8 @@ const BOOT_WAIT_MS = 5_000;
 @Injectable()
 export class CertificateSync implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CertificateSync.name);
-  private readonly hosts = new Set<string>();
+  /** certificate key -> the names it is served for */
+  private readonly hosts = new Map<string, string[]>();
   private unsubscribe?: Unsubscribe;
   private timer?: NodeJS.Timeout;
   private stopped = false;
@@ -70,7 +71,7 @@ export class CertificateSync implements OnApplicationBootstrap, OnApplicationShu
       const items = await this.fetch();
       const seen = new Set<string>();
       for (const c of items) if (this.apply(c)) seen.add(c.hostname);
-      for (const h of this.hosts) if (!seen.has(h)) this.forget(h);
+      for (const h of [...this.hosts.keys()]) if (!seen.has(h)) this.forget(h);
       this.loaded = true;
       this.lastError = undefined;
       this.retryMs = FIRST_RETRY_MS;
@@ -105,8 +106,12 @@ export class CertificateSync implements OnApplicationBootstrap, OnApplicationShu
 
   private apply(c: RelayCertificate): boolean {
     try {
-      this.store.setCertificate(c.hostname, c.certPem, c.keyPem);
-      this.hosts.add(c.hostname);
+      const names = [...new Set([c.hostname, ...(Array.isArray(c.hostnames) ? c.hostnames : [])])];
+      // One secure context for all its names; a name it no longer covers is dropped.
+      this.store.setCertificate(names, c.certPem, c.keyPem);
+      for (const old of this.hosts.get(c.hostname) ?? [])
+        if (!names.includes(old)) this.store.deleteCertificate(old);
+      this.hosts.set(c.hostname, names);
       return true;
     } catch (e) {
       this.logger.warn(`the certificate of ${c.hostname} cannot be served: ${(e as Error).message}`);
@@ -115,7 +120,7 @@ export class CertificateSync implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private forget(hostname: string): void {
-    this.store.deleteCertificate(hostname);
+    for (const name of this.hosts.get(hostname) ?? [hostname]) this.store.deleteCertificate(name);
     this.hosts.delete(hostname);
   }
 

@@ -164,6 +164,7 @@ export class CertificatesService {
       .filter((c) => c.certPem && c.keySealed && c.notAfter && c.notAfter > now)
       .map((c) => ({
         hostname: c.hostname,
+        hostnames: c.hostnames,
         certPem: c.certPem as string,
         keyPem: open(this.config.encryptionKey, c.keySealed as string),
         notAfter: (c.notAfter as Date).toISOString(),

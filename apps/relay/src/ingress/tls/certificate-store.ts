@@ -24,9 +24,13 @@ export class CertificateStore {
     this.defaultCert = new X509Certificate(material.certPem);
   }
 
-  /** Serves `certPem` (with its chain) for `host` (or `*.domain`) from the next handshake on. Throws on a bad pair. */
-  setCertificate(host: string, certPem: string, keyPem: string): void {
-    this.byHost.set(host.toLowerCase(), createSecureContext({ cert: certPem, key: keyPem }));
+  /**
+   * Serves `certPem` (with its chain) for `host` (or `*.domain`; or each of several names) from
+   * the next handshake on; connections already made keep theirs. Throws on a bad pair.
+   */
+  setCertificate(host: string | string[], certPem: string, keyPem: string): void {
+    const ctx = createSecureContext({ cert: certPem, key: keyPem });
+    for (const h of typeof host === 'string' ? [host] : host) this.byHost.set(h.toLowerCase(), ctx);
   }
 
   deleteCertificate(host: string): void {
