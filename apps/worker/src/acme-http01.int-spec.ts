@@ -220,4 +220,13 @@ describe('ACME against pebble, challenges answered by a real relay process', () 
       expect(body.code).toBe('relay_auth_failed');
     }
   });
+
+  it('the worker reports certificates by state, seconds to expiry and orders by result', async () => {
+    const metrics = await (await fetch(`${worker.url}/metrics`)).text();
+    expect(metrics).toMatch(/fdt_certificates\{source="managed",status="(active|renewing)"\} [1-9]/);
+    const expiry =
+      /fdt_certificate_expiry_seconds\{hostname="app\.customer\.test",source="managed"\} (\d+)/.exec(metrics);
+    expect(Number(expiry?.[1])).toBeGreaterThan(86400);
+    expect(metrics).toMatch(/fdt_acme_orders_total\{result="valid"\} [1-9]/);
+  });
 });
