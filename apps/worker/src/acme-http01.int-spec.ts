@@ -229,4 +229,20 @@ describe('ACME against pebble, challenges answered by a real relay process', () 
     expect(Number(expiry?.[1])).toBeGreaterThan(86400);
     expect(metrics).toMatch(/fdt_acme_orders_total\{result="valid"\} [1-9]/);
   });
+
+  it('removing a managed certificate revokes it at the CA, forgets it, and the relay stops serving it', async () => {
+    const certificates = worker.app.get(CertificatesService);
+    const [pair] = await certificates.forRelays(ALPN_HOST);
+    const serial = new X509Certificate(pair?.certPem ?? '').serialNumber;
+    await certificates.remove(ALPN_HOST);
+    expect((await certificates.statusFor(ALPN_HOST)).status).toBe('none');
+    const revoked = await pebble.certificateStatus(serial);
+    expect((JSON.parse(revoked) as { Status?: string }).Status).toBe('Revoked');
+    const root = await pebble.roots();
+    await waitFor(
+      'the relay to drop the certificate',
+      async () => ((await handshake(relay.ports.https, ALPN_HOST, root)).authorized ? undefined : true),
+      10_000,
+    );
+  });
 });

@@ -29,6 +29,8 @@ export interface Pebble {
   roots(): Promise<string>;
   /** The intermediate (PEM). */
   intermediates(): Promise<string>;
+  /** Pebble's record of an issued certificate (`Status`: Valid or Revoked), by hex serial. */
+  certificateStatus(serialHex: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -145,6 +147,8 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
     managementUrl,
     roots: () => get(`${managementUrl}/roots/0`),
     intermediates: () => get(`${managementUrl}/intermediates/0`),
+    certificateStatus: (serialHex) =>
+      get(`${managementUrl}/cert-status-by-serial/${serialHex.toLowerCase().replace(/^0+/, '')}`),
     stop,
   };
 }
