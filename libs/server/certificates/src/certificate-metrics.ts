@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Counter, Gauge, register } from 'prom-client';
 import type { Repository } from 'typeorm';
@@ -9,12 +9,17 @@ function once<T>(name: string, make: () => T): T {
   return (register.getSingleMetric(name) as T | undefined) ?? make();
 }
 
+// The gauges read the database of the newest app still open in this process (tests start and
+// close several): a closed app's connection must not break every later scrape.
+const sources = new Set<Repository<Certificate>>();
+const source = (): Repository<Certificate> | undefined => [...sources].at(-1);
+
 /**
  * Orders by result (counted where they run, the worker), and, read from the database at
  * scrape time, certificates by state and seconds to expiry.
  */
 @Injectable()
-export class CertificateMetrics {
+export class CertificateMetrics implements OnModuleDestroy {
   private readonly orders = once(
     'fdt_acme_orders_total',
     () =>
@@ -25,9 +30,9 @@ export class CertificateMetrics {
       }),
   );
 
-  constructor(@InjectRepository(Certificate) certificates: Repository<Certificate>) {
+  constructor(@InjectRepository(Certificate) private readonly certificates: Repository<Certificate>) {
     // The collectors read the database at scrape time: the values are the platform's, whichever process is scraped.
-    const repo = () => certificates;
+    sources.add(certificates);
     once(
       'fdt_certificates',
       () =>
@@ -36,15 +41,18 @@ export class CertificateMetrics {
           help: 'Certificates by source and status',
           labelNames: ['source', 'status'],
           async collect() {
-            const rows = await repo()
+            this.reset();
+            const repo = source();
+            if (!repo) return;
+            const rows = await repo
               .createQueryBuilder('c')
               .select('c.source', 'source')
               .addSelect('c.status', 'status')
               .addSelect('count(*)::int', 'n')
               .groupBy('c.source')
               .addGroupBy('c.status')
-              .getRawMany<{ source: string; status: string; n: number }>();
-            this.reset();
+              .getRawMany<{ source: string; status: string; n: number }>()
+              .catch(() => []);
             for (const r of rows) this.set({ source: r.source, status: r.status }, r.n);
           },
         }),
@@ -57,8 +65,11 @@ export class CertificateMetrics {
           help: 'Seconds until each certificate expires (negative: expired)',
           labelNames: ['hostname', 'source'],
           async collect() {
-            const rows = await repo().find({ select: { hostname: true, source: true, notAfter: true } });
             this.reset();
+            const rows =
+              (await source()
+                ?.find({ select: { hostname: true, source: true, notAfter: true } })
+                .catch(() => [])) ?? [];
             const now = Date.now();
             for (const r of rows) {
               if (r.notAfter)
@@ -70,6 +81,10 @@ export class CertificateMetrics {
           },
         }),
     );
+  }
+
+  onModuleDestroy(): void {
+    sources.delete(this.certificates);
   }
 
   order(result: 'valid' | 'invalid' | 'error'): void {
