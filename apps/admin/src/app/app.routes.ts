@@ -59,6 +59,12 @@ export const routes: Routes = [
           import('./features/reservations/reservations.page').then((m) => m.ReservationsPage),
       },
       {
+        path: 'domains',
+        title: 'Custom domains · fdt',
+        canActivate: [requires(P.DomainsRead)],
+        loadComponent: () => import('./features/domains/domains.page').then((m) => m.DomainsPage),
+      },
+      {
         path: 'tokens',
         title: 'Authtokens and API keys · fdt',
         loadComponent: () => import('./features/tokens/tokens.page').then((m) => m.TokensPage),

@@ -8,6 +8,8 @@ export const P = {
   TunnelsRead: 'tunnels:read',
   TunnelsManage: 'tunnels:manage',
   ReservationsManage: 'reservations:manage',
+  DomainsRead: 'domains:read',
+  DomainsManage: 'domains:manage',
   AuditRead: 'audit:read',
   SsoManage: 'sso:manage',
   RelaysRead: 'relays:read',
@@ -34,6 +36,7 @@ export function needs(permission: string): string {
   const who: Record<string, string> = {
     [P.MembersManage]: 'an owner or admin',
     [P.ReservationsManage]: 'an owner or admin',
+    [P.DomainsManage]: 'an owner or admin',
     [P.AuditRead]: 'an owner or admin',
     [P.SsoManage]: 'an owner or admin',
     [P.RelaysRead]: 'an owner or admin',
@@ -42,6 +45,7 @@ export function needs(permission: string): string {
     [P.ApiKeysManage]: 'a member, admin or owner',
     [P.TunnelsRead]: 'a viewer, member, admin or owner',
     [P.MembersRead]: 'a viewer, member, admin or owner',
+    [P.DomainsRead]: 'a viewer, member, admin or owner',
   };
   return `Your role cannot do this: it needs the “${permission}” permission, which ${who[permission] ?? 'another role'} has.`;
 }

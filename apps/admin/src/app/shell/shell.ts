@@ -40,6 +40,7 @@ export class Shell {
     { path: '/dashboard', label: 'Dashboard', show: this.can(P.TunnelsRead) },
     { path: '/tunnels', label: 'Tunnels', show: this.can(P.TunnelsRead) },
     { path: '/reservations', label: 'Reserved names', show: this.can(P.TunnelsRead) },
+    { path: '/domains', label: 'Custom domains', show: this.can(P.DomainsRead) },
     { path: '/tokens', label: 'Authtokens & API keys', show: () => true },
     { path: '/members', label: 'Members', show: this.can(P.MembersRead) },
     { path: '/audit', label: 'Audit log', show: this.can(P.AuditRead) },
