@@ -13,6 +13,8 @@ import type { JobProcessor } from './job-processor.js';
 export class IssueCertificateProcessor implements JobProcessor<IssueCertificateJob> {
   readonly queue = CERTIFICATES_QUEUE;
   readonly name = ISSUE_CERTIFICATE_JOB;
+  // An order waits seconds to minutes on the CA: one slow order must not hold up the others.
+  readonly concurrency = 4;
   constructor(private readonly certificates: CertificatesService) {}
   run = (job: QueuedJob<IssueCertificateJob>) => this.certificates.issue(job.data);
 }

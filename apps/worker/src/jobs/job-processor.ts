@@ -8,6 +8,8 @@ import type { QueuedJob } from '@fdt/ports';
 export interface JobProcessor<T = unknown> {
   readonly queue: string;
   readonly name: string;
+  /** Jobs of this queue run at once in one worker (the largest of its processors'). Default 1. */
+  readonly concurrency?: number;
   run(job: QueuedJob<T>): Promise<void>;
 }
 

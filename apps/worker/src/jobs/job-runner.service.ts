@@ -31,11 +31,16 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
       byQueue.set(p.queue, names.set(p.name, p));
     }
     for (const [queue, names] of byQueue) {
-      const worker = await this.queue.work(queue, (job: QueuedJob) => {
-        const processor = names.get(job.name);
-        if (!processor) throw new Error(`no processor for job ${queue}/${job.name}`);
-        return processor.run(job);
-      });
+      const concurrency = Math.max(1, ...[...names.values()].map((p) => p.concurrency ?? 1));
+      const worker = await this.queue.work(
+        queue,
+        (job: QueuedJob) => {
+          const processor = names.get(job.name);
+          if (!processor) throw new Error(`no processor for job ${queue}/${job.name}`);
+          return processor.run(job);
+        },
+        { concurrency },
+      );
       this.workers.push(worker);
       this.logger.log(`processing ${queue}: ${[...names.keys()].join(', ')}`);
     }

@@ -10,7 +10,7 @@ import {
 } from '@fdt/protocol';
 import { JOB_QUEUE, open, PLATFORM_CONFIG, type PlatformConfig, PUBSUB, seal } from '@fdt/server-core';
 import { AcmeRateLimitedError } from './acme/acme-accounts.service.js';
-import { AcmeOrderInvalidError, AcmeOrdersService } from './acme/acme-orders.service.js';
+import { AcmeOrderInvalidError, AcmeOrdersService, type IssuedPair } from './acme/acme-orders.service.js';
 import { CertificatesErrorCode, CertificatesException } from './certificates.errors.js';
 import { CertificateMetrics } from './certificate-metrics.js';
 import {
@@ -95,7 +95,7 @@ export class CertificatesService {
       generation: (cert.generation ?? 0) + 1,
     });
     cert = await this.certificates.save(cert);
-    await this.enqueue(cert, 0);
+    await this.enqueue(cert.id, cert.generation, 0);
     return view(cert);
   }
 
@@ -185,7 +185,9 @@ export class CertificatesService {
         nextAttemptAt: LessThanOrEqual(new Date(now.getTime() + horizonMs)),
       },
     });
-    for (const cert of due) await this.enqueue(cert, (cert.nextAttemptAt?.getTime() ?? 0) - now.getTime());
+    for (const cert of due) {
+      await this.enqueue(cert.id, cert.generation, (cert.nextAttemptAt?.getTime() ?? 0) - now.getTime());
+    }
     return due.length;
   }
 
@@ -196,69 +198,73 @@ export class CertificatesService {
    * job is harmless.
    */
   async issue(job: IssueCertificateJob): Promise<void> {
-    let cert = await this.certificates.findOne({ where: { id: job.certificateId } });
+    const cert = await this.certificates.findOne({ where: { id: job.certificateId } });
     const challenge = cert?.challenge;
     if (!cert || cert.source !== 'managed' || cert.generation !== job.generation || !challenge) return;
-    cert.status = cert.certPem && cert.notAfter && cert.notAfter > new Date() ? 'renewing' : 'issuing';
-    cert = await this.certificates.save(cert);
+    const status = cert.certPem && cert.notAfter && cert.notAfter > new Date() ? 'renewing' : 'issuing';
+    if (!(await this.settle(job, { status }))) return;
+    let pair: IssuedPair;
     try {
-      const pair = await this.orders.issue(cert.hostnames, challenge);
-      const leaf = new X509Certificate(pair.certPem);
-      const notBefore = new Date(leaf.validFrom);
-      const notAfter = new Date(leaf.validTo);
-      const next = new Date(
-        Math.max(
-          renewAt(notBefore, notAfter, this.config.acme.renewBeforeSeconds).getTime(),
-          Date.now() + this.policy.minRenewDelayMs,
-        ),
-      );
-      Object.assign(cert, {
-        status: 'active',
-        certPem: pair.certPem,
-        keySealed: seal(this.config.encryptionKey, pair.keyPem),
-        notBefore,
-        notAfter,
-        issuer: leaf.issuer,
-        lastError: null,
-        attempts: 0,
-        nextAttemptAt: next,
-        generation: cert.generation + 1,
-      });
-      cert = await this.certificates.save(cert);
-      this.metrics.order('valid');
-      await this.announce(cert.hostname, false);
-      await this.enqueue(cert, next.getTime() - Date.now());
+      pair = await this.orders.issue(cert.hostnames, challenge);
     } catch (e) {
-      await this.failedRun(cert, e);
+      return this.failedRun(job, cert, e);
     }
+    const leaf = new X509Certificate(pair.certPem);
+    const notBefore = new Date(leaf.validFrom);
+    const notAfter = new Date(leaf.validTo);
+    const next = new Date(
+      Math.max(
+        renewAt(notBefore, notAfter, this.config.acme.renewBeforeSeconds).getTime(),
+        Date.now() + this.policy.minRenewDelayMs,
+      ),
+    );
+    this.metrics.order('valid');
+    const stored = await this.settle(job, {
+      status: 'active',
+      certPem: pair.certPem,
+      keySealed: seal(this.config.encryptionKey, pair.keyPem),
+      notBefore,
+      notAfter,
+      issuer: leaf.issuer,
+      lastError: null,
+      attempts: 0,
+      nextAttemptAt: next,
+      generation: job.generation + 1,
+    });
+    // Superseded while the order ran (a new request, an upload, a removal): theirs stands.
+    if (!stored) return;
+    await this.announce(cert.hostname, false);
+    await this.enqueue(cert.id, job.generation + 1, next.getTime() - Date.now());
   }
 
-  private async failedRun(cert: Certificate, e: unknown): Promise<void> {
-    const final = e instanceof AcmeOrderInvalidError || cert.attempts + 1 >= this.policy.attempts;
-    cert.attempts += 1;
-    cert.lastError = message(e).slice(0, 2000);
-    cert.generation += 1;
+  /** Writes `fields` only if the row is still at the job's generation; false when superseded. */
+  private async settle(job: IssueCertificateJob, fields: Partial<Certificate>): Promise<boolean> {
+    const r = await this.certificates.update({ id: job.certificateId, generation: job.generation }, fields);
+    return (r.affected ?? 0) > 0;
+  }
+
+  private async failedRun(job: IssueCertificateJob, cert: Certificate, e: unknown): Promise<void> {
+    const attempts = cert.attempts + 1;
+    const final = e instanceof AcmeOrderInvalidError || attempts >= this.policy.attempts;
+    const lastError = message(e).slice(0, 2000);
+    const generation = job.generation + 1;
     this.metrics.order(e instanceof AcmeOrderInvalidError ? 'invalid' : 'error');
     if (final) {
-      cert.status = 'failed';
-      cert.nextAttemptAt = null;
-      await this.certificates.save(cert);
-      this.logger.warn(
-        `certificate for ${cert.hostname} failed after ${cert.attempts} run(s): ${cert.lastError}`,
-      );
+      await this.settle(job, { status: 'failed', attempts, lastError, generation, nextAttemptAt: null });
+      this.logger.warn(`certificate for ${cert.hostname} failed after ${attempts} run(s): ${lastError}`);
       return;
     }
-    const delay = retryDelayMs(this.policy, cert.attempts, retryAfterMs(e));
-    cert.nextAttemptAt = new Date(Date.now() + delay);
-    await this.certificates.save(cert);
+    const delay = retryDelayMs(this.policy, attempts, retryAfterMs(e));
+    const nextAttemptAt = new Date(Date.now() + delay);
+    if (!(await this.settle(job, { attempts, lastError, generation, nextAttemptAt }))) return;
     this.logger.warn(
-      `certificate for ${cert.hostname}: run ${cert.attempts} failed (${cert.lastError}); retrying in ${delay} ms`,
+      `certificate for ${cert.hostname}: run ${attempts} failed (${lastError}); retrying in ${delay} ms`,
     );
-    await this.enqueue(cert, delay);
+    await this.enqueue(cert.id, generation, delay);
   }
 
-  private async enqueue(cert: Certificate, delayMs: number): Promise<void> {
-    const job: IssueCertificateJob = { certificateId: cert.id, generation: cert.generation };
+  private async enqueue(certificateId: string, generation: number, delayMs: number): Promise<void> {
+    const job: IssueCertificateJob = { certificateId, generation };
     await this.queue.enqueue(CERTIFICATES_QUEUE, ISSUE_CERTIFICATE_JOB, job, {
       jobId: issueJobId(job),
       delayMs: Math.max(0, delayMs),
