@@ -15,21 +15,54 @@ import { Session } from '../../core/session';
     <form class="stack" (submit)="$event.preventDefault(); upload()" data-testid="certificate-upload">
       <div class="field">
         <label for="cert-pem">Certificate chain (PEM)</label>
-        <textarea id="cert-pem" rows="5" spellcheck="false" placeholder="-----BEGIN CERTIFICATE-----" [value]="certPem()" (input)="certPem.set($any($event.target).value)" [disabled]="disabled()" [attr.aria-invalid]="!!error()"></textarea>
+        <textarea
+          id="cert-pem"
+          rows="5"
+          spellcheck="false"
+          placeholder="-----BEGIN CERTIFICATE-----"
+          [value]="certPem()"
+          (input)="certPem.set($any($event.target).value)"
+          [disabled]="disabled()"
+          [attr.aria-invalid]="!!error()"
+        ></textarea>
         <label for="cert-file" class="small">or read it from a file</label>
-        <input id="cert-file" type="file" accept=".pem,.crt,.cer,text/plain" (change)="read($event, 'cert')" [disabled]="disabled()" />
+        <input
+          id="cert-file"
+          type="file"
+          accept=".pem,.crt,.cer,text/plain"
+          (change)="read($event, 'cert')"
+          [disabled]="disabled()"
+        />
       </div>
       <div class="field">
         <label for="key-pem">Private key (PEM)</label>
-        <textarea id="key-pem" rows="5" spellcheck="false" placeholder="-----BEGIN PRIVATE KEY-----" [value]="keyPem()" (input)="keyPem.set($any($event.target).value)" [disabled]="disabled()" [attr.aria-invalid]="!!error()" aria-describedby="key-pem-hint"></textarea>
+        <textarea
+          id="key-pem"
+          rows="5"
+          spellcheck="false"
+          placeholder="-----BEGIN PRIVATE KEY-----"
+          [value]="keyPem()"
+          (input)="keyPem.set($any($event.target).value)"
+          [disabled]="disabled()"
+          [attr.aria-invalid]="!!error()"
+          aria-describedby="key-pem-hint"
+        ></textarea>
         <div class="hint" id="key-pem-hint">Stored encrypted; never shown again.</div>
         <label for="key-file" class="small">or read it from a file</label>
-        <input id="key-file" type="file" accept=".pem,.key,text/plain" (change)="read($event, 'key')" [disabled]="disabled()" />
+        <input
+          id="key-file"
+          type="file"
+          accept=".pem,.key,text/plain"
+          (change)="read($event, 'key')"
+          [disabled]="disabled()"
+        />
       </div>
       <div class="row">
         <button type="submit" class="primary" [disabled]="disabled() || busy()">Upload certificate</button>
       </div>
-      @if (error(); as e) {<div class="banner error" role="alert" data-testid="upload-error">{{ e }}</div>}
+      @if (error(); as e) {
+        <div class="banner error" role="alert" data-testid="upload-error">{{ e }}</div>
+      }
     </form>
   `,
 })
@@ -75,7 +108,9 @@ export class CertificateUpload {
       );
       this.certPem.set('');
       this.keyPem.set('');
-      this.announcer.say(`Certificate for ${this.hostname()} uploaded. Relays serve it from the next connection.`);
+      this.announcer.say(
+        `Certificate for ${this.hostname()} uploaded. Relays serve it from the next connection.`,
+      );
       this.uploaded.emit();
     } catch (e) {
       const err = toApiError(e);

@@ -4,8 +4,9 @@ import { ChangeDetectionStrategy, Component, input, signal } from '@angular/core
 @Component({
   selector: 'fdt-copy-button',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  template: `<button type="button" class="copy" [attr.aria-label]="label()" (click)="copy()">
-      {{ copied() ? 'Copied' : 'Copy' }}
+  // The visible word starts the accessible name ("Copy TXT record value"), as speech input needs.
+  template: `<button type="button" class="copy" (click)="copy()">
+      {{ copied() ? 'Copied' : 'Copy' }}<span class="sr-only"> {{ what() }}</span>
     </button>
     <span class="sr-only" aria-live="polite">{{ copied() ? 'Copied to the clipboard' : '' }}</span>`,
   styles: `
@@ -17,7 +18,8 @@ import { ChangeDetectionStrategy, Component, input, signal } from '@angular/core
 })
 export class CopyButton {
   readonly value = input.required<string>();
-  readonly label = input.required<string>();
+  /** What is copied, for the button's accessible name: "TXT record value". */
+  readonly what = input.required<string>();
   protected readonly copied = signal(false);
 
   protected async copy(): Promise<void> {

@@ -45,6 +45,23 @@ const CERT_BADGE: Record<Domain['certificate']['status'], string> = {
   imports: [CertificateUpload, Confirm, CopyButton, DateTimePipe, Empty, ErrorBanner, Loading, Reason],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './domains.page.html',
+  styles: `
+    .facts {
+      display: grid;
+      grid-template-columns: max-content 1fr;
+      gap: 0.25rem 1rem;
+      margin: 0;
+    }
+    .facts dt {
+      color: var(--muted);
+    }
+    .facts dd {
+      margin: 0;
+    }
+    tr.selected td {
+      background: var(--accent-soft);
+    }
+  `,
 })
 export class DomainsPage {
   private readonly session = inject(Session);
@@ -102,7 +119,9 @@ export class DomainsPage {
     this.addError.set(null);
     const hostname = this.hostname().trim().toLowerCase().replace(/\.$/, '');
     if (!/^(\*\.)?([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/.test(hostname)) {
-      this.addError.set('Enter a host name such as app.customer.com, or a wildcard such as *.apps.customer.com.');
+      this.addError.set(
+        'Enter a host name such as app.customer.com, or a wildcard such as *.apps.customer.com.',
+      );
       document.getElementById('dom-host')?.focus();
       return;
     }
@@ -153,9 +172,7 @@ export class DomainsPage {
     if (!Object.keys(body).length) return;
     this.busy.set('save');
     try {
-      await unwrap(
-        this.session.api.PATCH('/api/v1/domains/{id}', { params: { path: { id: d.id } }, body }),
-      );
+      await unwrap(this.session.api.PATCH('/api/v1/domains/{id}', { params: { path: { id: d.id } }, body }));
       this.domains.reload();
       this.announcer.say(`${d.hostname} saved. Agents pick the change up with their next session.`);
     } catch (e) {
