@@ -5,6 +5,7 @@ import { AgentsController } from './agents/agents.controller.js';
 import { RelayApiClient } from './agents/api-client.service.js';
 import { HandshakeService } from './agents/handshake.service.js';
 import { NameClaims } from './agents/name-claims.service.js';
+import { DomainChanges } from './agents/domain-changes.service.js';
 import { Revocations } from './agents/revocations.service.js';
 import { TokenVerifier } from './agents/token-verifier.service.js';
 import { TunnelStatusReporter } from './agents/tunnel-status.reporter.js';
@@ -70,6 +71,7 @@ export const TLS_MATERIAL = Symbol('TLS_MATERIAL');
     HandshakeService,
     NameClaims,
     Revocations,
+    DomainChanges,
     AgentSessionsService,
     VisitorGate,
     VisitorConnections,

@@ -50,4 +50,6 @@ export interface AgentSessionClaims {
    */
   tunnelPolicies?: Record<string, ClaimedEdgePolicy>;
   limits: { maxTunnels: number; maxConnsPerTunnel: number };
+  /** issued at (epoch seconds, set by the signer): older than a domain change means stale hosts */
+  iat?: number;
 }

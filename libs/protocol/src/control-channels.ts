@@ -1,4 +1,4 @@
-import type { EdgePolicy } from './agent-session.js';
+import type { EdgePolicy, TlsMode } from './agent-session.js';
 
 // Pub/sub channels from the control plane to relays (Redis when scaled, in-process on one node).
 export const ControlChannel = {
@@ -8,6 +8,8 @@ export const ControlChannel = {
   PolicyChanged: 'fdt.policy.changed',
   /** `CertificateChangedMessage` (certificates.ts): relays reload one hostname's certificate. */
   CertificateChanged: 'fdt.certificate.changed',
+  /** `DomainChangedMessage`: a verified custom domain was removed or switched TLS mode. */
+  DomainChanged: 'fdt.domain.changed',
 } as const;
 
 export interface AuthtokenRevokedMessage {
@@ -37,3 +39,30 @@ export interface PolicyChangedMessage {
   tunnel: string;
   policy: EdgePolicy;
 }
+
+/**
+ * A verified custom domain of an org was removed (`tlsMode: null`) or switched TLS mode, and
+ * the change is committed: relays drop the routes that org serves under it (their other
+ * tunnels stay), release its cluster-wide name claim, and until `until` read session tokens
+ * issued at or before `at` as if they carried the change (removed: refused; switched: the new
+ * mode), since those tokens still name the old state for up to the session TTL.
+ */
+export interface DomainChangedMessage {
+  orgId: string;
+  /** as in session claims: `app.customer.com`, or a wildcard `*.apps.customer.com` */
+  hostname: string;
+  /** the new TLS mode, or null when the domain was removed */
+  tlsMode: TlsMode | null;
+  /** epoch ms, taken after the commit: tokens whose `iat` is not later still name the old state */
+  at: number;
+  /** epoch ms until which relays keep the marker (`at` + the session TTL) */
+  until: number;
+}
+
+/**
+ * The latest change per (org, hostname) in the route registry, for relays that start (or
+ * missed a message) later: `changed:domain:<orgId>:<hostname>` -> the JSON message, with TTL.
+ */
+export const CHANGED_DOMAIN_PREFIX = 'changed:domain:';
+export const changedDomainKey = (orgId: string, hostname: string): string =>
+  `${CHANGED_DOMAIN_PREFIX}${orgId}:${hostname}`;

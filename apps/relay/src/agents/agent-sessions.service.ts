@@ -9,6 +9,7 @@ import type { PubSub, Unsubscribe } from '@fdt/ports';
 import {
   type AuthtokenRevokedMessage,
   ControlChannel,
+  type DomainChangedMessage,
   type PolicyChangedMessage,
   type TunnelStatusEvent,
 } from '@fdt/protocol';
@@ -17,6 +18,8 @@ import { TcpIngress } from '../ingress/tcp/tcp-ingress.js';
 import type { TunnelRoute } from '../routing/route.js';
 import { RoutingTable } from '../routing/routing-table.js';
 import type { AgentClosedMessage, AgentTunnelsMessage } from '../transport/messages.js';
+import { DomainChanges } from './domain-changes.service.js';
+import { claimsFor, tlsModeConflict } from './host-claims.js';
 import { NameClaims } from './name-claims.service.js';
 import { Revocations } from './revocations.service.js';
 import { TunnelStatusReporter } from './tunnel-status.reporter.js';
@@ -37,6 +40,7 @@ export class AgentSessionsService implements OnApplicationBootstrap, OnApplicati
     private readonly reporter: TunnelStatusReporter,
     private readonly names: NameClaims,
     private readonly revocations: Revocations,
+    private readonly domainChanges: DomainChanges,
     @Inject(PUBSUB) private readonly pubsub: PubSub,
   ) {}
 
@@ -47,6 +51,9 @@ export class AgentSessionsService implements OnApplicationBootstrap, OnApplicati
       ),
       await this.pubsub.subscribe<PolicyChangedMessage>(ControlChannel.PolicyChanged, (m) =>
         this.policyChanged(m),
+      ),
+      await this.pubsub.subscribe<DomainChangedMessage>(ControlChannel.DomainChanged, (m) =>
+        this.domainChanged(m),
       ),
     );
   }
@@ -117,6 +124,40 @@ export class AgentSessionsService implements OnApplicationBootstrap, OnApplicati
           );
         }
       }
+    }
+  }
+
+  /**
+   * A custom domain of an org was removed or switched TLS mode: the routes that org serves
+   * here under it (the exact host, or hosts one label under a wildcard) stop at once (visitors
+   * get the usual 404) and their cluster claims are released; a switched host whose tunnel
+   * does not fit the new mode goes the same way (the agent starts it again as the other kind).
+   * The agent's other tunnels keep serving; a session left with none is closed.
+   */
+  domainChanged(m: DomainChangedMessage): void {
+    // Remembered first: a handshake with a token from before the change is refused from now on.
+    if (!this.domainChanges.add(m)) return;
+    const hostname = m.hostname.toLowerCase();
+    for (const s of this.routing.allSessions()) {
+      if (s.claims.org !== m.orgId) continue;
+      // A session exchanged after the change already has the new state.
+      if (typeof s.claims.iat === 'number' && s.claims.iat * 1000 > m.at) continue;
+      const gone = s.routes.filter(
+        (r) =>
+          r.host !== undefined &&
+          r.proto !== 'tcp' &&
+          claimsFor(s.claims, r.host)[0]?.host === hostname &&
+          (m.tlsMode === null || tlsModeConflict(r.host, m.tlsMode, r.proto) !== undefined),
+      );
+      if (!gone.length) continue;
+      const dropped = gone.filter((r) => this.routing.drop(r));
+      const why = m.tlsMode === null ? 'was removed' : `switched to TLS ${m.tlsMode}`;
+      for (const r of dropped) this.logger.log(`${r.url} stops: its custom domain ${hostname} ${why}`);
+      this.names.release(s, gone).catch((e: unknown) =>
+        this.logger.warn(`could not release the name claims of ${hostname}: ${String(e)}`),
+      );
+      if (s.link && dropped.length) this.reporter.report(dropped.map((r) => event(r, 'offline')));
+      if (s.routes.length === 0) s.link?.close(`its custom domain ${hostname} ${why}`);
     }
   }
 }

@@ -22,7 +22,8 @@ import type { AgentSession, TunnelRoute } from '../routing/route.js';
 import { RoutingTable } from '../routing/routing-table.js';
 import type { AgentHelloMessage, AgentHelloOutcome } from '../transport/messages.js';
 import { ApiCallError, RelayApiClient } from './api-client.service.js';
-import { claimFor, tlsModeConflict } from './host-claims.js';
+import { DomainChanges } from './domain-changes.service.js';
+import { claimsFor, type HostClaim, tlsModeConflict } from './host-claims.js';
 import { NameClaims } from './name-claims.service.js';
 import { Revocations } from './revocations.service.js';
 import { TokenVerifier } from './token-verifier.service.js';
@@ -57,6 +58,7 @@ export class HandshakeService {
     private readonly endpoints: RelayEndpoints,
     private readonly names: NameClaims,
     private readonly revocations: Revocations,
+    private readonly domainChanges: DomainChanges,
   ) {
     this.verifierKey = edgeBasicAuthKey(config.relay.secret);
   }
@@ -167,14 +169,7 @@ export class HandshakeService {
     }
     if (req.domain) {
       const host = req.domain.toLowerCase().replace(/\.$/, '');
-      const entry = claimFor(claims, host);
-      if (!entry)
-        throw new HandshakeProblem(
-          HandshakeErrorCode.PolicyDenied,
-          `${req.domain} is not a verified domain of your org: add it (fdt domain add) and verify it first`,
-          req.id,
-        );
-      this.assertTlsMode(req, host, entry.tls);
+      const entry = this.domainClaim(req, host, claims);
       // A wildcard's hosts are routed one by one, under their own name, and only an exact
       // claim takes a host another org holds: a wildcard never outranks another org's domain.
       const exact = entry.host === host;
@@ -197,6 +192,32 @@ export class HandshakeService {
     throw new HandshakeProblem(
       HandshakeErrorCode.Internal,
       'could not find a free random name; try again',
+      req.id,
+    );
+  }
+
+  /**
+   * The claim that lets this token serve a custom domain, as the domain is now: a domain
+   * removed after the token was issued is refused, one switched is held to its new mode
+   * (DomainChanges). Throws policy_denied with the reason.
+   */
+  private domainClaim(req: TunnelRequest, host: string, claims: AgentSessionClaims): HostClaim {
+    let removed: string | undefined;
+    for (const c of claimsFor(claims, host)) {
+      const change = this.domainChanges.staleFor(claims, c.host);
+      if (change?.tlsMode === null) {
+        removed ??= c.host;
+        continue;
+      }
+      const entry = change ? { ...c, tls: change.tlsMode } : c;
+      this.assertTlsMode(req, host, entry.tls);
+      return entry;
+    }
+    throw new HandshakeProblem(
+      HandshakeErrorCode.PolicyDenied,
+      removed
+        ? `${removed} was removed from your org's domains after this session token was issued: add and verify it again (fdt domain add), or serve another host`
+        : `${req.domain} is not a verified domain of your org: add it (fdt domain add) and verify it first`,
       req.id,
     );
   }
@@ -295,6 +316,14 @@ export class HandshakeService {
         }
       }
       await this.claimCluster(session, wanted);
+      // A domain change that arrived over pub/sub during the checks above wins (it found no
+      // route of this session to drop yet); claims are released before the refusal.
+      try {
+        for (const w of wanted) if ('host' in w && w.req.domain) this.domainClaim(w.req, w.host, claims);
+      } catch (e) {
+        await this.names.release(session, routes).catch(() => undefined);
+        throw e;
+      }
     } catch (e) {
       for (const port of opened) this.tcp.close(port);
       throw e;

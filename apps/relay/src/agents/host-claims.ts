@@ -1,19 +1,27 @@
 import type { AgentSessionClaims, TlsMode, TunnelProto } from '@fdt/protocol';
 
-type HostClaim = AgentSessionClaims['hosts'][number];
+export type HostClaim = AgentSessionClaims['hosts'][number];
 
 /**
  * The claim that lets a session serve `host`: its own entry, or a wildcard `*.x.y` entry of
  * which `host` is exactly one label more (as a certificate's wildcard matches).
  */
 export function claimFor(claims: AgentSessionClaims, host: string): HostClaim | undefined {
+  return claimsFor(claims, host)[0];
+}
+
+/** Every claim that covers `host`, the exact one first, then the wildcard one. */
+export function claimsFor(claims: AgentSessionClaims, host: string): HostClaim[] {
   const h = host.toLowerCase().replace(/\.$/, '');
+  const out: HostClaim[] = [];
   const exact = claims.hosts.find((c) => c.host === h);
-  if (exact) return exact;
+  if (exact) out.push(exact);
   const dot = h.indexOf('.');
-  if (dot <= 0) return undefined;
+  if (dot <= 0) return out;
   const parent = `*.${h.slice(dot + 1)}`;
-  return claims.hosts.find((c) => c.host === parent);
+  const wild = claims.hosts.find((c) => c.host === parent);
+  if (wild) out.push(wild);
+  return out;
 }
 
 /**

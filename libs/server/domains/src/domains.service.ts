@@ -3,8 +3,16 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, IsNull, Not, QueryFailedError } from 'typeorm';
 import { AuditService } from '@fdt/audit';
-import type { JobQueue } from '@fdt/ports';
-import { type Actor, JOB_QUEUE, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
+import type { JobQueue, PubSub, RouteRegistry } from '@fdt/ports';
+import { changedDomainKey, ControlChannel, type DomainChangedMessage } from '@fdt/protocol';
+import {
+  type Actor,
+  JOB_QUEUE,
+  PLATFORM_CONFIG,
+  type PlatformConfig,
+  PUBSUB,
+  ROUTE_REGISTRY,
+} from '@fdt/server-core';
 import {
   type CertificateState,
   DOMAIN_CERTIFICATES,
@@ -62,6 +70,8 @@ export class DomainsService {
     private readonly verifier: DomainVerifier,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+    @Inject(PUBSUB) private readonly pubsub: PubSub,
+    @Inject(ROUTE_REGISTRY) private readonly registry: RouteRegistry,
     @Optional() @Inject(DOMAIN_CERTIFICATES) private readonly certificates?: DomainCertificates,
   ) {}
 
@@ -225,7 +235,7 @@ export class DomainsService {
   }
 
   async update(actor: Actor, id: string, input: UpdateDomainInput): Promise<Domain> {
-    const updated = await this.ds.transaction(async (m) => {
+    const [before, updated] = await this.ds.transaction(async (m) => {
       const d = await m.getRepository(Domain).findOneBy({ id, orgId: actor.orgId });
       if (!d) throw new DomainsException(DomainsErrorCode.NotFound, 'No such domain in this org.');
       const changes: Partial<Domain> = {};
@@ -234,7 +244,7 @@ export class DomainsService {
         changes.boundName =
           input.boundName === null ? null : await this.reservedNameOf(m, actor.orgId, input.boundName);
       }
-      if (!Object.keys(changes).length) return d;
+      if (!Object.keys(changes).length) return [d, d] as const;
       await m.getRepository(Domain).update({ id }, changes);
       await this.audit.record(m, {
         orgId: actor.orgId,
@@ -243,8 +253,11 @@ export class DomainsService {
         target: { type: 'domain', id },
         summary: { hostname: d.hostname, ...changes },
       });
-      return { ...d, ...changes };
+      return [d, { ...d, ...changes }] as const;
     });
+    // Committed: agents already serving it under the old mode are dropped at once.
+    if (updated.tlsMode !== before.tlsMode && updated.status === 'verified')
+      await this.announceChange(updated, updated.tlsMode);
     // Switched to terminate: the edge now needs the certificate it did not need before.
     if (input.tlsMode === 'terminate' && updated.status === 'verified')
       await this.requestCertificate(updated);
@@ -265,12 +278,44 @@ export class DomainsService {
       });
       return row;
     });
+    // Only after the commit (a rolled-back delete tells nobody); pending domains were never
+    // in a session token, so relays have nothing to drop.
+    if (d.status === 'verified') await this.announceChange(d, null);
     // After the commit: the name is gone either way; a certificate left behind is only unused.
     if (this.certificates) {
       await this.certificates
         .remove(d.hostname)
         .catch((e: unknown) =>
           this.log.warn(`could not remove the certificate of ${d.hostname}: ${(e as Error).message}`),
+        );
+    }
+  }
+
+  /**
+   * Tells relays (pub/sub) that a verified domain was removed or switched mode: they drop the
+   * org's routes under it now, and the registry marker makes every relay (one that starts
+   * later too) read older session tokens, which still name the old state, accordingly until
+   * the last of them expires. Failures are logged, not thrown: the change is committed, and
+   * without the message agents keep the host only until their session token expires.
+   */
+  private async announceChange(d: Domain, tlsMode: DomainTlsMode | null): Promise<void> {
+    const ttl = this.config.auth.agentSessionTtl;
+    const at = Date.now();
+    const msg: DomainChangedMessage = {
+      orgId: d.orgId,
+      hostname: d.hostname,
+      tlsMode,
+      at,
+      until: at + ttl * 1000,
+    };
+    const results = await Promise.allSettled([
+      this.registry.set(changedDomainKey(d.orgId, d.hostname), JSON.stringify(msg), ttl),
+      this.pubsub.publish(ControlChannel.DomainChanged, msg),
+    ]);
+    for (const r of results) {
+      if (r.status === 'rejected')
+        this.log.error(
+          `could not tell relays that ${d.hostname} ${tlsMode ? `switched to ${tlsMode}` : 'was removed'}: ${String(r.reason)}`,
         );
     }
   }
