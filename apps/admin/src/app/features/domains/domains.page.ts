@@ -2,6 +2,7 @@ import {
   ChangeDetectionStrategy,
   Component,
   computed,
+  DestroyRef,
   inject,
   resource,
   signal,
@@ -20,6 +21,10 @@ import { CopyButton } from './copy-button';
 
 type Domain = Schemas['CustomDomainDetailDto'];
 type TlsMode = Domain['tlsMode'];
+
+/** How often the page looks again while a certificate or a background re-check is under way. */
+const POLL_MS = 15_000;
+const CERT_IN_FLIGHT = new Set(['pending', 'issuing', 'renewing']);
 
 const STATUS_LABEL: Record<Domain['status'], string> = {
   pending_verification: 'Pending verification',
@@ -90,6 +95,18 @@ export class DomainsPage {
     loader: () => unwrap(this.session.api.GET('/api/v1/reserved-names')),
   });
 
+  /** Something the worker moves on by itself: a certificate on its way, a scheduled re-check. */
+  private readonly inFlight = computed(
+    () =>
+      this.domains
+        .value()
+        ?.some(
+          (d) =>
+            CERT_IN_FLIGHT.has(d.certificate.status) ||
+            (d.status !== 'verified' && d.verification.nextCheckAt !== null),
+        ) ?? false,
+  );
+
   protected readonly selectedId = signal<string | null>(null);
   protected readonly selected = computed<Domain | null>(
     () => this.domains.value()?.find((d) => d.id === this.selectedId()) ?? null,
@@ -106,6 +123,15 @@ export class DomainsPage {
   // The settings form of the selected domain, reset whenever another one is selected.
   protected readonly editTlsMode = signal<TlsMode>('terminate');
   protected readonly editBoundName = signal('');
+
+  constructor() {
+    // Issuance and re-checks finish in the worker; without this the page would show "issuing"
+    // until a manual refresh. A hidden tab does not poll.
+    const timer = setInterval(() => {
+      if (this.inFlight() && !document.hidden && !this.domains.isLoading()) this.domains.reload();
+    }, POLL_MS);
+    inject(DestroyRef).onDestroy(() => clearInterval(timer));
+  }
 
   protected select(d: Domain): void {
     this.selectedId.set(d.id);
