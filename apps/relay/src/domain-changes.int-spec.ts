@@ -25,7 +25,12 @@ async function refusal(p: Promise<unknown>) {
   return e.reply;
 }
 
-async function eventually<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  ms = 5000,
+): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -104,7 +109,11 @@ describe('custom domain removed or switched while agents serve it (relays on one
     expect(await registry.get(claimKey('app.customer.test'))).toBeDefined();
 
     await changed('app.customer.test', null);
-    await eventually('the route to go', () => gone('app.customer.test'), (g) => g);
+    await eventually(
+      'the route to go',
+      () => gone('app.customer.test'),
+      (g) => g,
+    );
     expect(await registry.get(claimKey('app.customer.test'))).toBeUndefined();
     // The agent's other tunnels (a wildcard host, a name) keep serving on the same session.
     expect(await text('side.localhost')).toBe('web side.localhost');
@@ -113,7 +122,11 @@ describe('custom domain removed or switched while agents serve it (relays on one
 
     // A wildcard removed: the hosts served under it go too; the session keeps its last tunnel.
     await changed('*.apps.customer.test', null);
-    await eventually('the wildcard host to go', () => gone('api.apps.customer.test'), (g) => g);
+    await eventually(
+      'the wildcard host to go',
+      () => gone('api.apps.customer.test'),
+      (g) => g,
+    );
     expect(await registry.get(claimKey('api.apps.customer.test'))).toBeUndefined();
     expect(await text('side.localhost')).toBe('web side.localhost');
     await agent.close();
@@ -157,7 +170,11 @@ describe('custom domain removed or switched while agents serve it (relays on one
     expect(await text('shop.customer.test')).toBe('web shop.customer.test');
 
     await changed('shop.customer.test', 'passthrough');
-    await eventually('the route to go', () => gone('shop.customer.test'), (g) => g);
+    await eventually(
+      'the route to go',
+      () => gone('shop.customer.test'),
+      (g) => g,
+    );
     // Its only tunnel gone, the session is closed (the agent reconnects as the new kind).
     await agent.closed;
     expect(await registry.get(claimKey('shop.customer.test'))).toBeUndefined();

@@ -82,7 +82,10 @@ export class DomainChanges implements OnApplicationBootstrap, OnApplicationShutd
    * know about: `{ tlsMode: null }` removed, a mode switched, undefined nothing newer. A token
    * without `iat` is taken as older than any change.
    */
-  staleFor(claims: Pick<AgentSessionClaims, 'org' | 'iat'>, hostname: string): { tlsMode: TlsMode | null } | undefined {
+  staleFor(
+    claims: Pick<AgentSessionClaims, 'org' | 'iat'>,
+    hostname: string,
+  ): { tlsMode: TlsMode | null } | undefined {
     const key = keyOf(claims.org, hostname);
     const m = this.markers.get(key);
     if (!m) return undefined;
