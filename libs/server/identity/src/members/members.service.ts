@@ -33,6 +33,15 @@ export class MembersService {
     private readonly domains: EmailDomainOwnership,
   ) {}
 
+  /**
+   * The person's role in the org while their membership is active; null when they are not (or
+   * no longer) an active member. Other libraries ask this instead of reading memberships.
+   */
+  async activeRole(orgId: string, userId: string, m: EntityManager = this.ds.manager): Promise<Role | null> {
+    const ms = await m.getRepository(Membership).findOneBy({ orgId, userId });
+    return ms && !ms.deactivatedAt ? ms.role : null;
+  }
+
   async list(orgId: string): Promise<MemberView[]> {
     const rows = await this.ds
       .getRepository(Membership)

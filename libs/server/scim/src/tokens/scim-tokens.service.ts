@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import { AuditService } from '@fdt/audit';
-import { hasPermission, Membership, type RequestContext } from '@fdt/identity';
+import { hasPermission, MembersService, type RequestContext } from '@fdt/identity';
 import { type Actor, hashToken, newOpaqueToken, Permission, type Role, tokenKind } from '@fdt/server-core';
 import { LAST_USED_GRANULARITY_MS, MAX_TOKENS_PER_ORG, TOKEN_USE_AUDIT_INTERVAL } from '../constants.js';
 import { ScimToken } from '../entities/index.js';
@@ -37,6 +37,7 @@ export class ScimTokensService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditService,
+    private readonly members: MembersService,
   ) {}
 
   async create(actor: Actor, description = ''): Promise<{ row: ScimToken; token: string }> {
@@ -110,17 +111,15 @@ export class ScimTokensService {
     if (!bearer || tokenKind(bearer) !== 'scim') throw unauthenticated();
     const token = await this.ds.getRepository(ScimToken).findOneBy({ tokenHash: hashToken(bearer) });
     if (!token || token.revokedAt) throw unauthenticated();
-    const creator = token.createdBy
-      ? await this.ds.getRepository(Membership).findOneBy({ orgId: token.orgId, userId: token.createdBy })
-      : null;
-    if (!creator || creator.deactivatedAt || !hasPermission(creator.role, Permission.SsoManage)) {
+    const role = token.createdBy ? await this.members.activeRole(token.orgId, token.createdBy) : null;
+    if (!role || !hasPermission(role, Permission.SsoManage)) {
       throw new ScimException(
         ScimErrorCode.Unauthenticated,
         'The member who created this SCIM token no longer manages SCIM in this org; an owner or admin must create a new token.',
         { 'WWW-Authenticate': 'Bearer realm="fdt-scim", error="invalid_token"' },
       );
     }
-    const actor = scimActor(token, creator.role, ctx);
+    const actor = scimActor(token, role, ctx);
     const now = Date.now();
     if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
       await this.ds.transaction(async (tx) => {

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Membership, SsoEnforcement, type SsoRequirement } from '@fdt/identity';
+import { MembersService, SsoEnforcement, type SsoRequirement } from '@fdt/identity';
 import { SsoSettings } from '../entities/index.js';
 
 /**
@@ -13,6 +13,7 @@ export class SsoRequirementService implements SsoRequirement, OnModuleInit {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly enforcement: SsoEnforcement,
+    private readonly members: MembersService,
   ) {}
 
   onModuleInit(): void {
@@ -23,7 +24,6 @@ export class SsoRequirementService implements SsoRequirement, OnModuleInit {
     const s = await this.ds.getRepository(SsoSettings).findOneBy({ orgId });
     if (!s?.enforced) return false;
     if (!s.breakGlassUserIds.includes(userId)) return true;
-    const m = await this.ds.getRepository(Membership).findOneBy({ orgId, userId });
-    return m?.role !== 'owner';
+    return (await this.members.activeRole(orgId, userId)) !== 'owner';
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type FindOptionsWhere, IsNull } from 'typeorm';
 import { AuditService } from '@fdt/audit';
-import { managesOthers, Membership } from '@fdt/identity';
+import { managesOthers, MembersService } from '@fdt/identity';
 import type { PubSub, RouteRegistry } from '@fdt/ports';
 import { type AuthtokenRevokedMessage, ControlChannel, revokedAuthtokenKey } from '@fdt/protocol';
 import {
@@ -26,6 +26,7 @@ export class AuthtokensService {
     @Inject(PUBSUB) private readonly pubsub: PubSub,
     @Inject(ROUTE_REGISTRY) private readonly registry: RouteRegistry,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly members: MembersService,
   ) {}
 
   /** The token is returned here once; only its hash is stored. */
@@ -156,10 +157,8 @@ export class AuthtokensService {
         : null;
     // A suspended or former member's tokens are revoked with the membership; checking the
     // membership here as well keeps that true if a token ever escaped the revocation.
-    const member = row
-      ? await this.ds.getRepository(Membership).findOneBy({ orgId: row.orgId, userId: row.userId })
-      : null;
-    if (!row || row.revokedAt || !member || member.deactivatedAt) {
+    const role = row ? await this.members.activeRole(row.orgId, row.userId) : null;
+    if (!row || row.revokedAt || !role) {
       throw new TunnelsException(
         TunnelsErrorCode.AuthFailed,
         'The authtoken is not valid (revoked or unknown). Get one from the admin (Authtokens) or `fdt authtoken create`, then run `fdt login --authtoken <token>`.',
