@@ -8,6 +8,7 @@ import { CertificatesService } from './certificates.service.js';
 import { CERTIFICATES_ENTITIES } from './entities/index.js';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
 import { CERTIFICATE_RETRY_POLICY, retryPolicyFrom } from './retry-policy.js';
+import { TxtPropagation, txtPropagationOptions } from './dns/txt-propagation.js';
 
 /**
  * Certificates for custom hostnames: storage (keys sealed), ACME orders (run by the worker's
@@ -20,6 +21,11 @@ import { CERTIFICATE_RETRY_POLICY, retryPolicyFrom } from './retry-policy.js';
       provide: CERTIFICATE_RETRY_POLICY,
       inject: [PLATFORM_CONFIG],
       useFactory: (config: PlatformConfig) => retryPolicyFrom(config.acme),
+    },
+    {
+      provide: TxtPropagation,
+      inject: [PLATFORM_CONFIG],
+      useFactory: (config: PlatformConfig) => new TxtPropagation(txtPropagationOptions(config)),
     },
     AcmeAccountsService,
     ChallengeAnswers,

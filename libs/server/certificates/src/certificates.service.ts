@@ -8,7 +8,15 @@ import {
   type CertificateChangedMessage,
   type RelayCertificate,
 } from '@fdt/protocol';
-import { JOB_QUEUE, open, PLATFORM_CONFIG, type PlatformConfig, PUBSUB, seal } from '@fdt/server-core';
+import {
+  DomainException,
+  JOB_QUEUE,
+  open,
+  PLATFORM_CONFIG,
+  type PlatformConfig,
+  PUBSUB,
+  seal,
+} from '@fdt/server-core';
 import { AcmeRateLimitedError } from './acme/acme-accounts.service.js';
 import { AcmeOrderInvalidError, AcmeOrdersService, type IssuedPair } from './acme/acme-orders.service.js';
 import { CertificatesErrorCode, CertificatesException } from './certificates.errors.js';
@@ -246,7 +254,8 @@ export class CertificatesService {
   private async failedRun(job: IssueCertificateJob, cert: Certificate, e: unknown): Promise<void> {
     const attempts = cert.attempts + 1;
     const final = e instanceof AcmeOrderInvalidError || attempts >= this.policy.attempts;
-    const lastError = message(e).slice(0, 2000);
+    // A coded failure (dns_*, acme_*) leads with its code, as docs/errors.md lists them.
+    const lastError = (e instanceof DomainException ? `${e.code}: ${message(e)}` : message(e)).slice(0, 2000);
     const generation = job.generation + 1;
     this.metrics.order(e instanceof AcmeOrderInvalidError ? 'invalid' : 'error');
     if (final) {

@@ -4,6 +4,7 @@
 export * from './config/platform-config.js';
 export * from './config/config.module.js';
 export * from './config/load-or-exit.js';
+export * from './dns/txt-lookup.js';
 export * from './errors/domain.exception.js';
 export * from './errors/problem.filter.js';
 export * from './errors/scim-error.js';

@@ -10,6 +10,7 @@ import {
 import { KV_STORE } from '@fdt/server-core';
 import { CertificatesErrorCode, CertificatesException } from '../certificates.errors.js';
 import { DNS_PROVIDER, type DnsProvider } from '../dns/dns-provider.js';
+import { TxtPropagation } from '../dns/txt-propagation.js';
 import type { AcmeChallengeType } from '../entities/certificate.entity.js';
 
 type Authorization = acme.Authorization;
@@ -25,6 +26,8 @@ export class ChallengeAnswers {
   constructor(
     @Inject(KV_STORE) private readonly kv: KeyValueStore,
     @Optional() @Inject(DNS_PROVIDER) private readonly dns?: DnsProvider,
+    // Absent: the CA is asked as soon as the provider accepted the record.
+    @Optional() private readonly propagation?: TxtPropagation,
   ) {}
 
   async present(
@@ -57,6 +60,12 @@ export class ChallengeAnswers {
     const fqdn = `_acme-challenge.${host.replace(/^\*\./, '')}`;
     // For dns-01, acme-client's "key authorization" is already the TXT value (its SHA-256 digest).
     await dns.setTxt(fqdn, keyAuthorization);
-    return () => dns.removeTxt(fqdn, keyAuthorization);
+    const cleanup = () => dns.removeTxt(fqdn, keyAuthorization);
+    // Only once the record is visible is the CA asked: a look too early fails the order for good.
+    await this.propagation?.waitForTxt(fqdn, keyAuthorization).catch(async (e: unknown) => {
+      await cleanup().catch(() => undefined);
+      throw e;
+    });
+    return cleanup;
   }
 }

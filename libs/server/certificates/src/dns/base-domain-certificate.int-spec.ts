@@ -48,6 +48,8 @@ const env = (over: Record<string, string> = {}) =>
     FDT_DNS_RFC2136_ZONE: BASE,
     FDT_DNS_RFC2136_TSIG_NAME: bind.keyName,
     FDT_DNS_RFC2136_TSIG_SECRET: bind.keySecret,
+    // The DNS-01 propagation wait looks for the record where the CA will: this BIND.
+    FDT_DNS_RESOLVERS: bind.address,
     FDT_ACME_DIRECTORY_URL: pebble.directoryUrl,
     FDT_ACME_CA_FILE: pebble.caFile,
     ...over,

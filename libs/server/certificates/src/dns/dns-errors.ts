@@ -18,6 +18,8 @@ export const DnsErrorCode = {
   UpdateFailed: 'dns_update_failed',
   /** The provider API refused our credentials (token or zone id). */
   ProviderAuthFailed: 'dns_provider_auth_failed',
+  /** The provider accepted the TXT record but it did not show through FDT_DNS_RESOLVERS in time. */
+  PropagationTimeout: 'dns_propagation_timeout',
 } as const;
 export type DnsErrorCode = (typeof DnsErrorCode)[keyof typeof DnsErrorCode];
 

@@ -5,3 +5,4 @@ export { createDnsProvider, dnsProviderProvider } from './dns-provider.factory.j
 export { DnsErrorCode, DnsProviderException } from './dns-errors.js';
 export { CloudflareDnsProvider } from './cloudflare/cloudflare-dns-provider.js';
 export { Rfc2136DnsProvider } from './rfc2136/rfc2136-dns-provider.js';
+export { TxtPropagation, txtPropagationOptions, type TxtPropagationOptions } from './txt-propagation.js';

@@ -225,6 +225,9 @@ export const platformConfigSchema = z.object({
   // Failed orders: runs before `failed`, and the first retry delay (doubling, jittered, capped at 6 h).
   FDT_ACME_RETRY_ATTEMPTS: z.coerce.number().int().positive().default(8),
   FDT_ACME_RETRY_BASE: seconds.default(60),
+  // DNS-01: how long to wait, after the provider accepted the TXT record, for it to be visible
+  // through FDT_DNS_RESOLVERS (else the system's) before the CA is asked to look; 0: do not wait.
+  FDT_DNS_PROPAGATION_TIMEOUT: z.coerce.number().int().min(0).max(3600).default(120),
 });
 
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
@@ -395,6 +398,8 @@ export interface PlatformConfig {
     retryAttempts: number;
     /** first retry delay (doubling, with jitter); also the soonest a renewal follows an issuance */
     retryBaseSeconds: number;
+    /** DNS-01: seconds to wait for the TXT record to be visible (FDT_DNS_RESOLVERS) before the CA looks; 0: no wait */
+    dnsPropagationTimeoutSeconds: number;
   };
 }
 
@@ -593,6 +598,7 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       renewBeforeSeconds: c.FDT_ACME_RENEW_BEFORE,
       retryAttempts: c.FDT_ACME_RETRY_ATTEMPTS,
       retryBaseSeconds: c.FDT_ACME_RETRY_BASE,
+      dnsPropagationTimeoutSeconds: c.FDT_DNS_PROPAGATION_TIMEOUT,
     },
   };
 }
