@@ -197,3 +197,13 @@ describe('custom-domain verification config', () => {
     expect(() => dev({ FDT_DNS_RESOLVERS: 'dns.example.com:53' })).toThrow(/FDT_DNS_RESOLVERS/);
   });
 });
+
+describe('DNS-01 propagation wait config', () => {
+  it('waits 120 s by default, 0 turns the wait off, and a negative or fractional value is refused', () => {
+    expect(dev().acme.dnsPropagationTimeoutSeconds).toBe(120);
+    expect(dev({ FDT_DNS_PROPAGATION_TIMEOUT: '0' }).acme.dnsPropagationTimeoutSeconds).toBe(0);
+    expect(dev({ FDT_DNS_PROPAGATION_TIMEOUT: '30' }).acme.dnsPropagationTimeoutSeconds).toBe(30);
+    expect(() => dev({ FDT_DNS_PROPAGATION_TIMEOUT: '-1' })).toThrow(/FDT_DNS_PROPAGATION_TIMEOUT/);
+    expect(() => dev({ FDT_DNS_PROPAGATION_TIMEOUT: '1.5' })).toThrow(/FDT_DNS_PROPAGATION_TIMEOUT/);
+  });
+});
