@@ -61,7 +61,16 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 6
 /** The leaf a TLS client gets from `port` (SNI `servername`, none when undefined), and whether `ca` verifies it. */
 function handshake(port: number, servername: string | undefined, ca: string) {
   return new Promise<{ authorized: boolean; leaf: X509Certificate }>((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port, servername, ca, rejectUnauthorized: false }, () => {
+    const options: tls.ConnectionOptions = {
+      host: '127.0.0.1',
+      port,
+      servername,
+      ca,
+      rejectUnauthorized: false,
+    };
+    // Without SNI Node would check the leaf against 127.0.0.1: only the chain is checked then.
+    if (!servername) options.checkServerIdentity = () => undefined;
+    const socket = tls.connect(options, () => {
       const peer = socket.getPeerX509Certificate();
       socket.end();
       if (!peer) return reject(new Error('no peer certificate'));
@@ -97,6 +106,8 @@ describe('FDT_BASE_DOMAIN_CERT=acme (worker, pebble, BIND 9, a relay process)', 
       FDT_DNS_RFC2136_ZONE: BASE,
       FDT_DNS_RFC2136_TSIG_NAME: bind.keyName,
       FDT_DNS_RFC2136_TSIG_SECRET: bind.keySecret,
+      // The worker waits until the TXT record is visible before asking the CA: through BIND 9 here.
+      FDT_DNS_RESOLVERS: bind.address,
       FDT_ACME_DIRECTORY_URL: pebble.directoryUrl,
       FDT_ACME_CA_FILE: pebble.caFile,
     };
@@ -124,7 +135,7 @@ describe('FDT_BASE_DOMAIN_CERT=acme (worker, pebble, BIND 9, a relay process)', 
     await db?.drop();
   });
 
-  it('the worker obtains *.tunnels.test + tunnels.test on its own, and a relay serves it for <name>.tunnels.test', async () => {
+  it('the worker obtains *.tunnels.test + tunnels.test on its own, and a relay serves it for <name>.tunnels.test, the apex and clients without SNI', async () => {
     const certificates = worker.app.get(CertificatesService);
     const status = await waitFor('the base-domain certificate', async () => {
       const s = await certificates.statusFor(`*.${BASE}`);
@@ -134,7 +145,8 @@ describe('FDT_BASE_DOMAIN_CERT=acme (worker, pebble, BIND 9, a relay process)', 
     expect(status.notAfter?.getTime()).toBeGreaterThan(Date.now());
 
     const root = await pebble.roots();
-    for (const servername of [`app.${BASE}`, `other.${BASE}`]) {
+    // undefined: no SNI at all (the relay's default certificate).
+    for (const servername of [`app.${BASE}`, `other.${BASE}`, BASE, undefined]) {
       const got = await waitFor(
         `the relay serving pebble's certificate for ${servername ?? 'no SNI'}`,
         async () => {

@@ -112,6 +112,7 @@ export class CertificateSync implements OnApplicationBootstrap, OnApplicationShu
       for (const old of this.hosts.get(c.hostname) ?? [])
         if (!names.includes(old)) this.store.deleteCertificate(old);
       this.hosts.set(c.hostname, names);
+      if (this.isPlatformCertificate(c.hostname)) this.store.useAsDefault(c.certPem, c.keyPem);
       return true;
     } catch (e) {
       this.logger.warn(`the certificate of ${c.hostname} cannot be served: ${(e as Error).message}`);
@@ -122,6 +123,15 @@ export class CertificateSync implements OnApplicationBootstrap, OnApplicationShu
   private forget(hostname: string): void {
     for (const name of this.hosts.get(hostname) ?? [hostname]) this.store.deleteCertificate(name);
     this.hosts.delete(hostname);
+    if (this.isPlatformCertificate(hostname)) this.store.resetDefault();
+  }
+
+  /**
+   * The worker's `*.<base>` + `<base>` (FDT_BASE_DOMAIN_CERT=acme): it becomes the relay's
+   * default, so the apex and clients without SNI get it too, not the dev CA / file.
+   */
+  private isPlatformCertificate(hostname: string): boolean {
+    return this.config.baseDomainCert === 'acme' && hostname.toLowerCase() === `*.${this.config.baseDomain}`;
   }
 
   private async fetch(hostname?: string): Promise<RelayCertificate[]> {

@@ -41,6 +41,7 @@ export class EdgeIngress implements OnApplicationShutdown {
   /** HTTP from peers for visitors who came over HTTPS (TLS ended on that relay): not listening. */
   private forwardedHttpsServer?: Server;
   private tlsFront?: TcpServer;
+  private stopDefaultChanges?: () => void;
 
   constructor(
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
@@ -75,6 +76,12 @@ export class EdgeIngress implements OnApplicationShutdown {
       'https',
     );
     this.httpsServer.on('tlsClientError', () => this.metrics.rejected('tls_handshake_failed'));
+    // A handshake without SNI gets the server's own context: it follows the store's default
+    // (the platform's ACME certificate once loaded), from the next handshake on.
+    const httpsServer = this.httpsServer;
+    this.stopDefaultChanges = this.certificates.onDefaultChange((p) =>
+      httpsServer.setSecureContext({ cert: p.certPem, key: p.keyPem }),
+    );
     if (r.proxyProtocol) {
       // Before the HTTP layer sees the connection: the TLS socket takes the PROXY header's client.
       this.httpsServer.prependListener('secureConnection', (s: TLSSocket) => this.connections.adoptTls(s));
@@ -116,6 +123,7 @@ export class EdgeIngress implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopDefaultChanges?.();
     const closing = [this.httpListener, this.tlsFront].map((s) =>
       s ? new Promise((r) => s.close(r)) : undefined,
     );

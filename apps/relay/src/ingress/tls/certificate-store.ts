@@ -5,16 +5,27 @@ import type { TlsMaterial } from './dev-ca.js';
 // Certificates issued on the fly by the dev CA, kept for the hosts seen most recently.
 const ISSUED_MAX = 1000;
 
+/** A certificate (with its chain) and its key, PEM. */
+export interface CertificatePair {
+  certPem: string;
+  keyPem: string;
+}
+
 /**
  * Picks the certificate for a TLS handshake by SNI: one set at runtime for the host (exact,
  * then `*.parent`), else the default when it covers the host, else one the dev CA issues
  * for it (only for hosts `mayIssue` accepts, so that arbitrary SNI cannot make it mint).
+ * The default is the dev CA's / configured file's until `useAsDefault` replaces it (the
+ * platform's ACME `*.<base>` certificate); listeners hear of each change because a TLS
+ * server answers a handshake without SNI from its own context, never through the SNI callback.
  */
 export class CertificateStore {
   private readonly byHost = new Map<string, SecureContext>();
   private readonly issued = new Map<string, Promise<SecureContext>>();
-  private readonly fallback: SecureContext;
-  private readonly defaultCert: X509Certificate;
+  private readonly defaultListeners = new Set<(pair: CertificatePair) => void>();
+  private fallback: SecureContext;
+  private defaultCert: X509Certificate;
+  private current: CertificatePair;
 
   constructor(
     private readonly material: TlsMaterial,
@@ -22,6 +33,40 @@ export class CertificateStore {
   ) {
     this.fallback = createSecureContext({ cert: material.certPem, key: material.keyPem });
     this.defaultCert = new X509Certificate(material.certPem);
+    this.current = { certPem: material.certPem, keyPem: material.keyPem };
+  }
+
+  /**
+   * Serves this pair instead of the dev CA's / file's from the next handshake on: without SNI,
+   * and for every host it covers that has no certificate of its own. Throws on a bad pair
+   * (the default is then unchanged).
+   */
+  useAsDefault(certPem: string, keyPem: string): void {
+    const ctx = createSecureContext({ cert: certPem, key: keyPem });
+    const cert = new X509Certificate(certPem);
+    this.fallback = ctx;
+    this.defaultCert = cert;
+    this.current = { certPem, keyPem };
+    this.notifyDefault();
+  }
+
+  /** Back to the dev CA's / configured file's certificate. */
+  resetDefault(): void {
+    if (this.current.certPem === this.material.certPem) return;
+    this.fallback = createSecureContext({ cert: this.material.certPem, key: this.material.keyPem });
+    this.defaultCert = new X509Certificate(this.material.certPem);
+    this.current = { certPem: this.material.certPem, keyPem: this.material.keyPem };
+    this.notifyDefault();
+  }
+
+  /** Calls `listener` with the new default pair on each change; returns the unsubscribe. */
+  onDefaultChange(listener: (pair: CertificatePair) => void): () => void {
+    this.defaultListeners.add(listener);
+    return () => this.defaultListeners.delete(listener);
+  }
+
+  private notifyDefault(): void {
+    for (const l of this.defaultListeners) l(this.current);
   }
 
   /**
@@ -37,8 +82,8 @@ export class CertificateStore {
     this.byHost.delete(host.toLowerCase());
   }
 
-  get defaultPair(): { certPem: string; keyPem: string } {
-    return { certPem: this.material.certPem, keyPem: this.material.keyPem };
+  get defaultPair(): CertificatePair {
+    return { ...this.current };
   }
 
   async contextFor(servername: string | undefined): Promise<SecureContext> {
