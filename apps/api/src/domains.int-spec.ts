@@ -311,6 +311,24 @@ describe('custom domains: add, verify through real DNS (pebble-challtestsrv), on
     }
   });
 
+  it('lists each domain with its certificate, the same as GET /:id (active upload, pending managed, none)', async () => {
+    const list = await viewer.get('/api/v1/domains');
+    expect(list.status).toBe(200);
+    const byHost = new Map<string, { id: string; certificate: unknown }>(
+      list.body.items.map((x: { hostname: string; id: string; certificate: unknown }) => [x.hostname, x]),
+    );
+    expect(byHost.get('upload.customer.test')?.certificate).toMatchObject({ status: 'active' });
+    expect(byHost.get('app.customer.test')?.certificate).toMatchObject({ status: 'pending' });
+    expect(byHost.get('two.customer.test')?.certificate).toEqual({
+      status: 'none',
+      notAfter: null,
+      issuer: null,
+      lastError: null,
+    });
+    for (const item of byHost.values())
+      expect(item.certificate).toEqual((await viewer.get(`/api/v1/domains/${item.id}`)).body.certificate);
+  });
+
   it("puts only the org's verified domains in its agents' session claims, each with its TLS mode", async () => {
     await h.client().post(
       '/api/v1/relays/heartbeat',

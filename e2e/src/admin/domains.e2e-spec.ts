@@ -212,8 +212,17 @@ describe('the admin Custom domains page in Chromium against the real api, relay 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/sign-in/);
     await signIn(VIEWER);
+    // Each certificate comes with the list: no request per domain.
+    const perDomain: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => {
+      if (r.method() === 'GET' && /\/api\/v1\/domains\/[^/?]+$/.test(r.url())) perDomain.push(r.url());
+    };
+    page.on('request', onRequest);
     await nav('Custom domains');
     await row(HOST).getByText('Verified').waitFor();
+    await row(UPLOAD_HOST).getByTestId('certificate-status').getByText('active').waitFor();
+    page.off('request', onRequest);
+    expect(perDomain).toEqual([]);
     await expect(page.getByTestId('add-domain').isDisabled()).resolves.toBe(true);
     await page
       .getByText(/needs the “domains:manage” permission/)

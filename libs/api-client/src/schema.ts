@@ -1289,7 +1289,8 @@ export interface components {
       wildcard: boolean;
     };
     CustomDomainListDto: {
-      items: components['schemas']['CustomDomainDto'][];
+      /** @description Each with its certificate, as GET /:id */
+      items: components['schemas']['CustomDomainDetailDto'][];
     };
     DiscoverDto: {
       /** @example ana@example.com */

@@ -145,6 +145,21 @@ export class CertificatesService {
     return cert ? view(cert) : { status: 'none', notAfter: null, issuer: null, lastError: null };
   }
 
+  /** The status of each of `hostnames` in one query (absent ones, or not hostnames at all: `none`). */
+  async statusForMany(hostnames: string[]): Promise<Map<string, CertificateStatusView>> {
+    const wanted = new Map<string, string>();
+    for (const h of hostnames) {
+      const host = h.trim().toLowerCase().replace(/\.$/, '');
+      if (HOSTNAME.test(host)) wanted.set(h, host);
+    }
+    const found = wanted.size
+      ? await this.certificates.find({ where: { hostname: In([...new Set(wanted.values())]) } })
+      : [];
+    const byHost = new Map(found.map((c) => [c.hostname, view(c)]));
+    const none: CertificateStatusView = { status: 'none', notAfter: null, issuer: null, lastError: null };
+    return new Map(hostnames.map((h) => [h, byHost.get(wanted.get(h) ?? '') ?? none]));
+  }
+
   /** Revokes a managed certificate (best effort: the CA may be away), forgets it, and tells the relays. */
   async remove(hostname: string): Promise<void> {
     const cert = await this.certificates.findOne({ where: { hostname: normalizeHost(hostname) } });

@@ -11,6 +11,8 @@ export interface CertificateState {
 
 export interface DomainCertificates {
   statusFor(hostname: string): Promise<CertificateState>;
+  /** Keyed by the hostnames given; one lookup for a whole list. */
+  statusForMany(hostnames: string[]): Promise<Map<string, CertificateState>>;
   requestManaged(input: {
     orgId: string | null;
     hostnames: string[];

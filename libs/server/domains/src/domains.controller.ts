@@ -29,6 +29,7 @@ import {
   CustomDomainListDto,
   UpdateCustomDomainDto,
 } from './domains.dto.js';
+import { NO_CERTIFICATE } from './certificates.port.js';
 import { DomainsService } from './domains.service.js';
 import type { Domain } from './entities/index.js';
 import { recordsFor } from './verification/domain-verifier.js';
@@ -67,7 +68,11 @@ export class CustomDomainsController {
   @ApiOkResponse({ type: CustomDomainListDto })
   @RequirePermission(Permission.DomainsRead)
   async list(@CurrentActor() actor: Actor): Promise<CustomDomainListDto> {
-    return { items: (await this.domains.list(actor.orgId)).map(this.dto) };
+    const domains = await this.domains.list(actor.orgId);
+    const certificates = await this.domains.certificatesOf(domains);
+    return {
+      items: domains.map((d) => ({ ...this.dto(d), certificate: certificates.get(d.id) ?? NO_CERTIFICATE })),
+    };
   }
 
   @Post()

@@ -109,5 +109,6 @@ export class CustomDomainDetailDto extends CustomDomainDto {
 }
 
 export class CustomDomainListDto {
-  @ApiProperty({ type: [CustomDomainDto] }) items!: CustomDomainDto[];
+  @ApiProperty({ type: [CustomDomainDetailDto], description: 'Each with its certificate, as GET /:id' })
+  items!: CustomDomainDetailDto[];
 }

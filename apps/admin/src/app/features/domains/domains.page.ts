@@ -79,17 +79,9 @@ export class DomainsPage {
   protected readonly canManage = computed(() => this.session.can(P.DomainsManage));
   protected readonly reason = computed(() => (this.canManage() ? null : needs(P.DomainsManage)));
 
-  // The list has no certificate state; each domain's detail has it. An org holds a handful of
-  // domains, so one detail read per domain is cheaper than a second list endpoint.
+  // The list carries each domain's certificate state: one request, however many domains.
   protected readonly domains = resource({
-    loader: async () => {
-      const list = await unwrap(this.session.api.GET('/api/v1/domains'));
-      return Promise.all(
-        list.items.map((d) =>
-          unwrap(this.session.api.GET('/api/v1/domains/{id}', { params: { path: { id: d.id } } })),
-        ),
-      );
-    },
+    loader: async () => (await unwrap(this.session.api.GET('/api/v1/domains'))).items,
   });
   protected readonly reservedNames = resource({
     loader: () => unwrap(this.session.api.GET('/api/v1/reserved-names')),
