@@ -23,4 +23,3 @@ export {
   CHALLENGE_PREFIX,
 } from './constants.js';
 export { normalizeHostname } from './hostname.js';
-export { checkTxt, joinTxt, type TxtResult } from './verification/dns-checks.js';

@@ -211,7 +211,9 @@ export const platformConfigSchema = z.object({
         .map((s) => s.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(z.string().regex(/^(\[[0-9a-f:]+\]|[0-9.]+)(:\d{1,5})?$/i, 'host:port, e.g. 10.0.0.53:53'))),
+    .pipe(
+      z.array(z.string().regex(/^(\[[0-9a-f:]+\]|[0-9.]+)(:\d{1,5})?$/i, 'host:port, e.g. 10.0.0.53:53')),
+    ),
   FDT_DOMAIN_VERIFY_STRICT: bool.optional(),
   // First delay of the background re-check of an unverified domain (then doubling, up to 6 h).
   FDT_DOMAIN_RECHECK_SECONDS: seconds.default(60),
@@ -465,7 +467,11 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       "Invalid configuration:\n  FDT_RELAY_PROXY_PROTOCOL: needs FDT_TRUSTED_PROXIES (the load balancers' addresses or CIDRs)",
     );
   }
-  const peerFiles = [c.FDT_RELAY_PEER_TLS_CERT_FILE, c.FDT_RELAY_PEER_TLS_KEY_FILE, c.FDT_RELAY_PEER_TLS_CA_FILE];
+  const peerFiles = [
+    c.FDT_RELAY_PEER_TLS_CERT_FILE,
+    c.FDT_RELAY_PEER_TLS_KEY_FILE,
+    c.FDT_RELAY_PEER_TLS_CA_FILE,
+  ];
   if (peerFiles.some(Boolean) && !peerFiles.every(Boolean)) {
     throw new ConfigError(
       'Invalid configuration:\n  FDT_RELAY_PEER_TLS_CERT_FILE, FDT_RELAY_PEER_TLS_KEY_FILE, FDT_RELAY_PEER_TLS_CA_FILE: set all three or none',

@@ -1,15 +1,9 @@
 import type { promises as dns } from 'node:dns';
+import { withDnsDeadline } from '@fdt/server-core';
 import { MAX_CNAME_HOPS } from '../constants.js';
 
-/** Why a lookup found nothing usable; `lookup_failed` is the DNS failing, not the record missing. */
-export type TxtResult =
-  | { ok: true }
-  | {
-      ok: false;
-      reason: 'nxdomain' | 'no_record' | 'mismatch' | 'lookup_failed';
-      found: string[];
-      dnsCode?: string;
-    };
+// The TXT lookup is the platform's one (`checkTxt` in @fdt/server-core); this file adds where a
+// hostname points.
 
 export type PointsAtResult =
   | { ok: true; via: 'cname' | 'address' }
@@ -26,37 +20,6 @@ const MAX_REPORTED = 10;
 
 const dnsCode = (e: unknown) => (e as { code?: string }).code ?? 'ETIMEOUT';
 const bare = (name: string) => name.toLowerCase().replace(/\.$/, '');
-
-/** TXT records arrive as lists of strings of at most 255 bytes each: one record is their concatenation. */
-export const joinTxt = (records: string[][]): string[] => records.map((chunks) => chunks.join(''));
-
-/**
- * Finds `expected` among the TXT records of `name` through the injected resolver. The value
- * must match exactly after joining a record's strings; other TXT records are ignored.
- */
-export async function checkTxt(
-  resolver: dns.Resolver,
-  name: string,
-  expected: string,
-  deadlineMs: number,
-): Promise<TxtResult> {
-  let records: string[][];
-  try {
-    records = await withDeadline(resolver.resolveTxt(name), deadlineMs);
-  } catch (e) {
-    const code = dnsCode(e);
-    if (NXDOMAIN.has(code)) return { ok: false, reason: 'nxdomain', found: [] };
-    if (NODATA.has(code)) return { ok: false, reason: 'no_record', found: [] };
-    return { ok: false, reason: 'lookup_failed', found: [], dnsCode: code };
-  }
-  const values = joinTxt(records).map((v) => v.trim());
-  if (values.includes(expected)) return { ok: true };
-  return {
-    ok: false,
-    reason: values.length ? 'mismatch' : 'no_record',
-    found: values.slice(0, MAX_REPORTED).map((v) => v.slice(0, 255)),
-  };
-}
 
 /**
  * Whether `hostname` reaches `target`: by a CNAME chain that passes through it, or (an apex
@@ -75,7 +38,7 @@ export async function checkPointsAt(
     for (let hop = 0; hop < MAX_CNAME_HOPS; hop++) {
       let next: string[];
       try {
-        next = await withDeadline(resolver.resolveCname(name), deadlineMs);
+        next = await withDnsDeadline(resolver.resolveCname(name), deadlineMs);
       } catch (e) {
         if (NODATA.has(dnsCode(e))) break; // the end of the chain: no CNAME at this name
         throw e;
@@ -116,23 +79,10 @@ async function addresses(
   deadlineMs: number,
 ): Promise<{ list: string[]; error?: string }> {
   const results = await Promise.allSettled([
-    withDeadline(resolver.resolve4(name), deadlineMs),
-    withDeadline(resolver.resolve6(name), deadlineMs),
+    withDnsDeadline(resolver.resolve4(name), deadlineMs),
+    withDnsDeadline(resolver.resolve6(name), deadlineMs),
   ]);
   const list = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   return { list, error: list.length || !failed ? undefined : dnsCode(failed.reason) };
-}
-
-// The resolver has its own per-try timeout; this bounds the whole lookup whatever its retries.
-function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(Object.assign(new Error('DNS lookup timed out'), { code: 'ETIMEOUT' })),
-      ms,
-    );
-    timer.unref();
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }

@@ -4,7 +4,8 @@ import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
 import { CHALLENGE_LABEL, CHALLENGE_PREFIX, DNS_TIMEOUT_MS, DOMAINS_DNS_RESOLVER } from '../constants.js';
 import { DomainsErrorCode } from '../domains.errors.js';
 import { challengeParent } from '../hostname.js';
-import { checkPointsAt, checkTxt } from './dns-checks.js';
+import { checkTxt } from '@fdt/server-core';
+import { checkPointsAt } from './dns-checks.js';
 
 export interface DnsRecord {
   type: 'TXT' | 'CNAME';

@@ -1,6 +1,6 @@
 import type { promises as dns } from 'node:dns';
 import { Inject, Injectable } from '@nestjs/common';
-import { checkTxt } from '@fdt/domains';
+import { checkTxt } from '@fdt/server-core';
 import {
   DNS_TIMEOUT_MS,
   DOMAIN_CHALLENGE_LABEL,
@@ -18,7 +18,7 @@ export const challengeRecordValue = (challenge: string) => `${DOMAIN_CHALLENGE_P
 /**
  * Looks for the challenge TXT record through an injected `dns.promises.Resolver` (so that
  * tests and split-horizon setups can point it at their servers). The lookup itself is the one
- * custom domains use (@fdt/domains checkTxt): exact value after joining a record's strings,
+ * custom domains use (checkTxt in @fdt/server-core): exact value after joining a record's strings,
  * other TXT records ignored, the whole lookup bounded.
  */
 @Injectable()
