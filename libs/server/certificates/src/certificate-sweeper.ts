@@ -3,7 +3,7 @@ import { CertificatesService } from './certificates.service.js';
 
 const SWEEP_MS = 10 * 60_000;
 
-/** The worker's safety net for scheduled certificate jobs: at start and every 10 minutes. */
+/** The worker's safety net for scheduled certificate jobs, and its poll of the CA's renewal information: at start and every 10 minutes. */
 @Injectable()
 export class CertificateSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CertificateSweeper.name);
@@ -26,6 +26,11 @@ export class CertificateSweeper implements OnApplicationBootstrap, OnApplication
       await this.certificates.enqueueDue(SWEEP_MS);
     } catch (e) {
       this.logger.warn(`certificate sweep failed (next in 10 min): ${(e as Error).message}`);
+    }
+    try {
+      await this.certificates.pollRenewalInfo();
+    } catch (e) {
+      this.logger.warn(`renewal information sweep failed (next in 10 min): ${(e as Error).message}`);
     }
   }
 }

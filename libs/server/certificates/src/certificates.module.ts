@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AcmeAccountsService } from './acme/acme-accounts.service.js';
 import { AcmeOrdersService } from './acme/acme-orders.service.js';
 import { ChallengeAnswers } from './acme/challenge-answers.js';
+import { RenewalInfoService } from './acme/renewal-info.js';
 import { CertificateMetrics } from './certificate-metrics.js';
 import { CertificatesService } from './certificates.service.js';
 import { CERTIFICATES_ENTITIES } from './entities/index.js';
@@ -30,6 +31,7 @@ import { TxtPropagation, txtPropagationOptions } from './dns/txt-propagation.js'
     AcmeAccountsService,
     ChallengeAnswers,
     AcmeOrdersService,
+    RenewalInfoService,
     CertificateMetrics,
     CertificatesService,
   ],

@@ -19,6 +19,7 @@ import {
 } from '@fdt/server-core';
 import { AcmeRateLimitedError } from './acme/acme-accounts.service.js';
 import { AcmeOrderInvalidError, AcmeOrdersService, type IssuedPair } from './acme/acme-orders.service.js';
+import { RenewalInfoService } from './acme/renewal-info.js';
 import { CertificatesErrorCode, CertificatesException } from './certificates.errors.js';
 import { CertificateMetrics } from './certificate-metrics.js';
 import {
@@ -62,6 +63,7 @@ export class CertificatesService {
     @Inject(CERTIFICATE_RETRY_POLICY) private readonly policy: CertificateRetryPolicy,
     private readonly orders: AcmeOrdersService,
     private readonly metrics: CertificateMetrics,
+    private readonly renewalInfo: RenewalInfoService,
   ) {}
 
   /** Asks the worker for a certificate covering `hostnames` (the first is its key); a no-op when one is active or on its way. */
@@ -215,6 +217,31 @@ export class CertificatesService {
   }
 
   /**
+   * Asks the CA's renewal information about every active managed certificate (each at most as
+   * often as its Retry-After allows) and moves a renewal earlier when the CA suggests so: a new
+   * generation with its own job, so the later one already queued does nothing.
+   */
+  async pollRenewalInfo(now = new Date()): Promise<number> {
+    const active = await this.certificates.find({ where: { source: 'managed', status: 'active' } });
+    let moved = 0;
+    for (const cert of active) {
+      if (!cert.certPem || !cert.nextAttemptAt) continue;
+      const early = await this.renewalInfo.earlierRenewal(cert.certPem, cert.nextAttemptAt, now);
+      if (!early || early >= cert.nextAttemptAt) continue;
+      const generation = cert.generation + 1;
+      const r = await this.certificates.update(
+        { id: cert.id, generation: cert.generation },
+        { nextAttemptAt: early, generation },
+      );
+      if (!r.affected) continue;
+      this.logger.log(`certificate for ${cert.hostname}: the CA suggests renewing at ${early.toISOString()}`);
+      await this.enqueue(cert.id, generation, early.getTime() - Date.now());
+      moved++;
+    }
+    return moved;
+  }
+
+  /**
    * The worker's job: runs one order for the certificate, then schedules its renewal, or a
    * retry (exponential backoff with jitter), or marks it failed. A job of an older generation
    * (superseded by a new request, an upload or a removal) does nothing, so a repeated or stale
@@ -235,12 +262,10 @@ export class CertificatesService {
     const leaf = new X509Certificate(pair.certPem);
     const notBefore = new Date(leaf.validFrom);
     const notAfter = new Date(leaf.validTo);
-    const next = new Date(
-      Math.max(
-        renewAt(notBefore, notAfter, this.config.acme.renewBeforeSeconds).getTime(),
-        Date.now() + this.policy.minRenewDelayMs,
-      ),
-    );
+    const planned = renewAt(notBefore, notAfter, this.config.acme.renewBeforeSeconds);
+    // The CA's renewal information may ask for sooner (never later than the plan).
+    const early = await this.renewalInfo.earlierRenewal(pair.certPem, planned);
+    const next = new Date(Math.max((early ?? planned).getTime(), Date.now() + this.policy.minRenewDelayMs));
     this.metrics.order('valid');
     const stored = await this.settle(job, {
       status: 'active',
