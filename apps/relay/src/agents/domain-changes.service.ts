@@ -13,13 +13,7 @@ import {
   type TlsMode,
 } from '@fdt/protocol';
 import { ROUTE_REGISTRY } from '@fdt/server-core/edge';
-
-/** The list is read again this often: a relay that missed a pub/sub message catches up. */
-const RELOAD_MS = 30_000;
-/** A first load that failed (registry not up yet) is retried this often. */
-const RETRY_MS = 2_000;
-/** More changed domains than this within one session TTL: the oldest are forgotten first. */
-const MAX_ENTRIES = 100_000;
+import { RegistryMarkers } from './registry-markers.js';
 
 interface Marker {
   at: number;
@@ -36,44 +30,42 @@ interface Marker {
  */
 @Injectable()
 export class DomainChanges implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(DomainChanges.name);
   /** `<org>\n<hostname>` -> the latest change */
-  private readonly markers = new Map<string, Marker>();
-  private timer?: NodeJS.Timeout;
-  private loaded = false;
-  private stopped = false;
+  private readonly markers: RegistryMarkers<Marker>;
 
-  constructor(@Inject(ROUTE_REGISTRY) private readonly registry: RouteRegistry) {}
+  constructor(@Inject(ROUTE_REGISTRY) registry: RouteRegistry) {
+    this.markers = new RegistryMarkers<Marker>(
+      registry,
+      CHANGED_DOMAIN_PREFIX,
+      (_key, value) => {
+        try {
+          const m = parseChange(JSON.parse(value) as DomainChangedMessage);
+          return m && [keyOf(m.orgId, m.hostname), m.marker];
+        } catch {
+          return undefined; // not JSON: not ours to read
+        }
+      },
+      new Logger(DomainChanges.name),
+      'domain changes',
+      // The registry reload may bring back an older change than the one pub/sub delivered.
+      (held, incoming) => incoming.at > held.at,
+    );
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     // Before the agent listener opens (bootstrap hooks run first).
-    await this.load();
-    this.schedule();
+    await this.markers.start();
   }
 
   onApplicationShutdown(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    this.markers.stop();
   }
 
   /** Remembers a change; answers false for a malformed or expired message. */
   add(m: DomainChangedMessage): boolean {
-    if (
-      typeof m?.orgId !== 'string' ||
-      typeof m.hostname !== 'string' ||
-      typeof m.at !== 'number' ||
-      typeof m.until !== 'number' ||
-      !(m.tlsMode === null || m.tlsMode === 'terminate' || m.tlsMode === 'passthrough')
-    )
-      return false;
-    const key = keyOf(m.orgId, m.hostname);
-    const prev = this.markers.get(key);
-    // The registry reload may bring back an older change than the one pub/sub delivered.
-    if (prev && prev.at >= m.at) return true;
-    if (m.until <= Date.now()) return false;
-    this.markers.delete(key);
-    this.markers.set(key, { at: m.at, until: m.until, tlsMode: m.tlsMode });
-    if (this.markers.size > MAX_ENTRIES) this.prune();
+    const parsed = parseChange(m);
+    if (!parsed || parsed.marker.until <= Date.now()) return false;
+    this.markers.put(keyOf(parsed.orgId, parsed.hostname), parsed.marker);
     return true;
   }
 
@@ -86,53 +78,26 @@ export class DomainChanges implements OnApplicationBootstrap, OnApplicationShutd
     claims: Pick<AgentSessionClaims, 'org' | 'iat'>,
     hostname: string,
   ): { tlsMode: TlsMode | null } | undefined {
-    const key = keyOf(claims.org, hostname);
-    const m = this.markers.get(key);
+    const m = this.markers.get(keyOf(claims.org, hostname));
     if (!m) return undefined;
-    if (m.until <= Date.now()) {
-      this.markers.delete(key);
-      return undefined;
-    }
     // iat has whole seconds: a token of the same second counts as older (the safe side).
     const issuedAt = typeof claims.iat === 'number' ? claims.iat * 1000 : -Infinity;
     return issuedAt <= m.at ? { tlsMode: m.tlsMode } : undefined;
   }
+}
 
-  private prune(): void {
-    const now = Date.now();
-    for (const [k, m] of this.markers) if (m.until <= now) this.markers.delete(k);
-    while (this.markers.size > MAX_ENTRIES) {
-      const oldest = this.markers.keys().next().value;
-      if (oldest === undefined) break;
-      this.markers.delete(oldest);
-    }
-  }
-
-  private async load(): Promise<void> {
-    try {
-      for (const e of await this.registry.list(CHANGED_DOMAIN_PREFIX)) {
-        try {
-          this.add(JSON.parse(e.value) as DomainChangedMessage);
-        } catch {
-          // not JSON: not ours to read
-        }
-      }
-      this.loaded = true;
-    } catch (e) {
-      this.logger.warn(
-        `could not read the domain changes (${e instanceof Error ? e.message : String(e)}); retrying`,
-      );
-    }
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(
-      () => void this.load().finally(() => this.schedule()),
-      this.loaded ? RELOAD_MS : RETRY_MS,
-    );
-    this.timer.unref();
-  }
+function parseChange(
+  m: DomainChangedMessage,
+): { orgId: string; hostname: string; marker: Marker } | undefined {
+  if (
+    typeof m?.orgId !== 'string' ||
+    typeof m.hostname !== 'string' ||
+    typeof m.at !== 'number' ||
+    typeof m.until !== 'number' ||
+    !(m.tlsMode === null || m.tlsMode === 'terminate' || m.tlsMode === 'passthrough')
+  )
+    return undefined;
+  return { orgId: m.orgId, hostname: m.hostname, marker: { at: m.at, until: m.until, tlsMode: m.tlsMode } };
 }
 
 const keyOf = (org: string, hostname: string): string => `${org}\n${hostname.toLowerCase()}`;

@@ -8,13 +8,7 @@ import {
 import type { RouteRegistry } from '@fdt/ports';
 import { type AuthtokenRevokedMessage, REVOKED_AUTHTOKEN_PREFIX } from '@fdt/protocol';
 import { PLATFORM_CONFIG, type PlatformConfig, ROUTE_REGISTRY } from '@fdt/server-core/edge';
-
-/** The list is read again this often: a relay that missed a pub/sub message catches up. */
-const RELOAD_MS = 30_000;
-/** A first load that failed (registry not up yet) is retried this often. */
-const RETRY_MS = 2_000;
-/** More revoked authtokens than this within one session TTL: the oldest are forgotten first. */
-const MAX_ENTRIES = 100_000;
+import { RegistryMarkers } from './registry-markers.js';
 
 /**
  * Authtokens revoked within the last session TTL: their session JWTs are still unexpired, so
@@ -24,35 +18,36 @@ const MAX_ENTRIES = 100_000;
  */
 @Injectable()
 export class Revocations implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(Revocations.name);
-  /** authtoken id -> epoch ms until which its sessions are refused */
-  private readonly until = new Map<string, number>();
-  private timer?: NodeJS.Timeout;
-  private loaded = false;
-  private stopped = false;
+  /** authtoken id -> until when its sessions are refused */
+  private readonly revoked: RegistryMarkers<{ until: number }>;
 
   constructor(
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
-    @Inject(ROUTE_REGISTRY) private readonly registry: RouteRegistry,
-  ) {}
+    @Inject(ROUTE_REGISTRY) registry: RouteRegistry,
+  ) {
+    this.revoked = new RegistryMarkers(
+      registry,
+      REVOKED_AUTHTOKEN_PREFIX,
+      (key, value) => {
+        const until = Number(value);
+        return Number.isFinite(until) ? [key.slice(REVOKED_AUTHTOKEN_PREFIX.length), { until }] : undefined;
+      },
+      new Logger(Revocations.name),
+      'revocation list',
+    );
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     // The first load happens before the agent listener opens (bootstrap hooks run first).
-    await this.load();
-    this.schedule();
+    await this.revoked.start();
   }
 
   onApplicationShutdown(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    this.revoked.stop();
   }
 
   isRevoked(authtokenId: string, now = Date.now()): boolean {
-    const until = this.until.get(authtokenId);
-    if (until === undefined) return false;
-    if (until > now) return true;
-    this.until.delete(authtokenId);
-    return false;
+    return this.revoked.get(authtokenId, now) !== undefined;
   }
 
   /** A revocation from pub/sub (older apis send no `until`: the session TTL from now). */
@@ -61,47 +56,6 @@ export class Revocations implements OnApplicationBootstrap, OnApplicationShutdow
       typeof m.until === 'number' && Number.isFinite(m.until)
         ? m.until
         : Date.now() + this.config.auth.agentSessionTtl * 1000;
-    this.remember(m.authtokenId, until);
-  }
-
-  private remember(id: string, until: number): void {
-    if (until <= Date.now()) return;
-    this.until.delete(id);
-    this.until.set(id, until);
-    if (this.until.size > MAX_ENTRIES) this.prune();
-  }
-
-  private prune(): void {
-    const now = Date.now();
-    for (const [id, until] of this.until) if (until <= now) this.until.delete(id);
-    while (this.until.size > MAX_ENTRIES) {
-      const oldest = this.until.keys().next().value;
-      if (oldest === undefined) break;
-      this.until.delete(oldest);
-    }
-  }
-
-  private async load(): Promise<void> {
-    try {
-      const entries = await this.registry.list(REVOKED_AUTHTOKEN_PREFIX);
-      for (const e of entries) {
-        const until = Number(e.value);
-        if (Number.isFinite(until)) this.remember(e.key.slice(REVOKED_AUTHTOKEN_PREFIX.length), until);
-      }
-      this.loaded = true;
-    } catch (e) {
-      this.logger.warn(
-        `could not read the revocation list (${e instanceof Error ? e.message : String(e)}); retrying`,
-      );
-    }
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(
-      () => void this.load().finally(() => this.schedule()),
-      this.loaded ? RELOAD_MS : RETRY_MS,
-    );
-    this.timer.unref();
+    this.revoked.put(m.authtokenId, { until });
   }
 }
