@@ -3,17 +3,8 @@ import { randomBytes } from 'node:crypto';
 import tls from 'node:tls';
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CertificatesApiModule, CertificatesService } from '@fdt/certificates';
-import {
-  createHttpApp,
-  listen,
-  loadPlatformConfig,
-  PlatformConfigModule,
-  PlatformDatabaseModule,
-  PlatformLoggingModule,
-  PlatformPortsModule,
-  type PlatformConfig,
-} from '@fdt/server-core';
+import { CertificatesService } from '@fdt/certificates';
+import { createHttpApp, listen, loadPlatformConfig } from '@fdt/server-core';
 import {
   createTestDatabase,
   startChallTestSrv,
@@ -24,39 +15,13 @@ import {
   type Pebble,
   type TestDatabase,
 } from '@fdt/testing';
-import { Module, type DynamicModule } from '@nestjs/common';
 import { startWorker, type RunningWorker } from './bootstrap.js';
 import { startRelayProcess, type RelayProcess } from './testing/relay-process.js';
+import { CertificatesApiApp } from './testing/certificates-api-app.js';
+import { waitFor } from './testing/wait-for.js';
 
 const HOST = 'app.customer.test';
 const ALPN_HOST = 'alpn.customer.test';
-
-/** The api's side of certificates (the relay-only route) without the rest of the api. */
-@Module({})
-class CertificatesApiApp {
-  static forRoot(config: PlatformConfig): DynamicModule {
-    return {
-      module: CertificatesApiApp,
-      imports: [
-        PlatformConfigModule.forRoot(config),
-        PlatformLoggingModule.forRoot(config, 'api'),
-        PlatformDatabaseModule.forRoot(config),
-        PlatformPortsModule.forRoot(config),
-        CertificatesApiModule,
-      ],
-    };
-  }
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** The certificate a TLS client gets from `port` with SNI `servername`, verified against `ca`. */
 function handshake(

@@ -1,18 +1,9 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
-import { type DynamicModule, type INestApplication, Module } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CertificatesApiModule, CertificatesService } from '@fdt/certificates';
-import {
-  createHttpApp,
-  listen,
-  loadPlatformConfig,
-  type PlatformConfig,
-  PlatformConfigModule,
-  PlatformDatabaseModule,
-  PlatformLoggingModule,
-  PlatformPortsModule,
-} from '@fdt/server-core';
+import { CertificatesService } from '@fdt/certificates';
+import { createHttpApp, listen, loadPlatformConfig } from '@fdt/server-core';
 import {
   type Bind9,
   createTestDatabase,
@@ -25,38 +16,13 @@ import {
 } from '@fdt/testing';
 import { type RunningWorker, startWorker } from './bootstrap.js';
 import { type RelayProcess, startRelayProcess } from './testing/relay-process.js';
+import { CertificatesApiApp } from './testing/certificates-api-app.js';
+import { waitFor } from './testing/wait-for.js';
 
 // FDT_BASE_DOMAIN_CERT=acme on real processes: the worker obtains *.<base> + <base> from pebble
 // by DNS-01 (TXT written into BIND 9 by RFC 2136), and a running relay serves it by default.
 
 const BASE = 'tunnels.test';
-
-/** The api's side of certificates (the relay-only route) without the rest of the api. */
-@Module({})
-class CertificatesApiApp {
-  static forRoot(config: PlatformConfig): DynamicModule {
-    return {
-      module: CertificatesApiApp,
-      imports: [
-        PlatformConfigModule.forRoot(config),
-        PlatformLoggingModule.forRoot(config, 'api'),
-        PlatformDatabaseModule.forRoot(config),
-        PlatformPortsModule.forRoot(config),
-        CertificatesApiModule,
-      ],
-    };
-  }
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** The leaf a TLS client gets from `port` (SNI `servername`, none when undefined), and whether `ca` verifies it. */
 function handshake(port: number, servername: string | undefined, ca: string) {

@@ -13,16 +13,7 @@ import {
 } from '@fdt/testing';
 import { DataSource } from 'typeorm';
 import { type RunningWorker, startWorker } from './bootstrap.js';
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { waitFor } from './testing/wait-for.js';
 
 describe('background re-check of unverified custom domains (worker job through the queue port)', () => {
   let db: TestDatabase;
