@@ -1,9 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type ChallTestSrv, startChallTestSrv, type TestClient } from '@fdt/testing';
+import { type ChallTestSrv, selfSignedCertificate, startChallTestSrv, type TestClient } from '@fdt/testing';
 import { auditEvents } from '../test/sso/sso-fixtures.js';
 import { type Harness, startHarness } from '../test/harness.js';
 import { ZoneDns } from '../test/domains/zone-dns.js';
@@ -246,69 +242,36 @@ describe('custom domains: add, verify through real DNS (pebble-challtestsrv), on
   });
 
   it('takes an uploaded certificate only for a verified domain and only when it matches the hostname and key', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fdt-domain-cert-'));
-    const selfSigned = (cn: string, name: string) => {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:P-256',
-          '-nodes',
-          '-days',
-          '30',
-          '-subj',
-          `/CN=${cn}`,
-          '-addext',
-          `subjectAltName=DNS:${cn}`,
-          '-keyout',
-          join(dir, `${name}.key`),
-          '-out',
-          join(dir, `${name}.crt`),
-        ],
-        { stdio: 'ignore' },
-      );
-      return {
-        certPem: readFileSync(join(dir, `${name}.crt`), 'utf8'),
-        keyPem: readFileSync(join(dir, `${name}.key`), 'utf8'),
-      };
-    };
-    try {
-      const own = selfSigned('upload.customer.test', 'own');
-      const foreign = selfSigned('someone-else.test', 'foreign');
-      const d = (
-        await owner.post('/api/v1/domains', { hostname: 'upload.customer.test', certificate: 'uploaded' })
-      ).body;
-      const early = await owner.put(`/api/v1/domains/${d.id}/certificate`, own);
-      expect(early.status).toBe(409);
-      expect(early.body.code).toBe('domain_not_verified');
-      await dns.setTxt('_fdt-challenge.upload.customer.test', txtOf(d).value);
-      expect((await owner.post(`/api/v1/domains/${d.id}/verify`)).body.status).toBe('verified');
-      // An uploaded-certificate domain gets no managed one on verification.
-      expect((await owner.get(`/api/v1/domains/${d.id}`)).body.certificate.status).toBe('none');
-      const mismatch = await owner.put(`/api/v1/domains/${d.id}/certificate`, foreign);
-      expect(mismatch.status).toBe(400);
-      expect(mismatch.body.code).toBe('certificate_hostname_mismatch');
-      const wrongKey = await owner.put(`/api/v1/domains/${d.id}/certificate`, {
-        certPem: own.certPem,
-        keyPem: foreign.keyPem,
-      });
-      expect(wrongKey.status).toBe(400);
-      expect(wrongKey.body.code).toBe('certificate_key_mismatch');
-      expect((await other.put(`/api/v1/domains/${d.id}/certificate`, own)).status).toBe(404);
-      const ok = await owner.put(`/api/v1/domains/${d.id}/certificate`, own);
-      expect(ok.status).toBe(200);
-      expect(ok.body.status).toBe('active');
-      expect((await owner.get(`/api/v1/domains/${d.id}`)).body.certificate.status).toBe('active');
-      expect((await auditEvents(owner, 'domain.certificate_uploaded'))[0].summary.hostname).toBe(
-        'upload.customer.test',
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const selfSigned = (cn: string) => selfSignedCertificate([cn]);
+    const own = selfSigned('upload.customer.test');
+    const foreign = selfSigned('someone-else.test');
+    const d = (
+      await owner.post('/api/v1/domains', { hostname: 'upload.customer.test', certificate: 'uploaded' })
+    ).body;
+    const early = await owner.put(`/api/v1/domains/${d.id}/certificate`, own);
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe('domain_not_verified');
+    await dns.setTxt('_fdt-challenge.upload.customer.test', txtOf(d).value);
+    expect((await owner.post(`/api/v1/domains/${d.id}/verify`)).body.status).toBe('verified');
+    // An uploaded-certificate domain gets no managed one on verification.
+    expect((await owner.get(`/api/v1/domains/${d.id}`)).body.certificate.status).toBe('none');
+    const mismatch = await owner.put(`/api/v1/domains/${d.id}/certificate`, foreign);
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body.code).toBe('certificate_hostname_mismatch');
+    const wrongKey = await owner.put(`/api/v1/domains/${d.id}/certificate`, {
+      certPem: own.certPem,
+      keyPem: foreign.keyPem,
+    });
+    expect(wrongKey.status).toBe(400);
+    expect(wrongKey.body.code).toBe('certificate_key_mismatch');
+    expect((await other.put(`/api/v1/domains/${d.id}/certificate`, own)).status).toBe(404);
+    const ok = await owner.put(`/api/v1/domains/${d.id}/certificate`, own);
+    expect(ok.status).toBe(200);
+    expect(ok.body.status).toBe('active');
+    expect((await owner.get(`/api/v1/domains/${d.id}`)).body.certificate.status).toBe('active');
+    expect((await auditEvents(owner, 'domain.certificate_uploaded'))[0].summary.hostname).toBe(
+      'upload.customer.test',
+    );
   });
 
   it('lists each domain with its certificate, the same as GET /:id (active upload, pending managed, none)', async () => {

@@ -6,3 +6,4 @@ export * from './bind9.js';
 export * from './challtestsrv.js';
 export * from './fake-cloudflare.js';
 export * from './pebble.js';
+export * from './self-signed.js';

@@ -1,13 +1,9 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RedisPubSub } from '@fdt/ports';
 import { CERTIFICATE_CHANGED_CHANNEL, type CertificateChangedMessage } from '@fdt/protocol';
-import { deleteRedisKeys, TEST_REDIS_URL, testEnv } from '@fdt/testing';
+import { deleteRedisKeys, selfSignedCertificate, TEST_REDIS_URL, testEnv } from '@fdt/testing';
 import { type Edge, type SharedApi, startEdge, startSharedApi } from '../testing/harness.js';
 
 // FDT_BASE_DOMAIN_CERT=acme at the relay: the platform's *.<base> + <base> certificate, once
@@ -36,40 +32,7 @@ async function untilServed(port: number, servername: string | undefined, serial:
 }
 
 /** A self-signed *.<base> + <base> pair, standing in for the worker's ACME certificate. */
-function platformPair(): { certPem: string; keyPem: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'fdt-base-cert-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '2',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-subj',
-        `/CN=*.${BASE}`,
-        '-addext',
-        `subjectAltName=DNS:*.${BASE},DNS:${BASE}`,
-      ],
-      { stdio: 'ignore' },
-    );
-    return {
-      certPem: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-      keyPem: readFileSync(join(dir, 'key.pem'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const platformPair = () => selfSignedCertificate([`*.${BASE}`, BASE], 2);
 
 async function startRelayWith(shared: SharedApi, namespace: string, mode: 'acme' | 'static'): Promise<Edge> {
   return startEdge(

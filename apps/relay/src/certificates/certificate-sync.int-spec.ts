@@ -1,6 +1,5 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
@@ -14,7 +13,7 @@ import {
   type CertificateChangedMessage,
   type RelayCertificate,
 } from '@fdt/protocol';
-import { deleteRedisKeys, TEST_REDIS_URL, TestClient, testEnv } from '@fdt/testing';
+import { deleteRedisKeys, selfSignedCertificate, TEST_REDIS_URL, TestClient, testEnv } from '@fdt/testing';
 import { loadTlsMaterial, type TlsMaterial } from '../ingress/tls/dev-ca.js';
 import { type Edge, type SharedApi, startEdge, startSharedApi } from '../testing/harness.js';
 import { digest, listen, type Listening } from '../testing/origins.js';
@@ -146,33 +145,7 @@ describe('certificates at the relay: loaded at start, replaced over pub/sub', ()
   });
 
   it('serves a certificate for every name it carries (a wildcard and its base name)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fdt-multi-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '2',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-subj',
-        '/CN=multi.customer.test',
-        '-addext',
-        'subjectAltName=DNS:*.multi.customer.test,DNS:multi.customer.test',
-      ],
-      { stdio: 'ignore' },
-    );
-    const certPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
-    const keyPem = readFileSync(join(dir, 'key.pem'), 'utf8');
-    rmSync(dir, { recursive: true, force: true });
+    const { certPem, keyPem } = selfSignedCertificate(['multi.customer.test', '*.multi.customer.test'], 2);
     shared.api.certificates = [
       {
         hostname: '*.multi.customer.test',
