@@ -46,6 +46,8 @@ const depConstraints = [
       'scope:platform',
     ],
   },
+  // k8s/ and monitoring/: offline checks of the manifests and rules (they read the config schema).
+  { sourceTag: 'scope:ops', onlyDependOnLibsWithTags: ['scope:platform', 'scope:shared', 'scope:testing'] },
   // type: layering
   {
     sourceTag: 'type:app',

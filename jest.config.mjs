@@ -14,7 +14,7 @@ const walk = (dir, depth) => {
     }
   }
 };
-for (const top of ['apps', 'libs', 'e2e']) if (existsSync(join(root, top))) walk(join(root, top), 3);
+for (const top of ['apps', 'libs', 'e2e', 'k8s', 'monitoring']) if (existsSync(join(root, top))) walk(join(root, top), 3);
 
 const projects = [];
 for (const dir of dirs.sort()) {

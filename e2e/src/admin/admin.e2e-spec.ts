@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { type Stack, startStack } from '../stack.js';
 import { visit } from '../visitor.js';
 import { call, PASSWORD, seedOrg } from './api.js';
-import { axe, type Browser, launch, screenshot } from './browser.js';
+import { axe, type Browser, launch, screenshot, waitDisabled } from './browser.js';
 
 const OWNER = 'olivia@acme.test';
 const DEV = 'dev@acme.test';
@@ -277,7 +277,7 @@ describe('the admin SPA in Chromium against the real api and relay', () => {
     await page.locator(`tr[data-email="${NEWCOMER}"]`).getByText('invitation pending').waitFor();
     // The last owner is protected, and the page says why.
     const ownerRow = page.locator(`tr[data-email="${OWNER}"]`);
-    await expect(ownerRow.getByTestId('member-role').isDisabled()).resolves.toBe(true);
+    await waitDisabled(ownerRow.getByTestId('member-role'));
     await ownerRow.getByText('The last owner cannot be demoted or removed').waitFor();
   });
 
@@ -374,14 +374,12 @@ describe('the admin SPA in Chromium against the real api and relay', () => {
     await page.waitForURL(/\/dashboard$/);
     expect(await page.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
     await nav('Authtokens & API keys');
-    await expect(page.getByTestId('create-authtoken').isDisabled()).resolves.toBe(true);
+    await waitDisabled(page.getByTestId('create-authtoken'));
     await page.getByText(/needs the “authtokens:manage” permission/).waitFor();
     await go('/audit');
     await page.getByRole('heading', { name: 'You cannot open this page' }).waitFor();
     await go('/members');
-    await expect(
-      page.locator(`tr[data-email="${DEV}"]`).getByTestId('member-role').isDisabled(),
-    ).resolves.toBe(true);
+    await waitDisabled(page.locator(`tr[data-email="${DEV}"]`).getByTestId('member-role'));
   });
 
   it('fits a phone screen: the navigation folds into a menu', async () => {

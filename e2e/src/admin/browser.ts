@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
-import playwright, { type BrowserContext, type Page } from 'playwright-core';
+import playwright, { type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { ROOT } from '../stack.js';
 
 /** Debian's Chromium (`.ci/run` installs it); FDT_CHROMIUM overrides the path. */
@@ -49,6 +49,14 @@ export async function launch(): Promise<Browser> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Waits until the element is disabled. `isDisabled()` answers at once, and the admin renders
+ * a page before its permission signals settle, so a one-shot check races the render.
+ */
+export async function waitDisabled(locator: Locator, timeout = 10_000): Promise<void> {
+  await locator.and(locator.page().locator(':disabled')).waitFor({ timeout });
 }
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');

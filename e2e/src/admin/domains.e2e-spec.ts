@@ -7,7 +7,7 @@ import { type ChallTestSrv, startChallTestSrv } from '@fdt/testing';
 import type { Page } from 'playwright-core';
 import { type Stack, startStack } from '../stack.js';
 import { call, PASSWORD, seedOrg } from './api.js';
-import { axe, type Browser, launch, screenshot } from './browser.js';
+import { axe, type Browser, launch, screenshot, waitDisabled } from './browser.js';
 
 const OWNER = 'olivia@domains.test';
 const VIEWER = 'vera@domains.test';
@@ -223,13 +223,13 @@ describe('the admin Custom domains page in Chromium against the real api, relay 
     await row(UPLOAD_HOST).getByTestId('certificate-status').getByText('active').waitFor();
     page.off('request', onRequest);
     expect(perDomain).toEqual([]);
-    await expect(page.getByTestId('add-domain').isDisabled()).resolves.toBe(true);
+    await waitDisabled(page.getByTestId('add-domain'));
     await page
       .getByText(/needs the “domains:manage” permission/)
       .first()
       .waitFor();
     await row(HOST).getByRole('button', { name: HOST }).click();
-    await expect(page.getByRole('button', { name: `Remove ${HOST}` }).isDisabled()).resolves.toBe(true);
+    await waitDisabled(page.getByRole('button', { name: `Remove ${HOST}` }));
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/sign-in/);
   });

@@ -1,0 +1,8 @@
+import { execFileSync } from 'node:child_process';
+
+// The rule checks run promtool (.ci/run installs Debian's prometheus when missing).
+describe('monitoring checks', () => {
+  it('have promtool on PATH', () => {
+    expect(execFileSync('promtool', ['--version'], { encoding: 'utf8' })).toMatch(/promtool, version/);
+  });
+});
