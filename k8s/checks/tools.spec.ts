@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from '@jest/globals';
 
 // The manifest checks render k8s/ with kubectl's kustomize (.ci/run installs kubectl when missing).
 describe('k8s checks', () => {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from '@jest/globals';
 
 // The rule checks run promtool (.ci/run installs Debian's prometheus when missing).
 describe('monitoring checks', () => {
