@@ -19,6 +19,7 @@ import { CertificateStore } from './ingress/tls/certificate-store.js';
 import { loadTlsMaterial, type TlsMaterial } from './ingress/tls/dev-ca.js';
 import { VisitorGate } from './ingress/visitor-gate.js';
 import { RelayMetrics } from './metrics/relay-metrics.js';
+import { RelayStatusMetrics } from './metrics/relay-status-metrics.js';
 import { ForwardedSockets } from './peering/forwarded-sockets.js';
 import { PeerDialer } from './peering/peer-dialer.js';
 import { PeerForwarder } from './peering/peer-forwarder.js';
@@ -45,6 +46,7 @@ export const TLS_MATERIAL = Symbol('TLS_MATERIAL');
   controllers: [AgentsController],
   providers: [
     RelayMetrics,
+    RelayStatusMetrics,
     RoutingTable,
     {
       provide: TLS_MATERIAL,

@@ -76,6 +76,16 @@ const handshakeFailures = () =>
       }),
   );
 
+const handshakes = () =>
+  once(
+    'fdt_relay_handshakes_total',
+    () =>
+      new Counter({
+        name: 'fdt_relay_handshakes_total',
+        help: 'Agent handshakes accepted (welcome sent); with fdt_relay_handshake_failures_total, the failure ratio',
+      }),
+  );
+
 const linkLimits = () =>
   once(
     'fdt_relay_link_limits_total',
@@ -96,6 +106,7 @@ export class RelayMetrics {
   readonly duration = duration();
   private readonly rejections = rejections();
   private readonly handshakes = handshakeFailures();
+  private readonly welcomes = handshakes();
   private readonly forwards = forwarded();
   private readonly limits = linkLimits();
 
@@ -115,6 +126,10 @@ export class RelayMetrics {
 
   handshakeFailed(code: string): void {
     this.handshakes.inc({ code });
+  }
+
+  handshakeAccepted(): void {
+    this.welcomes.inc();
   }
 
   // Labelled children, resolved once: prom-client hashes the labels on every call otherwise.

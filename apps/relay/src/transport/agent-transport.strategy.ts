@@ -144,6 +144,7 @@ export class AgentTransport extends Server implements CustomTransportStrategy {
     // the agent waits for the welcome as it must) goes back to be read as mux frames, ahead
     // of what arrived since.
     socket.write(encodeFrame(outcome.welcome));
+    this.metrics.handshakeAccepted();
     if (socket.destroyed) {
       await this.closed(sessionId, 'agent left during the handshake', ctx);
       return;

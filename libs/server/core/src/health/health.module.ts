@@ -2,6 +2,7 @@ import { type DynamicModule, type ModuleMetadata, Module, type Type } from '@nes
 import { ModuleRef } from '@nestjs/core';
 import { type HealthIndicatorFunction, type HealthIndicatorResult, TerminusModule } from '@nestjs/terminus';
 import { RedisHealthIndicator } from './redis.health.js';
+import { DependencyMetrics } from './dependency-metrics.js';
 import { HealthController } from './health.controller.js';
 import { READINESS_CHECKS } from './health.tokens.js';
 
@@ -32,24 +33,26 @@ export class PlatformHealthModule {
       controllers: [HealthController],
       providers: [
         RedisHealthIndicator,
+        DependencyMetrics,
         ...extra,
         {
           provide: READINESS_CHECKS,
-          inject: [ModuleRef, RedisHealthIndicator, ...extra],
+          inject: [ModuleRef, RedisHealthIndicator, DependencyMetrics, ...extra],
           useFactory: async (
             moduleRef: ModuleRef,
             redis: RedisHealthIndicator,
+            metrics: DependencyMetrics,
             ...extraChecks: ReadinessCheck[]
           ): Promise<HealthIndicatorFunction[]> => {
             const checks: HealthIndicatorFunction[] = [];
             if (opts.database) {
               // Loaded only here, so that a process without a database never reaches TypeORM's indicator.
               const { databaseCheck } = await import('./database.health.js');
-              checks.push(await databaseCheck(moduleRef));
+              checks.push(metrics.track('postgres', 'database', await databaseCheck(moduleRef)));
             }
             if (opts.redisUrl) {
               const url = opts.redisUrl;
-              checks.push(() => redis.ping('redis', url));
+              checks.push(metrics.track('redis', 'redis', () => redis.ping('redis', url)));
             }
             for (const c of extraChecks) checks.push(() => c.check());
             return checks;
