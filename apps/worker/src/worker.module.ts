@@ -16,6 +16,7 @@ import {
   PlatformPortsModule,
 } from '@fdt/server-core';
 import { JOB_PROCESSORS, JobRunner, PROCESSORS } from './jobs/index.js';
+import { QueueMetrics } from './metrics/queue-metrics.js';
 
 /**
  * The background side of the platform. Its HTTP server is only the admin port (health and
@@ -50,6 +51,7 @@ export class WorkerModule {
       providers: [
         ...PROCESSORS,
         { provide: JOB_PROCESSORS, inject: PROCESSORS, useFactory: (...p: unknown[]) => p },
+        QueueMetrics,
         JobRunner,
       ],
     };

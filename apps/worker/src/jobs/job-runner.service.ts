@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { JobQueue, JobWorker, QueuedJob } from '@fdt/ports';
 import { JOB_QUEUE } from '@fdt/server-core';
+import { QueueMetrics } from '../metrics/queue-metrics.js';
 import { JOB_PROCESSORS, type JobProcessor } from './job-processor.js';
 
 /**
@@ -21,6 +22,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
   constructor(
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     @Inject(JOB_PROCESSORS) private readonly processors: JobProcessor[],
+    private readonly metrics: QueueMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -34,12 +36,21 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
       const concurrency = Math.max(1, ...[...names.values()].map((p) => p.concurrency ?? 1));
       const worker = await this.queue.work(
         queue,
-        (job: QueuedJob) => {
+        async (job: QueuedJob) => {
           const processor = names.get(job.name);
           if (!processor) throw new Error(`no processor for job ${queue}/${job.name}`);
-          return processor.run(job);
+          await processor.run(job);
+          this.metrics.ran(queue, 'completed');
         },
-        { concurrency },
+        {
+          concurrency,
+          onFailed: (job, error, willRetry) => {
+            this.metrics.ran(queue, willRetry ? 'retried' : 'failed');
+            // What the queue logs when nobody listens (kept in the failed set to inspect).
+            if (!willRetry)
+              this.logger.warn(`job ${queue}/${job.name} ${job.id} failed for good: ${error.message}`);
+          },
+        },
       );
       this.workers.push(worker);
       this.logger.log(`processing ${queue}: ${[...names.keys()].join(', ')}`);

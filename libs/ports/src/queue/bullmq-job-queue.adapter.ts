@@ -12,6 +12,7 @@ import { withTimeout } from '../shared/timeout.js';
 import { assertName, assertPositive } from '../shared/validate.js';
 import type {
   EnqueueOptions,
+  JobCounts,
   JobHandler,
   JobQueue,
   JobWorker,
@@ -44,6 +45,9 @@ export interface PostgresJobQueueOptions extends CommonOptions {
 // What this adapter needs of BullMQ's Queue and Worker, whichever backend they run on.
 interface BullQueue {
   add(name: string, data: unknown, opts: JobsOptions): Promise<{ id?: string }>;
+  getJobCounts(
+    ...types: ('wait' | 'prioritized' | 'active' | 'delayed' | 'failed')[]
+  ): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 interface BullWorker {
@@ -225,6 +229,26 @@ export class BullMqJobQueue implements JobQueue {
       throw e;
     }
     return { close: () => this.closeWorker(worker) };
+  }
+
+  async counts(queue: string): Promise<JobCounts> {
+    this.assertOpen();
+    assertQueueName(queue);
+    const store = await this.ready();
+    this.assertOpen();
+    const c = await withTimeout(
+      this.producer(store, queue).getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed'),
+      this.timeoutMs,
+      `count ${queue}`,
+    );
+    // BullMQ keeps jobs with a priority apart from the plain waiting list: both are waiting.
+    const n = (k: string) => c[k] ?? 0;
+    return {
+      waiting: n('wait') + n('prioritized'),
+      active: n('active'),
+      delayed: n('delayed'),
+      failed: n('failed'),
+    };
   }
 
   async close(): Promise<void> {

@@ -34,6 +34,14 @@ export interface JobWorker {
   close(): Promise<void>;
 }
 
+/** Jobs of one queue by state, as the queue holds them now (failed: kept failures, bounded). */
+export interface JobCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+
 /**
  * Durable background jobs: a job survives the crash of its producer and of its worker, is
  * retried with backoff, and runs on exactly one worker at a time. Job data must be JSON.
@@ -42,6 +50,8 @@ export interface JobQueue {
   /** Returns the job id (the given jobId, or a generated one). */
   enqueue<T>(queue: string, name: string, data: T, opts?: EnqueueOptions): Promise<string>;
   work<T = unknown>(queue: string, handler: JobHandler<T>, opts?: WorkOptions): Promise<JobWorker>;
+  /** How many jobs of `queue` wait, run, wait for a retry or start time, and failed (for metrics). */
+  counts(queue: string): Promise<JobCounts>;
   /** Closes every worker started through this instance, then the producers. */
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PLATFORM_CONFIG, type PlatformConfig, RATE_LIMITER } from '@fdt/server-core';
 import type { RateLimiter } from '@fdt/ports';
 import { IdentityErrorCode, IdentityException } from '../identity.errors.js';
+import { countLoginFailure } from './login-metrics.js';
 
 /**
  * Brute-force protection for password sign-in: failures count per account and per client IP
@@ -40,7 +41,9 @@ export class LoginThrottleService {
   }
 
   /** The attempt was counted by assertAllowed: a failure keeps that count. */
-  async recordFailure(_email: string, _ip?: string): Promise<void> {}
+  async recordFailure(_email: string, _ip?: string): Promise<void> {
+    countLoginFailure('invalid_credentials');
+  }
 
   /** A success clears the account's failures and, given the IP, returns that attempt's count. */
   async recordSuccess(email: string, ip?: string): Promise<void> {
@@ -49,6 +52,7 @@ export class LoginThrottleService {
   }
 
   private locked(retryAfterSeconds: number): never {
+    countLoginFailure('locked');
     const retry = Math.max(1, retryAfterSeconds);
     throw new IdentityException(
       IdentityErrorCode.LoginLocked,
