@@ -515,6 +515,64 @@ describe('agent client (integration: fake relay, real sockets)', () => {
     });
   });
 
+  it('start() retries an api that is down or restarting, and comes online once it answers', async () => {
+    const { api } = await setup([{ proto: 'http', addr: origin.port }]);
+    // In front of the api: nothing listens at first, then 503 twice (a restart), then the api.
+    const port = await freePort();
+    let calls = 0;
+    const front = http.createServer((req, res) => {
+      if (++calls <= 2) return void res.writeHead(503).end('{"detail":"restarting"}');
+      const up = http.request(`${api.url}${req.url}`, { method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      req.pipe(up);
+    });
+    const late = new AgentClient({
+      authtoken: 'good-token',
+      apiUrl: `http://127.0.0.1:${port}`,
+      tunnels: [{ proto: 'http', addr: origin.port }],
+      checkLocal: false,
+      backoff: { initialMs: 20, fastMaxMs: 100 },
+    });
+    clients.push(late);
+    const lateLog = record(late);
+    const started = late.start();
+    await lateLog.next('reconnecting');
+    await new Promise<void>((r) => front.listen(port, '127.0.0.1', () => r()));
+    try {
+      const [t] = await started;
+      expect(t?.url).toMatch(/^http:\/\//);
+      expect(calls).toBeGreaterThanOrEqual(3);
+      const reasons = lateLog.events
+        .filter((e) => e.event === 'reconnecting')
+        .map((e) => (e.data as { reason: string }).reason);
+      expect(reasons.some((r) => r.includes('cannot reach the api'))).toBe(true);
+      expect(reasons.some((r) => r.includes('restarting'))).toBe(true);
+    } finally {
+      await late.close();
+      await closeServer(front);
+    }
+  });
+
+  it('start() gives up on an unreachable api after startRetryMs', async () => {
+    const port = await freePort();
+    const client = new AgentClient({
+      authtoken: 'good-token',
+      apiUrl: `http://127.0.0.1:${port}`,
+      tunnels: [{ proto: 'http', addr: origin.port }],
+      checkLocal: false,
+      startRetryMs: 300,
+      backoff: { initialMs: 20, fastMaxMs: 100 },
+    });
+    clients.push(client);
+    const t0 = Date.now();
+    await expect(client.start()).rejects.toMatchObject({ code: 'api_unreachable' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(client.state).toBe('closed');
+  });
+
   it('refuses a bad authtoken at the api with an AuthError', async () => {
     const { client } = await setup([{ proto: 'http', addr: origin.port }], {
       client: { authtoken: 'wrong' },

@@ -63,6 +63,12 @@ export interface AgentClientOptions {
   pingIntervalMs?: number;
   /** bound on each network step: api call, relay dial, handshake (default 10 s) */
   stepTimeoutMs?: number;
+  /**
+   * start(): how long an api that cannot be reached or answers 5xx/429 (restarting, being
+   * deployed, no relay online yet) is retried, with the reconnect backoff, before start()
+   * fails with its error (default 60 s; 0: fail at once)
+   */
+  startRetryMs?: number;
   backoff?: Partial<BackoffOptions>;
   /** after a reconnect, how long `name_taken` is taken for our own stale session (default 45 s) */
   nameGraceMs?: number;
@@ -221,6 +227,7 @@ export class AgentClient extends EventEmitter<AgentEvents> {
       closeTimeoutMs: options.closeTimeoutMs ?? 1_500,
       pingIntervalMs: options.pingIntervalMs ?? 10_000,
       stepTimeoutMs: options.stepTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+      startRetryMs: options.startRetryMs ?? 60_000,
       nameGraceMs: options.nameGraceMs ?? 45_000,
       maxLocalSockets: options.maxLocalSockets ?? 256,
       verifyLocalTls: options.verifyLocalTls ?? false,
@@ -284,7 +291,7 @@ export class AgentClient extends EventEmitter<AgentEvents> {
     this._state = 'connecting';
     let link: Link;
     try {
-      link = await this.connect(false);
+      link = await this.firstConnect();
     } catch (e) {
       const err = asAgentError(e);
       // close() during start is a stop, not a failure.
@@ -379,6 +386,31 @@ export class AgentClient extends EventEmitter<AgentEvents> {
       userAgent: `${CLIENT_NAME}/${this.o.clientVersion} node/${process.version}`,
     });
     return this.grant;
+  }
+
+  /**
+   * The first connect. An api that is down or failing for a moment (a restart, a deploy) is
+   * retried for up to startRetryMs, as a reconnect would be: an agent started during an api
+   * outage comes up when the api is back. Anything else (bad authtoken, refused, relay
+   * failures) fails start() at once, as before.
+   */
+  private async firstConnect(): Promise<Link> {
+    const since = Date.now();
+    this.backoff.reset();
+    for (;;) {
+      try {
+        return await this.connect(false);
+      } catch (e) {
+        const err = asAgentError(e);
+        const apiDown = err.code === AgentErrorCode.ApiUnreachable || err.code === AgentErrorCode.ApiError;
+        if (!apiDown || !err.retryable || Date.now() - since >= this.o.startRetryMs) throw err;
+        const delayMs = Math.min(this.backoff.next(), Math.max(0, since + this.o.startRetryMs - Date.now()));
+        this.emit('reconnecting', { attempt: this.backoff.attempt, delayMs, reason: err.message });
+        await this.sleep(delayMs);
+        // close() during start: a stop (start() reports it as such).
+        if (this._state !== 'connecting') throw err;
+      }
+    }
   }
 
   /** A session (exchanged when missing, near expiry, or forced) and a link on it. */
