@@ -1,0 +1,62 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { copyOfK8s, K8S_DIR, kustomizations, render } from './render.js';
+import { checkObject, problems } from './strict-fields.js';
+
+// Every kustomization renders, and every object it renders is a known kind that validates
+// against the Kubernetes (or Prometheus Operator) schema with no field the schema lacks.
+describe.each(kustomizations())('k8s/%s', (dir) => {
+  const objects = render(join(K8S_DIR, dir));
+
+  it('renders objects', () => {
+    expect(objects.length).toBeGreaterThan(0);
+  });
+
+  it('validates every object against its schema, unknown fields included', () => {
+    expect(problems(objects)).toEqual([]);
+  });
+});
+
+// The checks above must catch what a person gets wrong: a copy of k8s/ broken on purpose.
+describe('the manifest checks reject', () => {
+  function renderBroken(file: string, from: string | RegExp, to: string) {
+    const dir = copyOfK8s();
+    const path = join(dir, file);
+    const text = readFileSync(path, 'utf8');
+    const broken = text.replace(from, to);
+    expect(broken).not.toBe(text);
+    writeFileSync(path, broken);
+    return render(join(dir, 'overlays/dev'));
+  }
+
+  it('a misspelled field (readinessProbee)', () => {
+    const objects = renderBroken('base/api.yaml', 'readinessProbe:', 'readinessProbee:');
+    expect(problems(objects)).toEqual([
+      'Deployment/fdt-api: unknown field /spec/template/spec/containers/0/readinessProbee',
+    ]);
+  });
+
+  it('a misspelled field under a map-valued parent (resources.limit)', () => {
+    const objects = renderBroken('base/worker.yaml', 'limits: { memory: 768Mi }', 'limit: { memory: 768Mi }');
+    expect(problems(objects)).toEqual([
+      'Deployment/fdt-worker: unknown field /spec/template/spec/containers/0/resources/limit',
+    ]);
+  });
+
+  it('a value of the wrong type (a string timeout)', () => {
+    const objects = renderBroken('base/relay.yaml', /timeoutSeconds: 3\n/, 'timeoutSeconds: "3s"\n');
+    const found = problems(objects);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^StatefulSet\/fdt-relay: .*livenessProbe\/timeoutSeconds must be integer/);
+  });
+
+  it('an unknown kind', () => {
+    const verdict = checkObject({ apiVersion: 'apps/v1', kind: 'Deploymnet', metadata: { name: 'x' } });
+    expect(verdict.errors).toEqual(['no model for apps/v1 Deploymnet']);
+  });
+
+  it('a kustomization that does not render', () => {
+    expect(() => renderBroken('overlays/dev/kustomization.yaml', '- redis.yaml', '- valkey.yaml')).toThrow();
+  });
+});
