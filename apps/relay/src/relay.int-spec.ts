@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TestClient, testEnv } from '@fdt/testing';
 import { loadPlatformConfig } from '@fdt/server-core';
+import { tunnelSetDigest } from '@fdt/protocol';
 import { startRelay, type RunningRelay } from './bootstrap.js';
 
 interface Received {
@@ -153,6 +154,7 @@ describe('relay registration with the api', () => {
           httpsPort: relay?.ports.https,
           capacity: 50,
           load: 0,
+          tunnels: { bootId: expect.any(String), seq: 0, count: 0, digest: tunnelSetDigest([]) },
         },
       });
     }

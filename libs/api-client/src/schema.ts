@@ -1621,6 +1621,7 @@ export interface components {
       name: string;
       publicHost: string;
       region: string;
+      tunnels?: components['schemas']['TunnelSetSummaryDto'];
     };
     RelayListDto: {
       items: components['schemas']['RelayDto'][];
@@ -1821,17 +1822,25 @@ export interface components {
       /** Format: date-time */
       updatedAt: string | null;
     };
+    TunnelSetSummaryDto: {
+      bootId: string;
+      count: number;
+      digest?: string;
+      seq: number;
+    };
     TunnelStatusEventDto: {
       authtokenId: string;
       name: string;
       orgId: string;
       /** @enum {string} */
       proto: 'http' | 'tcp' | 'tls';
+      seq?: number;
       /** @enum {string} */
       status: 'online' | 'offline';
       url: string;
     };
     TunnelStatusReportDto: {
+      bootId?: string;
       events: components['schemas']['TunnelStatusEventDto'][];
       relayName: string;
     };

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { RELAY_TUNNELS_PATH, type TunnelStatusEvent, type TunnelStatusReport } from '@fdt/protocol';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
+import { RelayBoot } from '../registration/relay-boot.js';
+import { RoutingTable } from '../routing/routing-table.js';
 import { RelayApiClient } from './api-client.service.js';
 
 const BATCH_DELAY_MS = 100;
@@ -27,11 +29,27 @@ export class TunnelStatusReporter implements OnApplicationShutdown {
   constructor(
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
     private readonly api: RelayApiClient,
-  ) {}
+    private readonly boot: RelayBoot,
+    routing: RoutingTable,
+  ) {
+    // Heartbeats summarise the routes serving now; every change to them is reported here at
+    // the same moment (synchronously), so the summary and the event sequence agree.
+    boot.attach({
+      entries: () =>
+        routing.onlineRoutes().map((r) => ({
+          orgId: r.orgId,
+          authtokenId: r.authtokenId,
+          name: r.name,
+          proto: r.proto,
+          url: r.url,
+        })),
+      settled: () => this.pending.length === 0,
+    });
+  }
 
   report(events: TunnelStatusEvent[]): void {
     if (!events.length) return;
-    this.pending.push(...events);
+    for (const e of events) this.pending.push({ ...e, seq: this.boot.nextSeq() });
     if (this.pending.length > MAX_PENDING) {
       const dropped = this.pending.length - MAX_PENDING;
       this.pending.splice(0, dropped);
@@ -73,7 +91,11 @@ export class TunnelStatusReporter implements OnApplicationShutdown {
     if (this.sending || !this.pending.length) return;
     this.sending = true;
     const batch = this.pending.slice(0, MAX_BATCH);
-    const report: TunnelStatusReport = { relayName: this.config.relay.name, events: batch };
+    const report: TunnelStatusReport = {
+      relayName: this.config.relay.name,
+      bootId: this.boot.id,
+      events: batch,
+    };
     try {
       await this.api.post(RELAY_TUNNELS_PATH, report, this.abort.signal);
       // Only what was sent leaves the queue (report() may have appended or trimmed meanwhile).

@@ -8,12 +8,21 @@ import {
 import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 import { RelayEndpoints } from './relay-endpoints.js';
 import { RelayLoad } from './relay-load.js';
-import { RELAY_HEARTBEAT_PATH, type RelayHeartbeat } from '@fdt/protocol';
+import { RelayBoot } from './relay-boot.js';
+import {
+  RELAY_HEARTBEAT_PATH,
+  RELAY_TUNNEL_SET_PATH,
+  type RelayHeartbeat,
+  type RelayHeartbeatAck,
+  TUNNEL_SET_CONTENT_TYPE,
+} from '@fdt/protocol';
 
 export const HEARTBEAT_PATH = RELAY_HEARTBEAT_PATH;
 // Bounds the whole exchange (connect, headers, body): a hung api must not stall the loop.
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 const FIRST_RETRY_MS = 500;
+// A full set can be large (capacity x tunnels per agent lines): more time than a heartbeat.
+const TUNNEL_SET_TIMEOUT_MS = 30_000;
 
 export interface RelayRegistration {
   registered: boolean;
@@ -46,6 +55,7 @@ export class RelayHeartbeatService implements OnApplicationBootstrap, OnApplicat
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
     private readonly load: RelayLoad,
     private readonly endpoints: RelayEndpoints,
+    private readonly boot: RelayBoot,
   ) {
     this.url = `${config.relay.apiUrl}${HEARTBEAT_PATH}`;
     this.intervalMs = config.relay.heartbeatSeconds * 1000;
@@ -87,6 +97,7 @@ export class RelayHeartbeatService implements OnApplicationBootstrap, OnApplicat
       this.registration = { relayId: ack.id, staleAfterMs: ack.staleAfterSeconds * 1000, at: Date.now() };
       this.failures = 0;
       this.lastError = undefined;
+      if (ack.resync) await this.sendTunnelSet();
       this.schedule(this.intervalMs);
     } catch (e) {
       if (this.stopped) return;
@@ -104,7 +115,39 @@ export class RelayHeartbeatService implements OnApplicationBootstrap, OnApplicat
     return Math.round(base * (0.8 + Math.random() * 0.4));
   }
 
-  private async send(): Promise<{ id: string; staleAfterSeconds: number }> {
+  /**
+   * The api's rows disagree with our summary (we restarted, or events were lost): send the
+   * whole live set. A failure is logged only: the next heartbeat compares again and asks again.
+   */
+  private async sendTunnelSet(): Promise<void> {
+    const { header, entries } = this.boot.fullSet(this.config.relay.name);
+    const body = [header, ...entries].map((l) => JSON.stringify(l)).join('\n') + '\n';
+    this.inFlight = new AbortController();
+    try {
+      const res = await fetch(`${this.config.relay.apiUrl}${RELAY_TUNNEL_SET_PATH}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${this.config.relay.secret}`,
+          'content-type': TUNNEL_SET_CONTENT_TYPE,
+          accept: 'application/json',
+        },
+        body,
+        signal: AbortSignal.any([this.inFlight.signal, AbortSignal.timeout(TUNNEL_SET_TIMEOUT_MS)]),
+        redirect: 'error',
+      });
+      const text = await res.text().catch(() => '');
+      if (!res.ok) throw new HeartbeatError(`api answered ${res.status}: ${text.slice(0, 300)}`);
+      this.logger.log(`sent the api our full set of ${header.count} live tunnels (seq ${header.seq})`);
+    } catch (e) {
+      if (this.stopped) return;
+      const why = e instanceof HeartbeatError ? e.message : `api unreachable: ${describe(e)}`;
+      this.logger.warn(`tunnel set for the api failed (${why}); the next heartbeat asks again`);
+    } finally {
+      this.inFlight = undefined;
+    }
+  }
+
+  private async send(): Promise<RelayHeartbeatAck> {
     const r = this.config.relay;
     const body: RelayHeartbeat = {
       name: r.name,
@@ -116,6 +159,7 @@ export class RelayHeartbeatService implements OnApplicationBootstrap, OnApplicat
       httpsPort: this.endpoints.httpsPort,
       capacity: r.capacity,
       load: this.load.current(),
+      tunnels: this.boot.summary(),
     };
     this.inFlight = new AbortController();
     try {
@@ -145,10 +189,15 @@ export class RelayHeartbeatService implements OnApplicationBootstrap, OnApplicat
   }
 }
 
-function isAck(v: unknown): v is { id: string; staleAfterSeconds: number } {
+function isAck(v: unknown): v is RelayHeartbeatAck {
   if (typeof v !== 'object' || v === null) return false;
-  const { id, staleAfterSeconds } = v as Record<string, unknown>;
-  return typeof id === 'string' && typeof staleAfterSeconds === 'number' && staleAfterSeconds > 0;
+  const { id, staleAfterSeconds, resync } = v as Record<string, unknown>;
+  return (
+    typeof id === 'string' &&
+    typeof staleAfterSeconds === 'number' &&
+    staleAfterSeconds > 0 &&
+    (resync === undefined || typeof resync === 'boolean')
+  );
 }
 
 // fetch reports "fetch failed" and keeps the reason (ECONNREFUSED, ENOTFOUND...) in `cause`.

@@ -10,6 +10,8 @@ import {
   type EdgePolicy,
   type RelayCertificate,
   type RelayHeartbeat,
+  type TunnelSetEntry,
+  type TunnelSetHeader,
   type TunnelStatusEvent,
   type TunnelStatusReport,
 } from '@fdt/protocol';
@@ -37,6 +39,10 @@ export class FakeApi {
   certificates: RelayCertificate[] = [];
   /** answer the tunnels route with this status (then 204 again once reset) */
   tunnelsStatus = 204;
+  /** full tunnel sets the relay sent (NDJSON, parsed) */
+  readonly tunnelSets: { contentType?: string; header: TunnelSetHeader; entries: TunnelSetEntry[] }[] = [];
+  /** answer the next heartbeat with `resync: true` (asks the relay for its full set) */
+  resyncNext = false;
   jwksFetches = 0;
   url = '';
   private readonly server: Server;
@@ -57,7 +63,24 @@ export class FakeApi {
       }
       if (req.headers.authorization !== `Bearer ${this.secret}`)
         return json(401, { code: 'relay_auth_failed' });
-      if (url === '/api/v1/relays/heartbeat') return json(200, { id: 'relay-1', staleAfterSeconds: 30 });
+      if (url === '/api/v1/relays/heartbeat') {
+        const resync = this.resyncNext;
+        this.resyncNext = false;
+        return json(200, { id: 'relay-1', staleAfterSeconds: 30, ...(resync ? { resync } : {}) });
+      }
+      if (url === '/api/v1/relays/tunnel-set' && req.method === 'POST') {
+        // A set of one line parses as plain JSON above.
+        const [header, ...entries] = (typeof body === 'string' ? body : JSON.stringify(body))
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l) => JSON.parse(l) as unknown);
+        this.tunnelSets.push({
+          contentType: req.headers['content-type'],
+          header: header as TunnelSetHeader,
+          entries: entries as TunnelSetEntry[],
+        });
+        return json(204);
+      }
       if (url.startsWith('/api/v1/relays/certificates') && req.method === 'GET') {
         const host = new URL(url, 'http://x').searchParams.get('hostname');
         return json(200, { items: this.certificates.filter((c) => !host || c.hostname === host) });

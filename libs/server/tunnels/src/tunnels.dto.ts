@@ -95,6 +95,13 @@ export class ReservedAddressListDto {
   @ApiProperty({ type: [ReservedAddressDto] }) items!: ReservedAddressDto[];
 }
 
+/** See TunnelSetSummary in @fdt/protocol. */
+export class TunnelSetSummaryDto {
+  @ApiProperty() @IsString() @Matches(/^[A-Za-z0-9-]{8,64}$/) bootId!: string;
+  @ApiProperty() @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) seq!: number;
+  @ApiProperty() @IsInt() @Min(0) @Max(10_000_000) count!: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[0-9a-f]{64}$/) digest?: string;
+}
 export class RelayHeartbeatDto {
   @ApiProperty() @IsString() @Matches(/^[A-Za-z0-9._-]{1,100}$/) name!: string;
   @ApiProperty() @IsString() @Matches(/^[a-z0-9-]{1,32}$/) region!: string;
@@ -105,10 +112,17 @@ export class RelayHeartbeatDto {
   @ApiProperty() @IsInt() @Min(1) @Max(65535) httpsPort!: number;
   @ApiProperty() @IsInt() @Min(1) @Max(10_000_000) capacity!: number;
   @ApiProperty() @IsInt() @Min(0) @Max(10_000_000) load!: number;
+  @ApiPropertyOptional({ type: () => TunnelSetSummaryDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TunnelSetSummaryDto)
+  tunnels?: TunnelSetSummaryDto;
 }
 export class RelayHeartbeatAckDto {
   @ApiProperty() id!: string;
   @ApiProperty() staleAfterSeconds!: number;
+  @ApiPropertyOptional({ description: 'POST the full tunnel set: the api rows disagree with the summary' })
+  resync?: boolean;
 }
 export class RelayDto {
   @ApiProperty() id!: string;
@@ -147,15 +161,32 @@ export class TunnelStatusEventDto {
   @ApiProperty({ enum: ['http', 'tcp', 'tls'] }) @IsIn(['http', 'tcp', 'tls']) proto!: 'http' | 'tcp' | 'tls';
   @ApiProperty() @IsString() @MaxLength(300) url!: string;
   @ApiProperty({ enum: ['online', 'offline'] }) @IsIn(['online', 'offline']) status!: 'online' | 'offline';
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) seq?: number;
 }
 export class TunnelStatusReportDto {
   @ApiProperty() @IsString() @Matches(/^[A-Za-z0-9._-]{1,100}$/) relayName!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[A-Za-z0-9-]{8,64}$/) bootId?: string;
   @ApiProperty({ type: [TunnelStatusEventDto] })
   @IsArray()
   @ArrayMaxSize(1000)
   @ValidateNested({ each: true })
   @Type(() => TunnelStatusEventDto)
   events!: TunnelStatusEventDto[];
+}
+/** The first line of a full tunnel set (NDJSON; validated by hand-run class-validator). */
+export class TunnelSetHeaderDto {
+  @IsString() @Matches(/^[A-Za-z0-9._-]{1,100}$/) relayName!: string;
+  @IsString() @Matches(/^[A-Za-z0-9-]{8,64}$/) bootId!: string;
+  @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) seq!: number;
+  @IsInt() @Min(0) count!: number;
+}
+/** One tunnel line of a full set: an event without status or sequence. */
+export class TunnelSetEntryDto {
+  @IsUUID() orgId!: string;
+  @IsUUID() authtokenId!: string;
+  @IsString() @Matches(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$|^[0-9]{1,5}$/) name!: string;
+  @IsIn(['http', 'tcp', 'tls']) proto!: 'http' | 'tcp' | 'tls';
+  @IsString() @MaxLength(300) url!: string;
 }
 export class NameLookupDto {
   @ApiProperty({ nullable: true, type: String }) reservedBy!: string | null;

@@ -26,6 +26,8 @@ import { PlatformOperatorGuard } from './relays/platform-operator.guard.js';
 import { RelayAdminController } from './relays/relay-admin.controller.js';
 import { TunnelDetailController } from './tunnels/tunnel-detail.controller.js';
 import { TunnelDetailService } from './tunnels/tunnel-detail.service.js';
+import { TunnelTruthService } from './tunnels/tunnel-truth.service.js';
+import { TunnelSetController } from './relays/tunnel-set.controller.js';
 
 /** Agent authtokens and sessions (JWKS), reserved names and ports, the relays registry, tunnels. */
 @Module({
@@ -35,6 +37,7 @@ import { TunnelDetailService } from './tunnels/tunnel-detail.service.js';
     AgentSessionsController,
     ReservationsController,
     RelaysController,
+    TunnelSetController,
     TunnelsController,
     TunnelDetailController,
     TunnelPoliciesController,
@@ -49,6 +52,7 @@ import { TunnelDetailService } from './tunnels/tunnel-detail.service.js';
     ReservationsService,
     RelaysService,
     TunnelStatusService,
+    TunnelTruthService,
     RelaySecretGuard,
     TunnelDetailService,
     TunnelPoliciesService,

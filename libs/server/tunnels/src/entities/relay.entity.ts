@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { bigintNumber } from './bigint-number.js';
 
 /** A relay known to the control plane, kept current by its heartbeats. */
 @Entity('relays')
@@ -40,6 +41,14 @@ export class Relay {
 
   @Column('timestamptz', { name: 'last_heartbeat_at' })
   lastHeartbeatAt!: Date;
+
+  /** The relay process whose tunnels the rows below describe (null: a relay that sends none). */
+  @Column('text', { name: 'boot_id', nullable: true })
+  bootId!: string | null;
+
+  /** Highest status sequence of that boot applied here (events and full sets). */
+  @Column('bigint', { name: 'status_seq', default: 0, transformer: bigintNumber })
+  statusSeq!: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -4,6 +4,7 @@ import { Permission, Public, RequirePermission } from '@fdt/server-core';
 import type { TunnelPolicyLookup } from '@fdt/protocol';
 import { TunnelPoliciesService } from '../policies/tunnel-policies.service.js';
 import { TunnelStatusService } from '../tunnels/tunnel-status.service.js';
+import { TunnelTruthService } from '../tunnels/tunnel-truth.service.js';
 import {
   type NameLookupDto,
   RelayHeartbeatDto,
@@ -21,6 +22,7 @@ export class RelaysController {
     private readonly relays: RelaysService,
     private readonly status: TunnelStatusService,
     private readonly policies: TunnelPoliciesService,
+    private readonly truth: TunnelTruthService,
   ) {}
 
   @Public()
@@ -29,7 +31,10 @@ export class RelaysController {
   @HttpCode(200)
   async heartbeat(@Body() dto: RelayHeartbeatDto): Promise<RelayHeartbeatAckDto> {
     const relay = await this.relays.heartbeat(dto);
-    return { id: relay.id, staleAfterSeconds: this.relays.staleAfterSeconds };
+    const ack: RelayHeartbeatAckDto = { id: relay.id, staleAfterSeconds: this.relays.staleAfterSeconds };
+    // A relay of the previous version sends no summary and gets the ack it knows.
+    if (dto.tunnels) ack.resync = await this.truth.onHeartbeat(dto.name, dto.tunnels);
+    return ack;
   }
 
   /** Tunnels that came online or went offline on a relay. */
@@ -38,7 +43,7 @@ export class RelaysController {
   @Post('tunnels')
   @HttpCode(204)
   async tunnels(@Body() dto: TunnelStatusReportDto): Promise<void> {
-    await this.status.apply(dto.relayName, dto.events);
+    await this.status.apply(dto.relayName, dto.events, dto.bootId);
   }
 
   /** Which org holds a tunnel name (relays ask before granting a name that is not in the token). */

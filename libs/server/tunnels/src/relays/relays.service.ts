@@ -22,11 +22,13 @@ export class RelaysService {
   }
 
   async heartbeat(hb: RelayHeartbeat): Promise<Relay> {
+    // The tunnel summary is TunnelTruthService's business, not a column.
+    const { tunnels: _summary, ...columns } = hb;
     await this.ds
       .createQueryBuilder()
       .insert()
       .into(Relay)
-      .values({ ...hb, lastHeartbeatAt: () => 'now()' })
+      .values({ ...columns, lastHeartbeatAt: () => 'now()' })
       .orUpdate(
         [
           'region',
