@@ -18,15 +18,20 @@ import { join } from 'node:path';
 
 const started = performance.now();
 const root = join(import.meta.dirname, '../..');
-const stateDir = join(root, '.fdt');
+// FDT_DEV_STATE_DIR: another state directory (tests run the platform without touching .fdt).
+const stateDir = process.env.FDT_DEV_STATE_DIR ?? join(root, '.fdt');
 const log = (msg) => console.log(`fdt: ${msg}`);
 
-log('building (incremental)...');
-execFileSync('npx', ['tsc', '-b', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+// FDT_DEV_SKIP_BUILD=1: run what is built (tests that built the server apps themselves).
+const skipBuild = process.env.FDT_DEV_SKIP_BUILD === '1';
+if (!skipBuild) {
+  log('building (incremental)...');
+  execFileSync('npx', ['tsc', '-b', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+}
 
 // The admin SPA: built in the background when its sources changed, so the api starts at once
 // (it answers "building" at / until the build lands).
-const admin = buildAdminIfStale();
+const admin = skipBuild ? { building: false } : buildAdminIfStale();
 
 mkdirSync(stateDir, { recursive: true, mode: 0o700 });
 const readJson = (f) => (existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : undefined);
