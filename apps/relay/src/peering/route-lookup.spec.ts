@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { MemoryRouteRegistry, type RouteRegistry } from '@fdt/ports';
 import { loadPlatformConfig } from '@fdt/server-core/edge';
 import { formatPeer, hostKey, offlineKey, parsePeer, peerKey } from './registry-keys.js';
@@ -20,7 +20,10 @@ describe('RouteLookup', () => {
 
   beforeEach(() => {
     registry = new CountingRegistry({ namespace: `lookup_${randomBytes(4).toString('hex')}` });
-    lookup = new RouteLookup(loadPlatformConfig({ NODE_ENV: 'development', FDT_RELAY_NAME: 'relay-b' }), registry as RouteRegistry);
+    lookup = new RouteLookup(
+      loadPlatformConfig({ NODE_ENV: 'development', FDT_RELAY_NAME: 'relay-b' }),
+      registry as RouteRegistry,
+    );
   });
   afterEach(() => registry.close());
 
@@ -56,9 +59,27 @@ describe('RouteLookup', () => {
     expect(await lookup.find('mine.localhost')).toEqual({ kind: 'none' });
   });
 
-  it('reads as none when the registry fails', async () => {
+  it('reads as offline (503, not 404) when the registry fails', async () => {
     await registry.close();
-    expect(await lookup.find('app.localhost')).toEqual({ kind: 'none' });
+    expect(await lookup.find('app.localhost')).toEqual({ kind: 'offline' });
+  });
+
+  it('keeps forwarding to the last known holder while the registry fails, for a bounded time', async () => {
+    await registry.set(hostKey('app.localhost'), 'relay-a', 30);
+    await registry.set(peerKey('relay-a'), formatPeer({ host: '10.0.0.7', port: 8444 }), 30);
+    const remote = { kind: 'remote', peer: { relay: 'relay-a', host: '10.0.0.7', port: 8444 } };
+    expect(await lookup.find('app.localhost')).toEqual(remote);
+    await registry.close();
+    const t0 = Date.now();
+    const now = jest.spyOn(Date, 'now');
+    try {
+      now.mockReturnValue(t0 + 5_000); // past the cache window: the registry is asked, and fails
+      expect(await lookup.find('app.localhost')).toEqual(remote);
+      now.mockReturnValue(t0 + 61_000); // past the stale bound
+      expect(await lookup.find('app.localhost')).toEqual({ kind: 'offline' });
+    } finally {
+      now.mockRestore();
+    }
   });
 });
 

@@ -17,12 +17,20 @@ const REMOTE_TTL_MS = 3_000;
 const NEGATIVE_TTL_MS = 2_000;
 const PEER_TTL_MS = 5_000;
 const MAX_CACHED = 10_000;
-/** A registry that does not answer by then counts as "not found": the visitor is not kept waiting. */
+/** A registry that does not answer by then counts as failed: the visitor is not kept waiting. */
 const LOOKUP_TIMEOUT_MS = 1_000;
+/**
+ * While the registry fails (Redis restarting), a host last seen held by another relay this
+ * recently is still forwarded there: its agent most likely has not moved, and the peer says
+ * 503 if it has. Hosts not known here answer 503 (try again), not 404 (no such tunnel).
+ */
+const STALE_IF_ERROR_MS = 60_000;
 
 interface Cached<T> {
   value: T;
   until: number;
+  /** when the registry said it */
+  at: number;
 }
 
 /**
@@ -45,7 +53,7 @@ export class RouteLookup {
     this.self = config.relay.name;
   }
 
-  /** Never rejects: a registry failure reads as `none`. */
+  /** Never rejects: a registry failure reads as the last `remote` answer (see STALE_IF_ERROR_MS), else `offline`. */
   find(host: string): Promise<Holder> {
     const now = Date.now();
     const hit = this.holders.get(host);
@@ -70,7 +78,12 @@ export class RouteLookup {
       holder = await withTimeout(this.resolve(host), LOOKUP_TIMEOUT_MS);
     } catch (e) {
       this.warn(e);
-      holder = { kind: 'none' };
+      const last = this.holders.get(host);
+      const stale = last?.value.kind === 'remote' && last.at > Date.now() - STALE_IF_ERROR_MS;
+      // Asked again after the short negative window; a stale answer keeps the time it was read.
+      holder = stale ? last.value : { kind: 'offline' };
+      remember(this.holders, host, holder, NEGATIVE_TTL_MS, stale ? last.at : undefined);
+      return holder;
     }
     remember(this.holders, host, holder, holder.kind === 'remote' ? REMOTE_TTL_MS : NEGATIVE_TTL_MS);
     return holder;
@@ -104,14 +117,20 @@ export class RouteLookup {
     if (now - this.lastWarning < 60_000) return;
     this.lastWarning = now;
     this.logger.warn(
-      `route registry lookup failed (${e instanceof Error ? e.message : String(e)}); visitors for hosts held elsewhere get 404 until it answers`,
+      `route registry lookup failed (${e instanceof Error ? e.message : String(e)}); hosts forwarded in the last ${STALE_IF_ERROR_MS / 1000} s still go to their last relay, other hosts held elsewhere get 503 until it answers`,
     );
   }
 }
 
-function remember<T>(cache: Map<string, Cached<T>>, key: string, value: T, ttlMs: number): void {
+function remember<T>(
+  cache: Map<string, Cached<T>>,
+  key: string,
+  value: T,
+  ttlMs: number,
+  at = Date.now(),
+): void {
   cache.delete(key);
-  cache.set(key, { value, until: Date.now() + ttlMs });
+  cache.set(key, { value, until: Date.now() + ttlMs, at });
   if (cache.size > MAX_CACHED) {
     const oldest = cache.keys().next().value;
     if (oldest !== undefined) cache.delete(oldest);
