@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { copyOfK8s, K8S_DIR, kustomizations, render } from './render.js';
+import { copyOfK8s, K8S_DIR, type K8sObject, kustomizations, render } from './render.js';
 import { checkObject, problems } from './strict-fields.js';
 
 // Every kustomization renders, and every object it renders is a known kind that validates
@@ -17,6 +17,28 @@ describe.each(kustomizations())('k8s/%s', (dir) => {
     expect(problems(objects)).toEqual([]);
   });
 });
+
+// kustomize v2.0.3 (Debian's kubectl 1.20) and v5 must agree: with FDT_CHECK_KUBECTL_COMPARE
+// naming a second kubectl, both renders are compared, object by object (generated names differ
+// by their content hash only, and v2 adds empty label maps).
+const compareWith = process.env.FDT_CHECK_KUBECTL_COMPARE;
+(compareWith ? describe.each(kustomizations()) : describe.skip.each(['']))(
+  'k8s/%s with a second kubectl',
+  (dir) => {
+    it('renders the same objects', () => {
+      const normal = (objects: K8sObject[]) =>
+        objects
+          .map((o) => JSON.stringify(o, (k, v: unknown) => (k === 'labels' && isEmpty(v) ? undefined : v)))
+          .map((s) => s.replace(/(fdt-(?:config|secrets))-[a-z0-9]{10}\b/g, '$1-HASH'))
+          .sort();
+      expect(normal(render(join(K8S_DIR, dir), compareWith))).toEqual(normal(render(join(K8S_DIR, dir))));
+    });
+  },
+);
+
+function isEmpty(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && Object.keys(v).length === 0;
+}
 
 // The checks above must catch what a person gets wrong: a copy of k8s/ broken on purpose.
 describe('the manifest checks reject', () => {

@@ -77,6 +77,9 @@ export function problems(objects: K8sObject[]): string[] {
   return objects.flatMap((o) => {
     const v = checkObject(o);
     const at = `${o.kind}/${o.metadata.name}`;
-    return [...v.errors.map((e) => `${at}: ${e}`), ...v.unknownFields.map((f) => `${at}: unknown field ${f}`)];
+    return [
+      ...v.errors.map((e) => `${at}: ${e}`),
+      ...v.unknownFields.map((f) => `${at}: unknown field ${f}`),
+    ];
   });
 }
