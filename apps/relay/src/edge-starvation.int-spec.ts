@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { register } from 'prom-client';
 import { encodeFrame, type Hello, PROTOCOL_VERSION } from '@fdt/protocol';
 import { testEnv } from '@fdt/testing';
 import { type Edge, hostOf, startEdge } from './testing/harness.js';
@@ -33,6 +34,12 @@ async function hello(port: number, token: string, name: string, localAddress?: s
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** fdt_relay_handshakes_in_progress as /metrics would say it (the relay runs in this process). */
+async function handshakesInProgress(): Promise<number> {
+  const m = register.getSingleMetric('fdt_relay_handshakes_in_progress');
+  return (await m?.get())?.values[0]?.value ?? 0;
+}
 
 describe('the relay cannot be starved without credentials', () => {
   let edge: Edge;
@@ -126,18 +133,22 @@ describe('the relay cannot be starved without credentials', () => {
 
   it('refuses a 3rd agent handshake from an address holding 2 open ones, while an agent from another address gets in', async () => {
     const agentPort = edge.relay.ports.agent;
+    const base = await handshakesInProgress();
     const silent = await Promise.all([0, 1].map(() => RawVisitor.open(agentPort)));
     await sleep(200);
     const third = await RawVisitor.open(agentPort);
     // Dropped at once: not after the 10 s hello deadline, and without a word.
     expect(await third.closesWithin(1500)).toBe(true);
     expect(third.received).toBe('');
+    // The gauge counts the two slots held, not the refused third.
+    expect(await handshakesInProgress()).toBe(base + 2);
 
     expect(
       await hello(agentPort, await edge.api.token({ sub: 'authtoken-o' }), 'starve-other', OTHER_IP),
     ).toBe('welcome');
     for (const s of silent) s.destroy();
     await sleep(200);
+    expect(await handshakesInProgress()).toBe(base);
     expect(await hello(agentPort, await edge.api.token({ sub: 'authtoken-a' }), 'starve-again')).toBe(
       'welcome',
     );

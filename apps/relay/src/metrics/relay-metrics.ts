@@ -86,6 +86,16 @@ const handshakes = () =>
       }),
   );
 
+const handshakesInProgress = () =>
+  once(
+    'fdt_relay_handshakes_in_progress',
+    () =>
+      new Gauge({
+        name: 'fdt_relay_handshakes_in_progress',
+        help: 'Agent handshakes holding a slot now (bounded by FDT_RELAY_MAX_HANDSHAKES)',
+      }),
+  );
+
 const linkLimits = () =>
   once(
     'fdt_relay_link_limits_total',
@@ -104,6 +114,8 @@ export class RelayMetrics {
   readonly streams = streams();
   readonly bytes = bytes();
   readonly duration = duration();
+  /** Moved by HandshakeSlots as slots are taken and given back. */
+  readonly handshakesInProgress = handshakesInProgress();
   private readonly rejections = rejections();
   private readonly handshakes = handshakeFailures();
   private readonly welcomes = handshakes();

@@ -49,7 +49,9 @@ export class AgentTransport extends Server implements CustomTransportStrategy {
   ) {
     super();
     const r = config.relay;
-    this.slots = new HandshakeSlots(r.maxHandshakes, r.maxHandshakesPerIp, config.trustedProxies);
+    this.slots = new HandshakeSlots(r.maxHandshakes, r.maxHandshakesPerIp, config.trustedProxies, (d) =>
+      d > 0 ? metrics.handshakesInProgress.inc() : metrics.handshakesInProgress.dec(),
+    );
   }
 
   get port(): number {

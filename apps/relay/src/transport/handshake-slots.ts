@@ -21,6 +21,8 @@ export class HandshakeSlots {
     private readonly max: number,
     private readonly maxPerIp: number,
     trustedProxies: readonly string[],
+    /** +1 when a slot is taken, -1 when it is given back (the in-progress gauge) */
+    private readonly onCount: (delta: 1 | -1) => void = () => undefined,
   ) {
     this.trusted = trustedProxyMatcher(trustedProxies);
   }
@@ -32,12 +34,14 @@ export class HandshakeSlots {
     const n = ip === undefined ? 0 : (this.perIp.get(ip) ?? 0);
     if (ip !== undefined && n >= this.maxPerIp) return 'busy_address';
     this.total += 1;
+    this.onCount(1);
     if (ip !== undefined) this.perIp.set(ip, n + 1);
     const key = tuple(socket);
     const release = () => {
       if (this.held.get(key) !== release) return;
       this.held.delete(key);
       this.total -= 1;
+      this.onCount(-1);
       if (ip === undefined) return;
       const left = (this.perIp.get(ip) ?? 1) - 1;
       if (left > 0) this.perIp.set(ip, left);
