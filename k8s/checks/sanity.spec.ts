@@ -121,6 +121,17 @@ describe.each(OVERLAYS)('k8s/%s', (dir) => {
     expect(job?.template.spec.containers[0].image).toMatch(/fdt\/api:/);
   });
 
+  it('starts the api and worker only once the Job has migrated: an init container waits, same image', () => {
+    const job = all.find((w) => w.object.kind === 'Job');
+    for (const target of ['Deployment/fdt-api', 'Deployment/fdt-worker']) {
+      const init = long.find((w) => name(w.object) === target)?.template.spec.initContainers ?? [];
+      expect([target, init.map((c) => [c.image, c.args])]).toEqual([
+        target,
+        [[job?.template.spec.containers[0].image, ['node', 'dist/migrate.js', '--wait']]],
+      ]);
+    }
+  });
+
   it('leaves migrations to the Job: FDT_RUN_MIGRATIONS=false on every app', () => {
     for (const w of long.filter((x) => isFdtImage(x.template.spec.containers[0].image))) {
       const c = w.template.spec.containers[0];

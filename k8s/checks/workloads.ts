@@ -26,6 +26,7 @@ export interface SecurityContext {
 export interface Container {
   name: string;
   image: string;
+  args?: string[];
   ports?: { name?: string; containerPort: number }[];
   env?: EnvVar[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
