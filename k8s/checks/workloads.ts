@@ -43,6 +43,7 @@ export interface PodTemplate {
     containers: Container[];
     initContainers?: Container[];
     automountServiceAccountToken?: boolean;
+    enableServiceLinks?: boolean;
     securityContext?: SecurityContext;
   };
 }
