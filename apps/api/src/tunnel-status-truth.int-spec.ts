@@ -156,8 +156,47 @@ describe('tunnel status converges to what relays serve: boots, digests, full set
     expect(await listed()).toMatchObject({ e1: 'offline', e2: 'offline', e3: 'online' });
     await report('r5', [online('e2', 4)], BOOT_A);
     expect(await listed()).toMatchObject({ e2: 'offline', e3: 'online' });
+    // Even for a tunnel the api never heard of: event 3 (e9 online) is older than the set,
+    // which does not list e9 (it went offline again by seq 5).
+    await report('r5', [online('e9', 3)], BOOT_A);
+    expect((await listed()).e9).not.toBe('online');
     // And then the relay agrees with the rows.
     expect((await beat('r5', summary(BOOT_A, 5, ['e3']))).body.resync).toBe(false);
+  });
+
+  it('ends where the relay is, whatever order concurrent events and its full set arrive in', async () => {
+    for (let round = 0; round < 6; round++) {
+      const relay = `race-${round}`;
+      const n = (x: string) => `race${round}-${x}`;
+      await beat(relay, summary(BOOT_A, 0, []));
+      // The relay's history; at seq 8 it serves d and e, which its full set says.
+      const events = [
+        online(n('a'), 1),
+        online(n('b'), 2),
+        online(n('c'), 3),
+        offline(n('a'), 4),
+        online(n('d'), 5),
+        offline(n('b'), 6),
+        online(n('e'), 7),
+        offline(n('c'), 8),
+      ];
+      const sends = [
+        ...events.map((e) => () => report(relay, [e], BOOT_A).then((r) => r.status)),
+        () => sendSet(relay, BOOT_A, 8, [n('d'), n('e')]).then((r) => r.status),
+      ];
+      // A different arrival order each round (seeded, so a failure replays).
+      let seed = round + 1;
+      const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      for (let i = sends.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [sends[i], sends[j]] = [sends[j], sends[i]];
+      }
+      expect(new Set(await Promise.all(sends.map((f) => f())))).toEqual(new Set([204]));
+      const s = await listed();
+      const online_ = ['a', 'b', 'c', 'd', 'e'].filter((x) => s[n(x)] === 'online');
+      expect({ round, online: online_ }).toEqual({ round, online: ['d', 'e'] });
+      expect((await beat(relay, summary(BOOT_A, 8, [n('d'), n('e')]))).body.resync).toBe(false);
+    }
   });
 
   it('a tunnel that moved to another relay stays online when the old relay reports its end late', async () => {

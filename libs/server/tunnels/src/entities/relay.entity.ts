@@ -50,6 +50,10 @@ export class Relay {
   @Column('bigint', { name: 'status_seq', default: 0, transformer: bigintNumber })
   statusSeq!: number;
 
+  /** Sequence of the last full set applied: events of this boot up to it are already in it. */
+  @Column('bigint', { name: 'set_seq', default: 0, transformer: bigintNumber })
+  setSeq!: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

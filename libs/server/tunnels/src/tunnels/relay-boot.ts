@@ -1,5 +1,8 @@
+import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Relay } from '../entities/index.js';
+
+const logger = new Logger('RelayBoot');
 
 /**
  * Locks a relay's row for the rest of the transaction, so that its heartbeats, event batches
@@ -26,8 +29,17 @@ export async function lockRelayAtBoot(
      WHERE relay_id = $1 AND (status = 'online' OR status_seq <> 0)`,
     [relay.id],
   );
-  await m.query(`UPDATE relays SET boot_id = $2, status_seq = 0 WHERE id = $1`, [relay.id, bootId]);
+  // Two processes under one FDT_RELAY_NAME would show up here on every heartbeat.
+  if (relay.bootId !== null)
+    logger.log(
+      `relay ${relayName} restarted (boot ${bootId}): every tunnel of its previous process is offline now`,
+    );
+  await m.query(`UPDATE relays SET boot_id = $2, status_seq = 0, set_seq = 0 WHERE id = $1`, [
+    relay.id,
+    bootId,
+  ]);
   relay.bootId = bootId;
   relay.statusSeq = 0;
+  relay.setSeq = 0;
   return relay;
 }

@@ -50,7 +50,8 @@ export class TunnelStatusService {
   /**
    * Applies a relay's events in order. With a boot id (current relays) the batch runs under the
    * relay's row lock, after moving the relay to that boot if it is new, and each event carries
-   * its sequence number; without one (relays of the previous version) events apply as they come.
+   * its sequence number (one at or below the last full set's is already in it and skipped);
+   * without one (relays of the previous version) events apply as they come.
    */
   async apply(relayName: string, events: TunnelStatusEvent[], bootId?: string): Promise<void> {
     if (!events.length) return;
@@ -61,7 +62,10 @@ export class TunnelStatusService {
     }
     await this.ds.transaction(async (m) => {
       const relay = await lockRelayAtBoot(m, relayName, bootId);
-      await this.upsertAll(m, relay?.id ?? null, events);
+      // A full set taken at or after an event already holds its effect (and those of the
+      // events around it): applying it now could only bring back a state the set replaced.
+      const fresh = relay ? events.filter((e) => (e.seq ?? 0) > relay.setSeq) : events;
+      await this.upsertAll(m, relay?.id ?? null, fresh);
       const top = Math.max(...events.map((e) => e.seq ?? 0));
       if (relay && top > relay.statusSeq)
         await m.query('UPDATE relays SET status_seq = $2 WHERE id = $1', [relay.id, top]);

@@ -97,10 +97,14 @@ export class TunnelTruthService implements OnApplicationBootstrap, OnApplication
    */
   async applySet(h: TunnelSetHeader, entries: TunnelSetEntry[]): Promise<TunnelSetOutcome> {
     return this.ds.transaction(async (m) => {
-      const relay = await m.query(`SELECT id, boot_id FROM relays WHERE name = $1 FOR UPDATE`, [h.relayName]);
-      const row = (relay as { id: string; boot_id: string | null }[])[0];
+      const relay = await m.query(`SELECT id, boot_id, set_seq FROM relays WHERE name = $1 FOR UPDATE`, [
+        h.relayName,
+      ]);
+      const row = (relay as { id: string; boot_id: string | null; set_seq: string }[])[0];
       if (!row) return 'unknown-relay';
       if (row.boot_id !== h.bootId) return 'stale-boot';
+      // An older set than one already applied says nothing new.
+      if (h.seq < Number(row.set_seq)) return 'applied';
       const wanted = new Map(entries.map((e) => [tunnelKey(e), e]));
       const list = [...wanted.values()];
       if (list.length) await this.claimOnline(m, row.id, h.seq, list);
@@ -113,7 +117,10 @@ export class TunnelTruthService implements OnApplicationBootstrap, OnApplication
           `UPDATE tunnels SET status = 'offline', status_seq = $2 WHERE id = ANY($1::uuid[]) AND status_seq <= $2`,
           [gone, h.seq],
         );
-      await m.query('UPDATE relays SET status_seq = GREATEST(status_seq, $2) WHERE id = $1', [row.id, h.seq]);
+      await m.query('UPDATE relays SET status_seq = GREATEST(status_seq, $2), set_seq = $2 WHERE id = $1', [
+        row.id,
+        h.seq,
+      ]);
       if (gone.length)
         this.logger.log(
           `relay ${h.relayName}: full set of ${list.length}; ${gone.length} tunnels now offline`,

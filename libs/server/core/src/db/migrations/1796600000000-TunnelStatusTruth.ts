@@ -10,6 +10,7 @@ export class TunnelStatusTruth1796600000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE "relays" ADD "boot_id" text');
     await q.query('ALTER TABLE "relays" ADD "status_seq" bigint NOT NULL DEFAULT 0');
+    await q.query('ALTER TABLE "relays" ADD "set_seq" bigint NOT NULL DEFAULT 0');
     await q.query('ALTER TABLE "tunnels" ADD "status_seq" bigint NOT NULL DEFAULT 0');
     await q.query('CREATE INDEX "IDX_tunnels_relay_status" ON "tunnels" ("relay_id", "status")');
   }
@@ -17,6 +18,7 @@ export class TunnelStatusTruth1796600000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query('DROP INDEX "IDX_tunnels_relay_status"');
     await q.query('ALTER TABLE "tunnels" DROP COLUMN "status_seq"');
+    await q.query('ALTER TABLE "relays" DROP COLUMN "set_seq"');
     await q.query('ALTER TABLE "relays" DROP COLUMN "status_seq"');
     await q.query('ALTER TABLE "relays" DROP COLUMN "boot_id"');
   }
