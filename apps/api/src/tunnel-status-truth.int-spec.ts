@@ -234,6 +234,16 @@ describe('tunnel status converges to what relays serve: boots, digests, full set
     expect((await listed()).g1).toBe('online');
   });
 
+  it('takes custom-domain tunnels, whose name is their hostname, in events and full sets', async () => {
+    await beat('r10', summary(BOOT_A, 0, []));
+    expect((await report('r10', [online('app.customer.test', 1)], BOOT_A)).status).toBe(204);
+    expect((await listed())['app.customer.test']).toBe('online');
+    expect((await sendSet('r10', BOOT_A, 1, ['app.customer.test', 'www.customer.test'])).status).toBe(204);
+    expect(await listed()).toMatchObject({ 'app.customer.test': 'online', 'www.customer.test': 'online' });
+    for (const bad of ['Bad_Name', '-x', 'a..b', 'x'.repeat(64)])
+      expect((await report('r10', [online(bad, 2)], BOOT_A)).status).toBe(400);
+  });
+
   it('rejects bad full sets with clear errors and changes nothing', async () => {
     await beat('r9', summary(BOOT_A, 0, []));
     await report('r9', [online('h1', 1)], BOOT_A);

@@ -154,10 +154,13 @@ export class TunnelListDto {
   @ApiProperty({ type: [TunnelDto] }) items!: TunnelDto[];
 }
 
+/** A tunnel's name as relays report it: a label, a tcp port, or a custom domain's hostname. */
+const TUNNEL_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 export class TunnelStatusEventDto {
   @ApiProperty() @IsUUID() orgId!: string;
   @ApiProperty() @IsUUID() authtokenId!: string;
-  @ApiProperty() @IsString() @Matches(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$|^[0-9]{1,5}$/) name!: string;
+  // A name, a tcp port, or the hostname of a custom-domain tunnel (its name when not bound).
+  @ApiProperty() @IsString() @MaxLength(253) @Matches(TUNNEL_NAME) name!: string;
   @ApiProperty({ enum: ['http', 'tcp', 'tls'] }) @IsIn(['http', 'tcp', 'tls']) proto!: 'http' | 'tcp' | 'tls';
   @ApiProperty() @IsString() @MaxLength(300) url!: string;
   @ApiProperty({ enum: ['online', 'offline'] }) @IsIn(['online', 'offline']) status!: 'online' | 'offline';
@@ -184,7 +187,7 @@ export class TunnelSetHeaderDto {
 export class TunnelSetEntryDto {
   @IsUUID() orgId!: string;
   @IsUUID() authtokenId!: string;
-  @IsString() @Matches(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$|^[0-9]{1,5}$/) name!: string;
+  @IsString() @MaxLength(253) @Matches(TUNNEL_NAME) name!: string;
   @IsIn(['http', 'tcp', 'tls']) proto!: 'http' | 'tcp' | 'tls';
   @IsString() @MaxLength(300) url!: string;
 }
