@@ -37,9 +37,11 @@ export class RelayBoot {
     return ++this.last;
   }
 
-  summary(): TunnelSetSummary {
-    const keys = new Set((this.source?.entries() ?? []).map(tunnelKey));
-    const settled = this.source?.settled() ?? true;
+  /** Undefined until the agents' side attached: an empty summary would take every tunnel offline. */
+  summary(): TunnelSetSummary | undefined {
+    if (!this.source) return undefined;
+    const keys = new Set(this.source.entries().map(tunnelKey));
+    const settled = this.source.settled();
     return {
       bootId: this.id,
       seq: this.last,

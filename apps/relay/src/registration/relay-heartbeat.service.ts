@@ -159,8 +159,9 @@ export class RelayHeartbeatService implements OnApplicationBootstrap, OnApplicat
       httpsPort: this.endpoints.httpsPort,
       capacity: r.capacity,
       load: this.load.current(),
-      tunnels: this.boot.summary(),
     };
+    const tunnels = this.boot.summary();
+    if (tunnels) body.tunnels = tunnels;
     this.inFlight = new AbortController();
     try {
       const res = await fetch(this.url, {
