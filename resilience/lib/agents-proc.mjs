@@ -25,6 +25,16 @@ async function one(i) {
     say({ type: 'reconnected', i, relay: e.relay, downtimeMs: e.downtimeMs, attempts: e.attempts }),
   );
   c.on('closed', (e) => say({ type: 'closed', i, error: e.error?.message }));
+  // Why attempts failed, in the SDK's words (digits blanked so that reasons group).
+  c.on('reconnecting', (e) =>
+    say({
+      type: 'reconnecting',
+      i,
+      attempt: e.attempt,
+      delayMs: e.delayMs,
+      reason: e.reason.replace(/\d+/g, 'N').slice(0, 120),
+    }),
+  );
   try {
     const [t] = await c.start();
     say({ type: 'online', i, url: t.url, host: new URL(t.url).hostname, relay });

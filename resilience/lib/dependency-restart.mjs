@@ -42,7 +42,13 @@ export async function dependencyRestart({ log, which, promise }) {
       for (let i = 0; !stop; i++) {
         const t = Date.now();
         try {
-          const d = await api(platform.apiUrl, 'POST', '/api/v1/domains', { hostname: `d${i}.${which}.resilience.test` }, platform.accessToken);
+          const d = await api(
+            platform.apiUrl,
+            'POST',
+            '/api/v1/domains',
+            { hostname: `d${i}.${which}.resilience.test` },
+            platform.accessToken,
+          );
           adds.push({ t, ok: true, id: d.id, ms: Date.now() - t });
         } catch (e) {
           adds.push({ t, ok: false, status: e.status ?? e.name, ms: Date.now() - t });
@@ -82,7 +88,11 @@ export async function dependencyRestart({ log, which, promise }) {
     ).catch(() => undefined);
     // Visitors: until no request failed for 3 s (at most 30 s after the restart).
     const lastFailure = () => load.samples.findLast((x) => !(x.status >= 200 && x.status < 400));
-    await waitFor('visitor requests to succeed again', async () => Date.now() - (lastFailure()?.t ?? 0) > 3000, 30_000).catch(() => undefined);
+    await waitFor(
+      'visitor requests to succeed again',
+      async () => Date.now() - (lastFailure()?.t ?? 0) > 3000,
+      30_000,
+    ).catch(() => undefined);
     stop = true;
     await Promise.all([adder, prober]);
     const samples = await load.stop();
@@ -105,11 +115,20 @@ export async function dependencyRestart({ log, which, promise }) {
     const exported = await fetch(`${platform.apiUrl}/api/v1/audit/export?format=ndjson&action=domain.added`, {
       headers: { authorization: `Bearer ${platform.accessToken}` },
     }).then((r) => r.text());
-    const events = exported.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const events = exported
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     const audited = new Set(events.map((e) => e.target.id));
     const missingEvents = acked.filter((a) => !audited.has(a.id)).length;
     const unacked = events.length - acked.filter((a) => audited.has(a.id)).length;
-    const integrity = await api(platform.apiUrl, 'GET', '/api/v1/audit/integrity', undefined, platform.accessToken);
+    const integrity = await api(
+      platform.apiUrl,
+      'GET',
+      '/api/v1/audit/integrity',
+      undefined,
+      platform.accessToken,
+    );
 
     const during = samples.filter((s) => s.t >= killedAt && s.t < backAt);
     const after = samples.filter((s) => s.t >= backAt);
@@ -121,26 +140,65 @@ export async function dependencyRestart({ log, which, promise }) {
     const rows = [
       [`${which} down (kill -9 to started again)`, fmtMs(backAt - killedAt)],
       ['api /readyz false for', fmtMs(notReady.length ? notReady.at(-1).t - notReady[0].t + 200 : 0)],
-      [`platform recovered after ${which} is back (ready + an add succeeds)`, fmtMs(recoveredAt ? recoveredAt - backAt : Infinity)],
-      ['visitor requests during the outage ok/failed', `${tally(during).ok}/${tally(during).failed} ${JSON.stringify(tally(during).byReason)}`],
-      ['visitor requests after ok/failed', `${tally(after).ok}/${tally(after).failed} ${JSON.stringify(tally(after).byReason)}`],
+      [
+        `platform recovered after ${which} is back (ready + an add succeeds)`,
+        fmtMs(recoveredAt ? recoveredAt - backAt : Infinity),
+      ],
+      [
+        'visitor requests during the outage ok/failed',
+        `${tally(during).ok}/${tally(during).failed} ${JSON.stringify(tally(during).byReason)}`,
+      ],
+      [
+        'visitor requests after ok/failed',
+        `${tally(after).ok}/${tally(after).failed} ${JSON.stringify(tally(after).byReason)}`,
+      ],
       [`last failed visitor request, after ${which} is back`, fmtMs(visitorsBackMs)],
-      ['domain adds ok/failed (failed: status)', `${acked.length}/${failedAdds.length} ${JSON.stringify(countBy(failedAdds, (a) => a.status))}`],
+      [
+        'domain adds ok/failed (failed: status)',
+        `${acked.length}/${failedAdds.length} ${JSON.stringify(countBy(failedAdds, (a) => a.status))}`,
+      ],
       ['slowest add', fmtMs(Math.max(...adds.map((a) => a.ms)))],
       ['audit events of acknowledged adds missing', String(missingEvents)],
       ['audit events of adds that were not acknowledged', String(unacked)],
       ['audit chain verifies', `${integrity.ok} (${integrity.checked} events)`],
-      ['re-check jobs completed', `${jobsDone} of ${acked.length}${jobsDoneAt ? ` (all done ${fmtMs(jobsDoneAt - backAt)} after the restart)` : ''}`],
-      ['agents that lost their session', String(agents.events.filter((e) => e.type === 'reconnected' || e.type === 'closed').length)],
+      [
+        're-check jobs completed',
+        `${jobsDone} of ${acked.length}${jobsDoneAt ? ` (all done ${fmtMs(jobsDoneAt - backAt)} after the restart)` : ''}`,
+      ],
+      [
+        'agents that lost their session',
+        String(agents.events.filter((e) => e.type === 'reconnected' || e.type === 'closed').length),
+      ],
     ];
     const promises = [
-      { what: `the platform recovers by itself within ${promise.recoverMs / 1000} s of ${which} being back`, ok: Boolean(recoveredAt) && recoveredAt - backAt <= promise.recoverMs && failedAddsAfter.length === 0 },
-      { what: `visitor requests all succeed again within ${promise.recoverMs / 1000} s of ${which} being back`, ok: visitorsBackMs <= promise.recoverMs },
-      { what: 'no audit event lost: every acknowledged add has its event, and the chain verifies', ok: missingEvents === 0 && integrity.ok === true },
-      { what: `no job lost: every acknowledged add's re-check job completes (within ${promise.jobsWithinMs / 1000} s)`, ok: jobsDone === acked.length && acked.length > 0 },
+      {
+        what: `the platform recovers by itself within ${promise.recoverMs / 1000} s of ${which} being back`,
+        ok: Boolean(recoveredAt) && recoveredAt - backAt <= promise.recoverMs && failedAddsAfter.length === 0,
+      },
+      {
+        what: `visitor requests all succeed again within ${promise.recoverMs / 1000} s of ${which} being back`,
+        ok: visitorsBackMs <= promise.recoverMs,
+      },
+      {
+        what: 'no audit event lost: every acknowledged add has its event, and the chain verifies',
+        ok: missingEvents === 0 && integrity.ok === true,
+      },
+      {
+        what: `no job lost: every acknowledged add's re-check job completes (within ${promise.jobsWithinMs / 1000} s)`,
+        ok: jobsDone === acked.length && acked.length > 0,
+      },
       ...promise.extra({ during, tally }),
     ];
-    return { rows, promises, numbers: { recoverMs: recoveredAt ? recoveredAt - backAt : null, duringFailed: tally(during).failed, acked: acked.length, jobsDone } };
+    return {
+      rows,
+      promises,
+      numbers: {
+        recoverMs: recoveredAt ? recoveredAt - backAt : null,
+        duringFailed: tally(during).failed,
+        acked: acked.length,
+        jobsDone,
+      },
+    };
   } finally {
     await stack.stop();
   }

@@ -1,4 +1,5 @@
 // Small helpers shared by the scenarios.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -66,3 +67,14 @@ export function metric(text, name, labels = {}) {
 }
 
 export const fmtMs = (ms) => (ms === undefined || !Number.isFinite(ms) ? '-' : `${(ms / 1000).toFixed(2)} s`);
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (100/s on Linux)
+  } catch {
+    return NaN;
+  }
+}

@@ -11,7 +11,10 @@ export default (ctx) =>
       ...PROMISE,
       // Relays never touch PostgreSQL: tunnels serve through its outage.
       extra: ({ during, tally }) => [
-        { what: 'tunnels keep serving while PostgreSQL is down (no failed request)', ok: tally(during).failed === 0 },
+        {
+          what: 'tunnels keep serving while PostgreSQL is down (no failed request)',
+          ok: tally(during).failed === 0,
+        },
       ],
     },
   });
