@@ -3,9 +3,9 @@
 // docs/resilience.md promises. Scenarios run one at a time; every process started is killed
 // on exit. Exit status 1 when a promise is broken (or a scenario could not run).
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { assertBuilt } from './lib/platform.mjs';
 
@@ -63,9 +63,11 @@ const machine = {
 console.log(
   `\n${new Date().toISOString()} on ${machine.cpus} cores (${machine.model}), ${machine.memGiB} GiB, Node ${machine.node}`,
 );
-if (opt.json)
+if (opt.json) {
+  mkdirSync(dirname(opt.json), { recursive: true });
   writeFileSync(
     opt.json,
     `${JSON.stringify({ when: new Date().toISOString(), machine, results }, null, 2)}\n`,
   );
+}
 process.exit(broken ? 1 : 0);
