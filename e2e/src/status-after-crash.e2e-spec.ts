@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@fdt/testing';
 import { type CliRun, fdt } from './cli.js';
-import { freePort, type Proc, ROOT, spawnNode, waitFor } from './stack.js';
+import { freePort, newAuthtoken, type Proc, ROOT, spawnNode, startStack, waitFor } from './stack.js';
 
 interface DevJson {
   apiUrl: string;
@@ -147,4 +147,48 @@ describe('tunnel status after a crash of the single-node platform', () => {
     expect(await statuses(get)).toEqual({ 'crash-one': 'online', 'crash-two': 'offline' });
     expect((await get('/api/v1/live')).stats).toMatchObject({ tunnelsOnline: 1, agentsOnline: 1 });
   }, 240_000);
+
+  it('a relay process killed and started again under its name (a StatefulSet pod): only reconnected agents are online', async () => {
+    const stack = await startStack();
+    const cliAgents: CliRun[] = [];
+    try {
+      const { authtoken, accessToken } = await newAuthtoken(stack.apiUrl);
+      const get = async (path: string) => {
+        const res = await fetch(`${stack.apiUrl}${path}`, {
+          headers: { authorization: `Bearer ${accessToken}` },
+        });
+        expect(res.status).toBe(200);
+        return (await res.json()) as Record<string, unknown>;
+      };
+      const start = (name: string) => {
+        const a = fdt(['tunnel', 'start', 'http', String(originPort), '--name', name, '--no-inspect'], {
+          FDT_API_URL: stack.apiUrl,
+          FDT_AUTHTOKEN: authtoken,
+          FDT_CA_FILE: join(stack.env.FDT_RELAY_TLS_DIR, 'ca.pem'),
+        });
+        cliAgents.push(a);
+        return a;
+      };
+      const stays = start('sts-stays');
+      const gone = start('sts-gone');
+      await Promise.all([stays.waitEvent('tunnel_online', 30_000), gone.waitEvent('tunnel_online', 30_000)]);
+      await waitFor('both online', async () => {
+        const s = await statuses(get);
+        return s['sts-stays'] === 'online' && s['sts-gone'] === 'online';
+      });
+      // The relay and one agent die; the other agent keeps running and reconnects by itself.
+      await Promise.all([stack.relay.stop('SIGKILL'), gone.stop('SIGKILL')]);
+      stack.relay = await stack.startRelay();
+      await waitFor(
+        'the surviving agent online again',
+        async () => (await statuses(get))['sts-stays'] === 'online',
+      );
+      // A few heartbeats later (1 s each here), still exactly that.
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(await statuses(get)).toEqual({ 'sts-stays': 'online', 'sts-gone': 'offline' });
+    } finally {
+      for (const a of cliAgents) await a.stop('SIGKILL');
+      await stack.close();
+    }
+  }, 120_000);
 });
