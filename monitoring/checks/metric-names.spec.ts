@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { MONITORED_PREFIXES, monitoredMetricNames, undeclaredMonitoredMetrics } from '@fdt/testing';
 import { dashboardTargets } from './support/dashboard.js';
 import { exposedSeries, registeredMetrics, unknownNames } from './support/metric-names.js';
 import { ROOT, rules } from './support/repo.js';
@@ -49,5 +50,22 @@ describe('metric names in rules and the dashboard', () => {
       'B: fdt_relay_agents_connected_count is not exposed by the code',
       'C: fdt:relay_nothing:rate5m is not a recording rule',
     ]);
+  });
+
+  // The apps' int tests scrape the running api, relay and worker and check their share of these
+  // names (undeclaredMonitoredMetrics with MONITORED_PREFIXES): every name needs an owner.
+  it('give every fdt_* name read an app whose scrape test checks it', () => {
+    const names = monitoredMetricNames();
+    expect(names.length).toBeGreaterThan(15);
+    const prefixes = Object.values(MONITORED_PREFIXES).flat();
+    expect(names.filter((n) => !prefixes.some((p) => n.startsWith(p)))).toEqual([]);
+  });
+
+  it('scrape check reports what a /metrics text does not declare', () => {
+    const text = '# TYPE fdt_relay_request_duration_seconds histogram\n# TYPE fdt_relay_tunnels gauge\n';
+    const missing = undeclaredMonitoredMetrics(text, MONITORED_PREFIXES.relay);
+    expect(missing).toContain('fdt_relay_agents_connected');
+    expect(missing).not.toContain('fdt_relay_request_duration_seconds_bucket');
+    expect(missing).not.toContain('fdt_relay_tunnels');
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { MONITORED_PREFIXES, undeclaredMonitoredMetrics } from '@fdt/testing';
 import { type Harness, PASSWORD, startHarness } from '../test/harness.js';
 
 const failures = async (api: Harness, reason: string): Promise<number> => {
@@ -31,5 +32,11 @@ describe('fdt_auth_login_failures_total', () => {
     expect((await login('wrong password')).status).toBe(429);
     expect(await failures(h, 'invalid_credentials')).toBe(invalid + 2);
     expect(await failures(h, 'locked')).toBe(locked + 1);
+  });
+
+  // Here because this file starts an api: the check covers every api series the rules read.
+  it('the api declares every series the monitoring rules and dashboard read from it (scraped)', async () => {
+    const text = await (await fetch(h.api.metricsUrl)).text();
+    expect(undeclaredMonitoredMetrics(text, MONITORED_PREFIXES.api)).toEqual([]);
   });
 });

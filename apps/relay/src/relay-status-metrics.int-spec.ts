@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { testEnv } from '@fdt/testing';
+import { MONITORED_PREFIXES, testEnv, undeclaredMonitoredMetrics } from '@fdt/testing';
 import { type Edge, startEdge } from './testing/harness.js';
 
 const value = (text: string, series: string): number | undefined => {
@@ -42,6 +42,11 @@ describe('relay status metrics', () => {
     expect(value(after, 'fdt_relay_handshakes_total')).toBe(accepted + 1);
     expect(value(after, 'fdt_relay_agents_connected')).toBe(agents + 1);
     await agent.close();
+  });
+
+  it('declares every fdt_relay_* series the monitoring rules and dashboard read (scraped)', async () => {
+    edge = await startEdge(testEnv('postgres://unused@127.0.0.1:1/unused'));
+    expect(undeclaredMonitoredMetrics(await scrape(edge), MONITORED_PREFIXES.relay)).toEqual([]);
   });
 
   it('reports 0 for registration while the api cannot be reached, and no capacity once closed', async () => {

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JobQueue } from '@fdt/ports';
 import { JOB_QUEUE, loadPlatformConfig } from '@fdt/server-core';
-import { createTestDatabase, TEST_REDIS_URL, TestClient, testEnv, type TestDatabase } from '@fdt/testing';
+import {
+  createTestDatabase,
+  MONITORED_PREFIXES,
+  TEST_REDIS_URL,
+  TestClient,
+  testEnv,
+  type TestDatabase,
+  undeclaredMonitoredMetrics,
+} from '@fdt/testing';
 import { startWorker, type RunningWorker } from './bootstrap.js';
 
 const value = (text: string, series: string): number | undefined => {
@@ -45,6 +53,12 @@ describe('worker queue metrics', () => {
     await queue.enqueue('domains', 'recheck-later', {}, { delayMs: 3_600_000 });
     const after = (await client.get('/metrics')).text;
     expect(value(after, 'fdt_queue_jobs{queue="domains",state="delayed"}')).toBe(1);
+  });
+
+  it('declares every worker series the monitoring rules and dashboard read (scraped)', async () => {
+    await client.get('/readyz');
+    const text = (await client.get('/metrics')).text;
+    expect(undeclaredMonitoredMetrics(text, MONITORED_PREFIXES.worker)).toEqual([]);
   });
 
   it('counts a job that failed for good, and keeps it in the failed state', async () => {

@@ -7,3 +7,4 @@ export * from './challtestsrv.js';
 export * from './fake-cloudflare.js';
 export * from './pebble.js';
 export * from './self-signed.js';
+export * from './monitored-metrics.js';
