@@ -206,10 +206,11 @@ describe.each(OVERLAYS)('k8s/%s', (dir) => {
   });
 
   it('lets Prometheus scrape every app: a PodMonitor and prometheus.io annotations on the metrics port', () => {
-    const monitors = ofKind<{ selector: Selector; podMetricsEndpoints: { port: string }[] }>(
-      objects,
-      'PodMonitor',
-    );
+    const monitors = ofKind<{
+      jobLabel?: string;
+      selector: Selector;
+      podMetricsEndpoints: { port: string }[];
+    }>(objects, 'PodMonitor');
     for (const w of long.filter((x) => isFdtImage(x.template.spec.containers[0].image))) {
       const at = name(w.object);
       const labels = w.template.metadata?.labels;
@@ -226,7 +227,9 @@ describe.each(OVERLAYS)('k8s/%s', (dir) => {
         monitors.some(
           (m) => selects(m.spec.selector, labels) && m.spec.podMetricsEndpoints[0].port === 'metrics',
         ),
-      ]).toEqual([at, true]);
+        // The job label the alert rules select on (monitoring/prometheus/rules): fdt-api, ...
+        labels?.[monitors[0]?.spec.jobLabel ?? ''],
+      ]).toEqual([at, true, w.object.metadata.name]);
     }
   });
 });
