@@ -11,7 +11,7 @@ import {
   type Welcome,
 } from '@fdt/protocol';
 import { AgentError, AgentErrorCode, handshakeError } from './errors.js';
-import { trustedCas, type CaOption } from './tls-trust.js';
+import { trustedContext, type CaOption } from './tls-trust.js';
 
 export interface DialOptions {
   host: string;
@@ -42,7 +42,7 @@ export function dialRelay(o: DialOptions): Promise<net.Socket> {
           port: o.port,
           // SNI must be a name, never an address (RFC 6066 §3).
           ...(net.isIP(o.host) ? {} : { servername: o.host }),
-          ...(o.ca ? { ca: trustedCas(o.ca) } : {}),
+          ...(o.ca ? { secureContext: trustedContext(o.ca) } : {}),
           // No ALPN: after the handshake this connection carries the fdt mux, which both ends
           // know from the protocol version in the hello.
         })
