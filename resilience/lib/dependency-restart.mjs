@@ -15,12 +15,13 @@ const AGENTS = 6;
 const DOWN_MS = 3_000;
 const ADD_EVERY_MS = 400;
 
-export async function dependencyRestart({ log, which, promise }) {
+export async function dependencyRestart({ log, which, promise, redisPersist = true }) {
   // Nothing answers DNS there: every re-check fails at once, and is still a completed job.
   const [deadDns] = await freePorts(1);
   const stack = await startStack({
     relays: 2,
     worker: true,
+    redisPersist,
     log,
     extra: { FDT_DOMAIN_RECHECK_SECONDS: '1', FDT_DNS_RESOLVERS: `127.0.0.1:${deadDns}` },
   });

@@ -35,13 +35,27 @@ export function startLoad({ targets, clients = 8, rate = 50, timeoutMs = 5000 })
             resolve({ t: t0, ms: Date.now() - t0, host: t.host, port: t.port, status: res.statusCode }),
           );
           res.on('error', (e) =>
-            resolve({ t: t0, host: t.host, port: t.port, status: 0, err: e.code ?? e.message }),
+            resolve({
+              t: t0,
+              host: t.host,
+              port: t.port,
+              status: 0,
+              err: e.code ?? e.message,
+              ms: Date.now() - t0,
+            }),
           );
         },
       );
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.on('error', (e) =>
-        resolve({ t: t0, host: t.host, port: t.port, status: 0, err: e.code ?? e.message }),
+        resolve({
+          t: t0,
+          host: t.host,
+          port: t.port,
+          status: 0,
+          err: e.code ?? e.message,
+          ms: Date.now() - t0,
+        }),
       );
     });
   const loops = Array.from({ length: clients }, async () => {

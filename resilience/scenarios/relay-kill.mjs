@@ -53,8 +53,9 @@ export default async function relayKill({ log }) {
       survivors.map(async (r) => metric(await r.metrics(), 'fdt_relay_forwarded_total') ?? 0),
     );
 
-    const before = samples.filter((s) => s.t < killedAt);
-    const after = samples.filter((s) => s.t >= killedAt);
+    // By when the answer came: a request sent just before the kill may fail because of it.
+    const before = samples.filter((s) => s.t + s.ms < killedAt);
+    const after = samples.filter((s) => s.t + s.ms >= killedAt);
     const rec = recoveryByHost(after, killedAt);
     const victimRec = [...victimHosts].map((h) => rec.get(h) ?? Infinity);
     const worst = Math.max(...victimRec);
@@ -70,7 +71,10 @@ export default async function relayKill({ log }) {
       ],
       ['SDK downtime (max)', fmtMs(Math.max(0, ...reconnected.map((e) => e.downtimeMs)))],
       ["URLs answer again (max over the dead relay's tunnels)", fmtMs(worst)],
-      ['requests before the kill ok/failed', `${tally(before).ok}/${tally(before).failed}`],
+      [
+        'requests before the kill ok/failed',
+        `${tally(before).ok}/${tally(before).failed} ${JSON.stringify(tally(before).byReason)}`,
+      ],
       [
         'requests after the kill ok/failed',
         `${tally(after).ok}/${tally(after).failed} ${JSON.stringify(tally(after).byReason)}`,
