@@ -29,6 +29,8 @@ export const CommonErrorCode = {
   RateLimited: 'rate_limited',
   Conflict: 'conflict',
   Internal: 'internal_error',
+  /** a dependency (the database) cannot be reached for now: 503 with Retry-After */
+  Unavailable: 'service_unavailable',
 } as const;
 
 export const notFound = (what: string) =>

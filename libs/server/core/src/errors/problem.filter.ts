@@ -39,6 +39,34 @@ const STATUS_CODES: Record<number, string> = {
   429: CommonErrorCode.RateLimited,
 };
 
+// A database (or another dependency) that cannot be reached right now is weather, not a bug:
+// connection errors from the socket, SQLSTATE classes 08 (connection exception) and 57P
+// (server shutting down, crashed, starting), and node-postgres' own wording for a connection
+// that died or never came.
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+]);
+const UNREACHABLE_MESSAGE =
+  /connection terminated|timeout exceeded when trying to connect|terminating connection|the database system is (starting up|shutting down|in recovery mode)/i;
+const RETRY_AFTER_SECONDS = '5';
+
+/** Whether `err` says a dependency is unreachable (a TypeORM error carries the driver's in `driverError`). */
+export function isDependencyUnavailable(err: unknown): boolean {
+  for (const e of [err, (err as { driverError?: unknown } | null)?.driverError]) {
+    if (typeof e !== 'object' || e === null) continue;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || /^(08|57P)/.test(code))) return true;
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && UNREACHABLE_MESSAGE.test(message)) return true;
+  }
+  return false;
+}
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -76,6 +104,11 @@ export function toProblem(
     } else {
       detail = String(body);
     }
+  } else if (isDependencyUnavailable(err)) {
+    status = 503;
+    code = CommonErrorCode.Unavailable;
+    detail = 'The service cannot reach a system it depends on (its database) right now; retry shortly.';
+    headers = { 'Retry-After': RETRY_AFTER_SECONDS };
   } else if (typeof err === 'object' && err !== null && typeof (err as BodyParserError).type === 'string') {
     // body-parser errors (express): malformed JSON, oversize bodies, bad charsets.
     const e = err as BodyParserError;
