@@ -188,7 +188,7 @@ export async function dependencyRestart({ log, which, promise, redisPersist = tr
         what: `no job lost: every acknowledged add's re-check job completes (within ${promise.jobsWithinMs / 1000} s)`,
         ok: jobsDone === acked.length && acked.length > 0,
       },
-      ...promise.extra({ during, tally }),
+      ...promise.extra({ during, tally, failedAdds }),
     ];
     return {
       rows,

@@ -10,10 +10,14 @@ export default (ctx) =>
     promise: {
       ...PROMISE,
       // Relays never touch PostgreSQL: tunnels serve through its outage.
-      extra: ({ during, tally }) => [
+      extra: ({ during, tally, failedAdds }) => [
         {
           what: 'tunnels keep serving while PostgreSQL is down (no failed request)',
           ok: tally(during).failed === 0,
+        },
+        {
+          what: 'API mutations during the outage fail with 503 (retry), not 500',
+          ok: failedAdds.every((a) => a.status === 503),
         },
       ],
     },
