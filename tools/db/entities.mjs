@@ -1,5 +1,5 @@
 // The feature libs that own entities. Each exports arrays named `<DOMAIN>_ENTITIES`.
-export const ENTITY_PACKAGES = ['@fdt/server-core', '@fdt/identity', '@fdt/tunnels', '@fdt/audit', '@fdt/server-sso', '@fdt/server-scim', '@fdt/domains', '@fdt/certificates'];
+export const ENTITY_PACKAGES = ['@fdt/server-core', '@fdt/identity', '@fdt/tunnels', '@fdt/audit', '@fdt/server-sso', '@fdt/server-scim', '@fdt/domains', '@fdt/certificates', '@fdt/billing'];
 
 export async function loadEntities() {
   const entities = [];

@@ -1,0 +1,2 @@
+export * from './entities/index.js';
+export { BillingModule } from './billing.module.js';
