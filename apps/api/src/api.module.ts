@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from '@fdt/audit';
+import { BillingModule } from '@fdt/billing';
 import { CertificatesApiModule, CertificatesModule, CertificatesService } from '@fdt/certificates';
 import { DomainsModule } from '@fdt/domains';
 import { IdentityModule } from '@fdt/identity';
@@ -33,6 +34,7 @@ export class ApiModule {
         // /metrics on FDT_API_ADMIN_PORT: the api's own port faces the internet.
         PlatformMetricsModule.forRoot('api', { adminPort: config.api.adminPort }),
         AuditModule,
+        BillingModule,
         IdentityModule,
         TunnelsModule,
         SsoModule,

@@ -1,4 +1,11 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, type ValueTransformer } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  type ValueTransformer,
+} from 'typeorm';
 import type { BillingProviderName } from '../plans/plan.types.js';
 
 export const FINANCE_EVENT_TYPES = [

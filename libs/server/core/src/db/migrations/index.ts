@@ -8,6 +8,7 @@ import { OwnedEmails1796584169976 } from './1796584169976-OwnedEmails.js';
 import { Domains1796590000000 } from './1796590000000-Domains.js';
 import { Certificates1796590000500 } from './1796590000500-Certificates.js';
 import { TunnelStatusTruth1796600000000 } from './1796600000000-TunnelStatusTruth.js';
+import { Billing1796610000000 } from './1796610000000-Billing.js';
 // The one migration history of the platform, oldest first. Generate a new one with
 // `npm run db:migration:generate -- <Name>`, review it, and add it here.
 export const MIGRATIONS: Function[] = [
@@ -21,4 +22,5 @@ export const MIGRATIONS: Function[] = [
   Domains1796590000000,
   Certificates1796590000500,
   TunnelStatusTruth1796600000000,
+  Billing1796610000000,
 ];
