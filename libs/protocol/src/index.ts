@@ -4,6 +4,7 @@ export * from './edge-basic-auth.js';
 export * from './control-channels.js';
 export * from './certificates.js';
 export * from './relay-heartbeat.js';
+export * from './edge-limits.js';
 export * from './wire/frame-codec.js';
 export * from './wire/read-frame.js';
 export * from './wire/handshake.js';
