@@ -207,3 +207,64 @@ describe('DNS-01 propagation wait config', () => {
     expect(() => dev({ FDT_DNS_PROPAGATION_TIMEOUT: '1.5' })).toThrow(/FDT_DNS_PROPAGATION_TIMEOUT/);
   });
 });
+
+describe('billing provider config', () => {
+  const stripe = { FDT_STRIPE_SECRET_KEY: 'sk_test_abc123', FDT_STRIPE_WEBHOOK_SECRET: 'whsec_abc123' };
+  const razorpay = {
+    FDT_RAZORPAY_KEY_ID: 'rzp_test_abc123',
+    FDT_RAZORPAY_KEY_SECRET: 'secret-123456',
+    FDT_RAZORPAY_WEBHOOK_SECRET: 'whsecret-1234',
+  };
+  const paypal = {
+    FDT_PAYPAL_CLIENT_ID: 'client-id-123',
+    FDT_PAYPAL_CLIENT_SECRET: 'client-secret-123',
+    FDT_PAYPAL_WEBHOOK_ID: 'WH-8PT597110X687430LKGECATA',
+  };
+
+  it('configures no provider by default, with a 300 s webhook age limit', () => {
+    expect(dev().billing).toEqual({
+      webhookMaxAgeSeconds: 300,
+      stripe: undefined,
+      razorpay: undefined,
+      paypal: undefined,
+    });
+  });
+
+  it('turns each provider on with all its variables, at its production API unless overridden', () => {
+    const c = dev({ ...stripe, ...razorpay, ...paypal, FDT_PAYPAL_API_URL: 'http://127.0.0.1:9999/' });
+    expect(c.billing.stripe).toEqual({
+      secretKey: 'sk_test_abc123',
+      webhookSecret: 'whsec_abc123',
+      apiUrl: 'https://api.stripe.com',
+    });
+    expect(c.billing.razorpay).toMatchObject({
+      keyId: 'rzp_test_abc123',
+      apiUrl: 'https://api.razorpay.com',
+    });
+    expect(c.billing.paypal).toMatchObject({
+      webhookId: paypal.FDT_PAYPAL_WEBHOOK_ID,
+      apiUrl: 'http://127.0.0.1:9999',
+    });
+  });
+
+  it('refuses a half-configured provider and names what is missing', () => {
+    expect(() => dev({ FDT_STRIPE_SECRET_KEY: 'sk_test_abc123' })).toThrow(
+      /FDT_STRIPE_WEBHOOK_SECRET: required with FDT_STRIPE_SECRET_KEY/,
+    );
+    const { FDT_RAZORPAY_WEBHOOK_SECRET: _unset, ...razorpayWithoutSecret } = razorpay;
+    expect(() => dev(razorpayWithoutSecret)).toThrow(
+      /FDT_RAZORPAY_WEBHOOK_SECRET: required with FDT_RAZORPAY_KEY_ID, FDT_RAZORPAY_KEY_SECRET/,
+    );
+    expect(() => dev({ FDT_PAYPAL_WEBHOOK_ID: 'WH-1' })).toThrow(
+      /FDT_PAYPAL_CLIENT_ID, FDT_PAYPAL_CLIENT_SECRET: required with FDT_PAYPAL_WEBHOOK_ID/,
+    );
+  });
+
+  it('refuses keys of the wrong shape, API URLs that are not URLs and a zero max age', () => {
+    expect(() => dev({ ...stripe, FDT_STRIPE_SECRET_KEY: 'pk_test_abc' })).toThrow(/FDT_STRIPE_SECRET_KEY/);
+    expect(() => dev({ ...stripe, FDT_STRIPE_WEBHOOK_SECRET: 'abc' })).toThrow(/FDT_STRIPE_WEBHOOK_SECRET/);
+    expect(() => dev({ ...razorpay, FDT_RAZORPAY_KEY_ID: 'key' })).toThrow(/FDT_RAZORPAY_KEY_ID/);
+    expect(() => dev({ FDT_STRIPE_API_URL: 'api.stripe.com' })).toThrow(/FDT_STRIPE_API_URL/);
+    expect(() => dev({ FDT_BILLING_WEBHOOK_MAX_AGE: '0' })).toThrow(/FDT_BILLING_WEBHOOK_MAX_AGE/);
+  });
+});

@@ -230,6 +230,35 @@ export const platformConfigSchema = z.object({
   // DNS-01: how long to wait, after the provider accepted the TXT record, for it to be visible
   // through FDT_DNS_RESOLVERS (else the system's) before the CA is asked to look; 0: do not wait.
   FDT_DNS_PROPAGATION_TIMEOUT: z.coerce.number().int().min(0).max(3600).default(120),
+  // Billing providers (docs/billing.md). A provider is on when its credentials are set, and
+  // then needs all of them (a key without its webhook secret could take payments whose
+  // webhooks we could never verify). The *_API_URL overrides point the SDKs at local fakes.
+  FDT_STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'a secret (sk_…) or restricted (rk_…) key')
+    .optional(),
+  FDT_STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/=]+$/, "the endpoint's whsec_… secret")
+    .optional(),
+  FDT_STRIPE_API_URL: z.string().url().default('https://api.stripe.com'),
+  FDT_RAZORPAY_KEY_ID: z
+    .string()
+    .regex(/^rzp_(test|live)_[A-Za-z0-9]+$/, 'a key id rzp_test_… or rzp_live_…')
+    .optional(),
+  FDT_RAZORPAY_KEY_SECRET: z.string().min(8).optional(),
+  FDT_RAZORPAY_WEBHOOK_SECRET: z.string().min(8).optional(),
+  FDT_RAZORPAY_API_URL: z.string().url().default('https://api.razorpay.com'),
+  FDT_PAYPAL_CLIENT_ID: z.string().min(8).optional(),
+  FDT_PAYPAL_CLIENT_SECRET: z.string().min(8).optional(),
+  FDT_PAYPAL_WEBHOOK_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, "the webhook's id from the app's settings")
+    .optional(),
+  // https://api-m.sandbox.paypal.com for PayPal's sandbox.
+  FDT_PAYPAL_API_URL: z.string().url().default('https://api-m.paypal.com'),
+  // Webhook events signed (Stripe, PayPal) or created (Razorpay) longer ago are refused.
+  FDT_BILLING_WEBHOOK_MAX_AGE: seconds.default(300),
 });
 
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
@@ -403,6 +432,13 @@ export interface PlatformConfig {
     /** DNS-01: seconds to wait for the TXT record to be visible (FDT_DNS_RESOLVERS) before the CA looks; 0: no wait */
     dnsPropagationTimeoutSeconds: number;
   };
+  /** Payment providers; a provider is present when configured (manual plans need none). */
+  billing: {
+    webhookMaxAgeSeconds: number;
+    stripe?: { secretKey: string; webhookSecret: string; apiUrl: string };
+    razorpay?: { keyId: string; keySecret: string; webhookSecret: string; apiUrl: string };
+    paypal?: { clientId: string; clientSecret: string; webhookId: string; apiUrl: string };
+  };
 }
 
 export class ConfigError extends Error {}
@@ -496,6 +532,20 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
     throw new ConfigError(
       `Invalid configuration:\n  ${dnsNeeds.join(', ')}: required with FDT_DNS_PROVIDER=${c.FDT_DNS_PROVIDER}`,
     );
+  }
+  const billingGroups = [
+    ['FDT_STRIPE_SECRET_KEY', 'FDT_STRIPE_WEBHOOK_SECRET'],
+    ['FDT_RAZORPAY_KEY_ID', 'FDT_RAZORPAY_KEY_SECRET', 'FDT_RAZORPAY_WEBHOOK_SECRET'],
+    ['FDT_PAYPAL_CLIENT_ID', 'FDT_PAYPAL_CLIENT_SECRET', 'FDT_PAYPAL_WEBHOOK_ID'],
+  ] as const;
+  for (const group of billingGroups) {
+    const unset = group.filter((k) => !c[k]);
+    if (unset.length && unset.length < group.length) {
+      throw new ConfigError(
+        `Invalid configuration:\n  ${unset.join(', ')}: required with ${group.filter((k) => c[k]).join(', ')} ` +
+          '(a billing provider needs its key and its webhook secret, or none of them)',
+      );
+    }
   }
   return {
     env: c.NODE_ENV,
@@ -606,5 +656,40 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       retryBaseSeconds: c.FDT_ACME_RETRY_BASE,
       dnsPropagationTimeoutSeconds: c.FDT_DNS_PROPAGATION_TIMEOUT,
     },
+    billing: billingConfig(c),
+  };
+}
+
+// Called after each provider's variables were checked all-or-none.
+function billingConfig(c: z.output<typeof platformConfigSchema>): PlatformConfig['billing'] {
+  const url = (u: string) => u.replace(/\/$/, '');
+  return {
+    webhookMaxAgeSeconds: c.FDT_BILLING_WEBHOOK_MAX_AGE,
+    stripe:
+      c.FDT_STRIPE_SECRET_KEY && c.FDT_STRIPE_WEBHOOK_SECRET
+        ? {
+            secretKey: c.FDT_STRIPE_SECRET_KEY,
+            webhookSecret: c.FDT_STRIPE_WEBHOOK_SECRET,
+            apiUrl: url(c.FDT_STRIPE_API_URL),
+          }
+        : undefined,
+    razorpay:
+      c.FDT_RAZORPAY_KEY_ID && c.FDT_RAZORPAY_KEY_SECRET && c.FDT_RAZORPAY_WEBHOOK_SECRET
+        ? {
+            keyId: c.FDT_RAZORPAY_KEY_ID,
+            keySecret: c.FDT_RAZORPAY_KEY_SECRET,
+            webhookSecret: c.FDT_RAZORPAY_WEBHOOK_SECRET,
+            apiUrl: url(c.FDT_RAZORPAY_API_URL),
+          }
+        : undefined,
+    paypal:
+      c.FDT_PAYPAL_CLIENT_ID && c.FDT_PAYPAL_CLIENT_SECRET && c.FDT_PAYPAL_WEBHOOK_ID
+        ? {
+            clientId: c.FDT_PAYPAL_CLIENT_ID,
+            clientSecret: c.FDT_PAYPAL_CLIENT_SECRET,
+            webhookId: c.FDT_PAYPAL_WEBHOOK_ID,
+            apiUrl: url(c.FDT_PAYPAL_API_URL),
+          }
+        : undefined,
   };
 }
