@@ -9,6 +9,9 @@ import { DomainChanges } from './agents/domain-changes.service.js';
 import { Revocations } from './agents/revocations.service.js';
 import { TokenVerifier } from './agents/token-verifier.service.js';
 import { TunnelStatusReporter } from './agents/tunnel-status.reporter.js';
+import { LiveLimits } from './billing/live-limits.service.js';
+import { UsageMeter } from './billing/usage-meter.js';
+import { UsageReporter } from './billing/usage-reporter.service.js';
 import { VisitorConnections } from './ingress/connections/visitor-connections.js';
 import { EdgeIngress } from './ingress/edge-ingress.service.js';
 import { ClientIp } from './ingress/http/client-ip.js';
@@ -75,6 +78,9 @@ export const TLS_MATERIAL = Symbol('TLS_MATERIAL');
     Revocations,
     DomainChanges,
     AgentSessionsService,
+    LiveLimits,
+    UsageMeter,
+    UsageReporter,
     VisitorGate,
     VisitorConnections,
     ClientIp,

@@ -10,7 +10,15 @@ import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 
 const TIMEOUT_MS = 5_000;
 
-export class ApiCallError extends Error {}
+export class ApiCallError extends Error {
+  constructor(
+    message: string,
+    /** the api's HTTP status, when it answered */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
 
 /** The relay's calls to the api (besides the heartbeat): relay secret as bearer, bounded in time. */
 @Injectable()
@@ -41,6 +49,12 @@ export class RelayApiClient {
     return body.policy ?? null;
   }
 
+  /** A GET whose JSON answer the caller checks (undefined when the body is not JSON). */
+  async getJson(path: string): Promise<unknown> {
+    const res = await this.call('GET', path);
+    return res.json().catch(() => undefined);
+  }
+
   async post(path: string, body: unknown, signal?: AbortSignal): Promise<void> {
     const res = await this.call('POST', path, body, signal);
     await res.body?.cancel();
@@ -66,7 +80,7 @@ export class RelayApiClient {
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw new ApiCallError(`api answered ${res.status} to ${method} ${path}`);
+      throw new ApiCallError(`api answered ${res.status} to ${method} ${path}`, res.status);
     }
     return res;
   }

@@ -14,6 +14,7 @@ import {
   type TunnelRequest,
 } from '@fdt/protocol';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
+import { LiveLimits } from '../billing/live-limits.service.js';
 import { TcpIngress } from '../ingress/tcp/tcp-ingress.js';
 import { CidrError } from '../policy/cidr.js';
 import { TunnelPolicy } from '../policy/tunnel-policy.js';
@@ -59,6 +60,7 @@ export class HandshakeService {
     private readonly names: NameClaims,
     private readonly revocations: Revocations,
     private readonly domainChanges: DomainChanges,
+    private readonly limits: LiveLimits,
   ) {
     this.verifierKey = edgeBasicAuthKey(config.relay.secret);
   }
@@ -68,10 +70,18 @@ export class HandshakeService {
       const hello = parseHello(msg.hello);
       const claims = await this.verifier.verify(hello.token);
       this.assertNotRevoked(claims);
-      if (hello.tunnels.length > claims.limits.maxTunnels) {
+      // The plan as it is now (a change since the token was issued counts: LiveLimits).
+      const limits = this.limits.forHello(claims);
+      if (limits.bandwidthExceeded) {
         throw new HandshakeProblem(
           HandshakeErrorCode.PlanLimit,
-          `${hello.tunnels.length} tunnels asked, the plan allows ${claims.limits.maxTunnels} per agent: upgrade the plan or start fewer`,
+          "your org has used this month's bandwidth of its plan: upgrade the plan, or wait for the next month",
+        );
+      }
+      if (limits.maxTunnels !== null && hello.tunnels.length > limits.maxTunnels) {
+        throw new HandshakeProblem(
+          HandshakeErrorCode.PlanLimit,
+          `${hello.tunnels.length} tunnels asked, the plan allows ${limits.maxTunnels} per agent: upgrade the plan or start fewer`,
         );
       }
       // Past its capacity a relay takes no more agents; the api stops assigning it (capacity
@@ -328,6 +338,8 @@ export class HandshakeService {
       for (const port of opened) this.tcp.close(port);
       throw e;
     }
+    // A plan change that arrived during the checks above found no route of this session yet.
+    this.limits.applyTo(claims, routes);
     session.routes = routes;
     for (const old of this.routing.add(session)) {
       this.logger.log(`session ${session.id} takes over ${old.url} from session ${old.sessionId}`);

@@ -17,6 +17,7 @@ export const VisitorErrorCode = {
   RequestTimeout: 'request_timeout',
   TooManyFromAddress: 'too_many_connections_from_address',
   EdgeBusy: 'edge_busy',
+  BandwidthLimit: 'bandwidth_limit',
 } as const;
 export type VisitorErrorCode = (typeof VisitorErrorCode)[keyof typeof VisitorErrorCode];
 
@@ -96,6 +97,15 @@ const CATALOGUE: Record<
     status: 503,
     title: 'Edge busy',
     detail: () => 'This edge is serving as many connections as it can. Try again shortly.',
+  },
+  // 402, not 429: retrying does not help (the month's quota is used up until the owner
+  // upgrades or the month ends), and 429 invites clients to retry after Retry-After; 509 is
+  // not a registered status.
+  bandwidth_limit: {
+    status: 402,
+    title: 'Bandwidth limit reached',
+    detail: (h) =>
+      `The owner of ${h} has used this month's bandwidth of their plan. It serves again once they upgrade the plan or the month ends.`,
   },
 };
 

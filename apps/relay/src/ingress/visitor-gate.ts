@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { MuxCode, type MuxHeaders, type MuxStream, RAW_STREAM_PATH } from '@fdt/protocol';
 import { Injectable, Logger } from '@nestjs/common';
+import { LiveLimits } from '../billing/live-limits.service.js';
+import { UsageMeter } from '../billing/usage-meter.js';
+import { VisitorErrorCode } from '../errors/visitor-errors.js';
 import { RelayMetrics } from '../metrics/relay-metrics.js';
 import { normalizeIp } from '../policy/cidr.js';
 import type { TunnelRoute } from '../routing/route.js';
@@ -9,7 +12,6 @@ import { RoutingTable } from '../routing/routing-table.js';
 import { type AgentLink, LinkClosedError } from '../transport/agent-link.js';
 import { streamHeaders } from './http/forward-headers.js';
 import { pipeRaw } from './raw-pipe.js';
-import { meter } from './socket-meter.js';
 
 // How long a visitor waits for a link whose handshake is finishing.
 const LINK_WAIT_MS = 5_000;
@@ -25,13 +27,19 @@ export class VisitorGate {
   constructor(
     private readonly routing: RoutingTable,
     private readonly metrics: RelayMetrics,
+    private readonly limits: LiveLimits,
+    readonly usage: UsageMeter,
   ) {}
 
-  /** Takes a connection slot of the tunnel; false when it is at its limit. */
-  acquire(route: TunnelRoute): boolean {
-    if (route.active >= route.policy.maxConns) return false;
+  /**
+   * Takes a connection slot of the tunnel; the refusal instead when its org used up this
+   * month's bandwidth or the tunnel is at its connection limit (both as the plan is now).
+   */
+  acquire(route: TunnelRoute): VisitorErrorCode | undefined {
+    if (this.limits.bandwidthExceeded(route.orgId)) return VisitorErrorCode.BandwidthLimit;
+    if (route.active >= route.policy.maxConns) return VisitorErrorCode.TooManyConnections;
     route.active += 1;
-    return true;
+    return undefined;
   }
 
   release(route: TunnelRoute): void {
@@ -97,7 +105,8 @@ export class VisitorGate {
     socket.on('error', () => undefined);
     const ip = normalizeIp(socket.remoteAddress);
     if (!route.policy.ipAllowed(ip)) return this.refuse(socket, 'ip_denied');
-    if (!this.acquire(route)) return this.refuse(socket, 'too_many_connections');
+    const refused = this.acquire(route);
+    if (refused) return this.refuse(socket, refused);
     const stream = await this.open(route, {
       ':method': 'POST',
       ':path': RAW_STREAM_PATH,
@@ -116,8 +125,9 @@ export class VisitorGate {
     }
     socket.once('close', () => {
       this.release(route);
-      meter(this.metrics, route.proto, socket);
+      this.usage.meter(route.proto, socket, route.orgId);
     });
+    this.usage.watch(socket, route.proto, route.orgId);
     if (head.length) stream.write(head);
     pipeRaw(socket, stream, (r) => this.metrics.rejected(r.agentError ?? 'agent_refused'));
   }

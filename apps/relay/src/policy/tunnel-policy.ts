@@ -32,6 +32,7 @@ export class TunnelPolicy {
     private readonly request: KeptRequest,
     private readonly maxConnsPerTunnel: number,
     private readonly scope: PolicyScope,
+    private readonly org: EdgePolicy,
   ) {}
 
   /** Throws CidrError on a malformed CIDR (the handshake answers bad_request). */
@@ -72,6 +73,7 @@ export class TunnelPolicy {
       request,
       maxConnsPerTunnel,
       scope,
+      org,
     );
   }
 
@@ -81,6 +83,17 @@ export class TunnelPolicy {
    */
   withOrgPolicy(org: EdgePolicy): TunnelPolicy {
     return TunnelPolicy.build(org, this.request, this.agentMacs, this.maxConnsPerTunnel, this.scope);
+  }
+
+  /**
+   * The same tunnel under the plan's connection limit as it is now (a plan change, applied
+   * without reconnecting the agent); null or 0: the plan sets none. Connections already
+   * admitted stay.
+   */
+  withPlanMaxConns(maxConnsPerTunnel: number | null): TunnelPolicy {
+    const n = maxConnsPerTunnel ?? 0;
+    if (n === this.maxConnsPerTunnel) return this;
+    return TunnelPolicy.build(this.org, this.request, this.agentMacs, n, this.scope);
   }
 
   ipAllowed(ip: string): boolean {

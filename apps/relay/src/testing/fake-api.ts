@@ -7,6 +7,7 @@ import {
   AGENT_SESSION_AUDIENCE,
   AGENT_SESSION_TYPE,
   type AgentSessionClaims,
+  type EdgeLimits,
   type EdgePolicy,
   type RelayCertificate,
   type RelayHeartbeat,
@@ -14,6 +15,7 @@ import {
   type TunnelSetHeader,
   type TunnelStatusEvent,
   type TunnelStatusReport,
+  type UsageReport,
 } from '@fdt/protocol';
 
 type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
@@ -43,6 +45,12 @@ export class FakeApi {
   readonly tunnelSets: { contentType?: string; header: TunnelSetHeader; entries: TunnelSetEntry[] }[] = [];
   /** answer the next heartbeat with `resync: true` (asks the relay for its full set) */
   resyncNext = false;
+  /** orgId -> what GET /api/v1/relays/orgs/:orgId/edge-limits answers (404 when absent) */
+  readonly edgeLimits = new Map<string, EdgeLimits>();
+  /** usage reports the relay sent */
+  readonly usageReports: UsageReport[] = [];
+  /** answer usage reports with this status (204: recorded) */
+  usageStatus = 204;
   jwksFetches = 0;
   url = '';
   private readonly server: Server;
@@ -88,6 +96,16 @@ export class FakeApi {
       if (url === '/api/v1/relays/tunnels' && req.method === 'POST') {
         if (this.tunnelsStatus !== 204) return json(this.tunnelsStatus, { code: 'boom' });
         this.reports.push(body as TunnelStatusReport);
+        return json(204);
+      }
+      const limitsOf = /^\/api\/v1\/relays\/orgs\/([^/?]+)\/edge-limits$/.exec(url)?.[1];
+      if (limitsOf && req.method === 'GET') {
+        const limits = this.edgeLimits.get(decodeURIComponent(limitsOf));
+        return limits ? json(200, limits) : json(404, { code: 'not_found' });
+      }
+      if (url === '/api/v1/relays/usage' && req.method === 'POST') {
+        if (this.usageStatus !== 204) return json(this.usageStatus, { code: 'boom' });
+        this.usageReports.push(body as UsageReport);
         return json(204);
       }
       const name = /^\/api\/v1\/relays\/names\/([^/?]+)$/.exec(url)?.[1];

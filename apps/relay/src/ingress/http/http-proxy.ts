@@ -10,7 +10,6 @@ import { RelayMetrics } from '../../metrics/relay-metrics.js';
 import { normalizeIp } from '../../policy/cidr.js';
 import type { TunnelRoute } from '../../routing/route.js';
 import { RoutingTable } from '../../routing/routing-table.js';
-import { meter } from '../socket-meter.js';
 import { VisitorGate } from '../visitor-gate.js';
 import { ClientIp } from './client-ip.js';
 import { agentRequestHeaders, remoteAddr, visitorResponseHeaders } from './forward-headers.js';
@@ -133,7 +132,8 @@ export class HttpProxy {
     { route, host, ip, peer }: { route: TunnelRoute; host: string; ip: string; peer: string },
     started: number,
   ): void {
-    if (!this.gate.acquire(route)) return this.refuse(req, res, VisitorErrorCode.TooManyConnections, host);
+    const refused = this.gate.acquire(route);
+    if (refused) return this.refuse(req, res, refused, host);
     const requestId = randomUUID();
     // A client named by a proxy's X-Forwarded-For has no port we know.
     const remotePort = ip === peer ? (req.socket.remotePort ?? 0) : 0;
@@ -228,7 +228,7 @@ export class HttpProxy {
     res.once('close', () => {
       clearTimeout(timer);
       this.gate.release(route);
-      meter(this.metrics, 'http', req.socket);
+      this.gate.usage.meter('http', req.socket, route.orgId);
       // The visitor went away mid-exchange: the agent stops too.
       if (!res.writableFinished && !stream.destroyed) stream.close(MuxCode.Cancel);
       this.metrics.observeRequest(res.statusCode, (performance.now() - started) / 1000);

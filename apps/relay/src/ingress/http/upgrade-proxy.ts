@@ -8,7 +8,6 @@ import { visitorError, VisitorErrorCode, writeVisitorError } from '../../errors/
 import { RelayMetrics } from '../../metrics/relay-metrics.js';
 import { RoutingTable } from '../../routing/routing-table.js';
 import { pipeRaw } from '../raw-pipe.js';
-import { meter } from '../socket-meter.js';
 import { VisitorGate } from '../visitor-gate.js';
 import { ClientIp } from './client-ip.js';
 import { streamHeaders, upgradeRequestHead, type ForwardContext } from './forward-headers.js';
@@ -60,7 +59,8 @@ export class UpgradeProxy {
     const { route, host, ip, peer } = a;
     // What follows the head waits for the 101; a request body could not wait (the service reads it first).
     if (hasBody(req)) return this.refuse(req, socket, VisitorErrorCode.BadRequest, host);
-    if (!this.gate.acquire(route)) return this.refuse(req, socket, VisitorErrorCode.TooManyConnections, host);
+    const refused = this.gate.acquire(route);
+    if (refused) return this.refuse(req, socket, refused, host);
     const ctx: ForwardContext = {
       proto,
       remoteIp: ip,
@@ -86,7 +86,7 @@ export class UpgradeProxy {
       if (released) return;
       released = true;
       this.gate.release(route);
-      meter(this.metrics, 'http', socket);
+      this.gate.usage.meter('http', socket, route.orgId);
     };
     socket.once('close', release);
     stream.write(upgradeRequestHead(req, ctx));
@@ -98,6 +98,7 @@ export class UpgradeProxy {
     if (answer.head.status === 101) {
       socket.write(answer.bytes);
       if (head.length) stream.write(head);
+      this.gate.usage.watch(socket, 'http', route.orgId);
       pipeRaw(socket, stream);
       return;
     }
