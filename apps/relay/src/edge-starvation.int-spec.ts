@@ -199,3 +199,39 @@ describe('the relay caps visitor connections in all (FDT_RELAY_MAX_VISITOR_CONNS
     open[1].destroy();
   });
 });
+
+describe('a busy agent listener over TLS', () => {
+  let edge: Edge;
+  beforeAll(async () => {
+    edge = await startEdge(testEnv('postgres://unused@127.0.0.1:1/unused'), {
+      FDT_RELAY_AGENT_TLS: 'true',
+      FDT_RELAY_MAX_HANDSHAKES_PER_IP: '1',
+    });
+  });
+  afterAll(async () => {
+    await edge?.close();
+  });
+
+  const failures = async (code: string): Promise<number> => {
+    const m = register.getSingleMetric('fdt_relay_handshake_failures_total');
+    return (await m?.get())?.values.find((v) => v.labels.code === code)?.value ?? 0;
+  };
+
+  it('counts a connection dropped as busy once, under busy_address, not again as a TLS failure', async () => {
+    const agentPort = edge.relay.ports.agent;
+    const [tls0, busy0] = [await failures('tls'), await failures('busy_address')];
+    const holder = await RawVisitor.open(agentPort);
+    await sleep(200);
+    const dropped = await RawVisitor.open(agentPort);
+    expect(await dropped.closesWithin(1500)).toBe(true);
+    await sleep(200);
+    expect([(await failures('busy_address')) - busy0, (await failures('tls')) - tls0]).toEqual([1, 0]);
+    holder.destroy();
+    // A client that speaks no TLS at all is still a TLS failure.
+    const garbage = await RawVisitor.open(agentPort);
+    garbage.write('GET / HTTP/1.1\r\n\r\n');
+    expect(await garbage.closesWithin(3000)).toBe(true);
+    await sleep(100);
+    expect((await failures('tls')) - tls0).toBe(1);
+  });
+});

@@ -72,12 +72,21 @@ export class AgentTransport extends Server implements CustomTransportStrategy {
           (socket: TLSSocket) => this.accept(socket),
         )
       : createTcpServer({ noDelay: true }, (socket) => this.accept(socket));
-    if (r.agentTls) server.on('tlsClientError', () => this.metrics.handshakeFailed('tls'));
+    // Sockets we dropped as busy: the TLS server still wraps them and reports a tlsClientError
+    // (ECONNRESET), which is not a TLS failure and was already counted under its own code.
+    const dropped = new WeakSet<Socket>();
+    if (r.agentTls)
+      server.on('tlsClientError', (_e: Error, tlsSocket: TLSSocket) => {
+        // Node offers no public link from a server-side TLSSocket to the socket it wraps.
+        const raw = (tlsSocket as unknown as { _parent?: Socket })._parent;
+        if (!raw || !dropped.has(raw)) this.metrics.handshakeFailed('tls');
+      });
     // Bounded, in all and per address, from the TCP accept: beyond, new agents are dropped (they retry with backoff).
     server.prependListener('connection', (raw: Socket) => {
       const refused = this.slots.open(raw);
       if (!refused) return;
       this.metrics.handshakeFailed(refused);
+      dropped.add(raw);
       raw.destroy();
     });
     this.server = server;
