@@ -13,3 +13,4 @@ export type { JsonObject, JsonValue } from './json.js';
 export { GENESIS_HASH } from './constants.js';
 export * from './dto/audit-response.dto.js';
 export * from './dto/audit-query.dto.js';
+export { csvCell, csvRow } from './audit-csv.js';

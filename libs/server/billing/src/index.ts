@@ -1,2 +1,33 @@
 export * from './entities/index.js';
-export { BillingModule } from './billing.module.js';
+export { BillingCoreModule, BillingModule } from './billing.module.js';
+export { BillingErrorCode, BillingException } from './billing.errors.js';
+export {
+  FREE_PLAN_ID,
+  GRANTING_STATUSES,
+  PLAN_CHANGED_CHANNEL,
+  type PlanChangedMessage,
+  UPGRADE_PATH,
+} from './constants.js';
+export {
+  asCount,
+  type Entitlements,
+  EntitlementsService,
+  UNLIMITED_COUNT,
+} from './entitlements/entitlements.service.js';
+export { CONFIG_BACKED_LIMITS, PlanCatalogService, type PlanInput } from './plans/plan-catalog.service.js';
+export {
+  type ApplyOutcome,
+  type ProviderSubscriptionState,
+  SubscriptionsService,
+} from './subscriptions/subscriptions.service.js';
+export { type FinanceEventInput, LedgerService, financeCsvRow } from './ledger/ledger.service.js';
+export { BillingOperatorGuard } from './platform-operator.guard.js';
+export { BillingEdgeApiModule } from './edge/billing-edge.module.js';
+export { UsageModule } from './usage/usage.module.js';
+export {
+  USAGE_QUEUE,
+  USAGE_REPORT_JOB,
+  type UsageReportJob,
+  UsageService,
+  usageReportJobId,
+} from './usage/usage.service.js';

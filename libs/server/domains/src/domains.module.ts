@@ -2,6 +2,7 @@ import { promises as dns } from 'node:dns';
 import { type DynamicModule, Module, type ModuleMetadata, type Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@fdt/audit';
+import { BillingCoreModule } from '@fdt/billing';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
 import { DOMAIN_CERTIFICATES, type DomainCertificates } from './certificates.port.js';
 import { DNS_TIMEOUT_MS, DOMAINS_DNS_RESOLVER } from './constants.js';
@@ -42,6 +43,7 @@ export class DomainsCoreModule {
       imports: [
         TypeOrmModule.forFeature(DOMAINS_ENTITIES),
         AuditModule,
+        BillingCoreModule,
         ...(options.certificates?.imports ?? []),
       ],
       providers: [

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, IsNull, Not, QueryFailedError } from 'typeorm';
 import { AuditService } from '@fdt/audit';
+import { EntitlementsService } from '@fdt/billing';
 import type { JobQueue, PubSub, RouteRegistry } from '@fdt/ports';
 import { changedDomainKey, ControlChannel, type DomainChangedMessage } from '@fdt/protocol';
 import {
@@ -72,6 +73,7 @@ export class DomainsService {
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     @Inject(PUBSUB) private readonly pubsub: PubSub,
     @Inject(ROUTE_REGISTRY) private readonly registry: RouteRegistry,
+    private readonly entitlements: EntitlementsService,
     @Optional() @Inject(DOMAIN_CERTIFICATES) private readonly certificates?: DomainCertificates,
   ) {}
 
@@ -123,7 +125,10 @@ export class DomainsService {
         if (held && !this.abandoned(held, actor.orgId))
           throw this.taken(hostname, held.orgId === actor.orgId);
         if (held) await this.release(m, held);
-        if ((await m.getRepository(Domain).countBy({ orgId: actor.orgId })) >= MAX_DOMAINS_PER_ORG) {
+        const count = await m.getRepository(Domain).countBy({ orgId: actor.orgId });
+        // The plan's limit (plan_limit, with where to upgrade), then the table's own bound.
+        await this.entitlements.assertWithin(actor.orgId, 'maxDomains', count, 1, m);
+        if (count >= MAX_DOMAINS_PER_ORG) {
           throw new DomainsException(
             DomainsErrorCode.Limit,
             `An org holds at most ${MAX_DOMAINS_PER_ORG} domains; remove one first.`,

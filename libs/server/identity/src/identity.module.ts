@@ -20,6 +20,7 @@ import { IDENTITY_ENTITIES } from './entities/index.js';
 import { AuthGuard } from './guards/auth.guard.js';
 import { RateLimitMiddleware } from './guards/rate-limit.middleware.js';
 import { MemberAccessHooks } from './lifecycle/member-access-hooks.js';
+import { MemberLimits } from './lifecycle/member-limits.js';
 import { MembershipLifecycleService } from './lifecycle/membership-lifecycle.service.js';
 import { InvitationsController } from './members/invitations.controller.js';
 import { InvitationsService } from './members/invitations.service.js';
@@ -46,6 +47,7 @@ import { MembersService } from './members/members.service.js';
     SsoEnforcement,
     MembershipLifecycleService,
     MemberAccessHooks,
+    MemberLimits,
     AccountsService,
     EmailDomainOwnership,
     PlatformOperators,
@@ -62,6 +64,7 @@ import { MembersService } from './members/members.service.js';
     SsoEnforcement,
     MembershipLifecycleService,
     MemberAccessHooks,
+    MemberLimits,
     EmailDomainOwnership,
     PlatformOperators,
     ExternalSignInService,

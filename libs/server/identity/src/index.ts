@@ -10,6 +10,7 @@ export * from './auth/sso-enforcement.js';
 export * from './members/members.service.js';
 export * from './lifecycle/membership-lifecycle.service.js';
 export * from './lifecycle/member-access-hooks.js';
+export * from './lifecycle/member-limits.js';
 export * from './guards/auth.guard.js';
 export * from './request-context.js';
 export * from './accounts/accounts.service.js';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@fdt/audit';
+import { BillingCoreModule } from '@fdt/billing';
 import { IdentityModule } from '@fdt/identity';
 import { AuthtokenAccessHook } from './authtokens/authtoken-access.hook.js';
 import { AuthtokensController } from './authtokens/authtokens.controller.js';
@@ -31,7 +32,7 @@ import { TunnelSetController } from './relays/tunnel-set.controller.js';
 
 /** Agent authtokens and sessions (JWKS), reserved names and ports, the relays registry, tunnels. */
 @Module({
-  imports: [TypeOrmModule.forFeature(TUNNELS_ENTITIES), AuditModule, IdentityModule],
+  imports: [TypeOrmModule.forFeature(TUNNELS_ENTITIES), AuditModule, IdentityModule, BillingCoreModule],
   controllers: [
     AuthtokensController,
     AgentSessionsController,

@@ -10,6 +10,7 @@ import type { RequestContext } from '../request-context.js';
 import { type InvitationDelivery, MemberInvitation, Membership, Org, User } from '../entities/index.js';
 import { IdentityErrorCode, IdentityException } from '../identity.errors.js';
 import { MailerService } from '../mail/mailer.service.js';
+import { MemberLimits } from '../lifecycle/member-limits.js';
 import { type MemberView, MembersService } from './members.service.js';
 
 /** How long an invitation works. */
@@ -49,6 +50,7 @@ export class InvitationsService {
     private readonly mailer: MailerService,
     private readonly audit: AuditService,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly limits: MemberLimits,
   ) {}
 
   inviteUrl(token: string): string {
@@ -63,6 +65,8 @@ export class InvitationsService {
       const existing = !!user;
       // A new address gets an account without credentials; whoever accepts chooses them.
       user ??= await this.accounts.create(m, { email, name: input.name });
+      // A pending invitation holds a seat: the plan's members limit counts it.
+      await this.limits.assertMayAdd(m, actor.orgId, user.id);
       return this.issue(m, actor, user, input.role, existing);
     });
     return this.deliver(actor, made);

@@ -9,6 +9,7 @@ import { hashPassword } from '../auth/password.js';
 import { Membership, User } from '../entities/index.js';
 import { IdentityErrorCode, IdentityException } from '../identity.errors.js';
 import { MemberAccessHooks } from '../lifecycle/member-access-hooks.js';
+import { MemberLimits } from '../lifecycle/member-limits.js';
 import { MembershipLifecycleService } from '../lifecycle/membership-lifecycle.service.js';
 import { grantableRoles } from '../role-permissions.js';
 
@@ -31,6 +32,7 @@ export class MembersService {
     private readonly accessHooks: MemberAccessHooks,
     private readonly accounts: AccountsService,
     private readonly domains: EmailDomainOwnership,
+    private readonly limits: MemberLimits,
   ) {}
 
   /**
@@ -118,7 +120,10 @@ export class MembersService {
     }
   }
 
-  /** Creates the membership and its `member.added` event, in the caller's transaction. */
+  /**
+   * Creates the membership and its `member.added` event, in the caller's transaction; every
+   * way in (REST, SCIM, an accepted invitation) passes the plan's members limit here.
+   */
   async join(
     m: EntityManager,
     actor: Actor,
@@ -127,6 +132,7 @@ export class MembersService {
     deactivatedAt: Date | null,
     summary: Record<string, unknown>,
   ): Promise<MemberView> {
+    await this.limits.assertMayAdd(m, actor.orgId, user.id);
     const ms = await m
       .getRepository(Membership)
       .save({ orgId: actor.orgId, userId: user.id, role, deactivatedAt });

@@ -11,14 +11,14 @@ import { TunnelPoliciesService } from './tunnel-policies.service.js';
 export class TunnelPoliciesController {
   constructor(private readonly policies: TunnelPoliciesService) {}
 
-  private toDto(name: string, p: TunnelPolicy | null): TunnelPolicyDto {
+  private toDto(name: string, p: TunnelPolicy | null, planMaxConns: number): TunnelPolicyDto {
     return {
       name,
       basicAuth: (p?.basicAuth ?? []).map(({ user }) => ({ user })),
       allowCidrs: p?.allowCidrs ?? [],
       denyCidrs: p?.denyCidrs ?? [],
       maxConns: p?.maxConns ?? null,
-      planMaxConns: this.policies.planMaxConns,
+      planMaxConns,
       updatedAt: p?.updatedAt ?? null,
     };
   }
@@ -27,7 +27,11 @@ export class TunnelPoliciesController {
   @RequirePermission(Permission.TunnelsRead)
   @ApiOkResponse({ type: TunnelPolicyDto })
   async get(@CurrentActor() actor: Actor, @Param('name') name: string): Promise<TunnelPolicyDto> {
-    return this.toDto(this.policies.assertName(name), await this.policies.find(actor.orgId, name));
+    return this.toDto(
+      this.policies.assertName(name),
+      await this.policies.find(actor.orgId, name),
+      await this.policies.planMaxConns(actor.orgId),
+    );
   }
 
   @Put(':name')
@@ -39,6 +43,6 @@ export class TunnelPoliciesController {
     @Body() dto: PutTunnelPolicyDto,
   ): Promise<TunnelPolicyDto> {
     const saved = await this.policies.put(actor, name, dto);
-    return this.toDto(saved.name, saved);
+    return this.toDto(saved.name, saved, await this.policies.planMaxConns(actor.orgId));
   }
 }

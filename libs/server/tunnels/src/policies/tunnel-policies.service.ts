@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@fdt/audit';
+import { asCount, EntitlementsService } from '@fdt/billing';
 import { hashPassword } from '@fdt/identity';
 import type { PubSub } from '@fdt/ports';
 import {
@@ -87,14 +88,16 @@ export class TunnelPoliciesService {
     private readonly audit: AuditService,
     @Inject(PUBSUB) private readonly pubsub: PubSub,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly entitlements: EntitlementsService,
   ) {
     this.verifierKey = edgeBasicAuthKey(config.relay.secret);
   }
 
   private readonly verifierKey: Buffer;
 
-  get planMaxConns(): number {
-    return this.config.plan.maxConnsPerTunnel;
+  /** Connections per tunnel the org's plan allows (2^31 - 1 when unlimited). */
+  async planMaxConns(orgId: string): Promise<number> {
+    return asCount((await this.entitlements.forOrg(orgId)).limits.maxConnsPerTunnel);
   }
 
   assertName(name: string): string {
@@ -139,10 +142,9 @@ export class TunnelPoliciesService {
     const name = this.assertName(rawName);
     const allowCidrs = this.cidrs('allowCidrs', input.allowCidrs);
     const denyCidrs = this.cidrs('denyCidrs', input.denyCidrs);
-    if (input.maxConns !== null && input.maxConns !== undefined && input.maxConns > this.planMaxConns) {
-      throw invalid(
-        `maxConns can be at most ${this.planMaxConns} on this plan (or null for the plan limit).`,
-      );
+    const planMaxConns = await this.planMaxConns(actor.orgId);
+    if (input.maxConns !== null && input.maxConns !== undefined && input.maxConns > planMaxConns) {
+      throw invalid(`maxConns can be at most ${planMaxConns} on this plan (or null for the plan limit).`);
     }
     const users = input.basicAuth.map((u) => u.user);
     const dup = users.find((u, i) => users.indexOf(u) !== i);
@@ -157,7 +159,12 @@ export class TunnelPoliciesService {
             const stored: StoredBasicAuthUser = {
               user: u.user,
               passwordHash: await hashPassword(password),
-              edgeVerifier: edgeBasicAuthVerifier(this.verifierKey, { org: actor.orgId, tunnel: name }, u.user, password),
+              edgeVerifier: edgeBasicAuthVerifier(
+                this.verifierKey,
+                { org: actor.orgId, tunnel: name },
+                u.user,
+                password,
+              ),
             };
             return [u.user, stored] as const;
           }),

@@ -59,7 +59,7 @@ export class TunnelSetController {
           header = valid(TunnelSetHeaderDto, value, line);
           const relay = await this.ds.getRepository(Relay).findOneBy({ name: header.relayName });
           if (!relay) throw new ConflictException(`relay ${header.relayName} has not heartbeated yet`);
-          max = this.truth.maxEntries(relay.capacity);
+          max = await this.truth.maxEntries(relay.capacity);
           if (header.count > max)
             throw new HttpException(
               `${header.count} tunnels exceed what relay ${header.relayName} may hold (${max})`,

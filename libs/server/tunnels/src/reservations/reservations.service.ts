@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { AuditService } from '@fdt/audit';
+import { EntitlementsService } from '@fdt/billing';
 import { type Actor, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
 import { ReservedAddress, ReservedName } from '../entities/index.js';
 import { TunnelsErrorCode, TunnelsException } from '../tunnels.errors.js';
@@ -17,6 +18,7 @@ export class ReservationsService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditService,
+    private readonly entitlements: EntitlementsService,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
   ) {}
 
@@ -44,7 +46,7 @@ export class ReservationsService {
     }
     try {
       return await this.ds.transaction(async (m) => {
-        await this.withinPlan(m, actor.orgId, 'reserved_names', this.config.plan.maxReservedNames, 'names');
+        await this.withinPlan(m, actor.orgId, 'reserved_names');
         const row = await m.getRepository(ReservedName).save({ orgId: actor.orgId, name, tlsMode });
         await this.audit.record(m, {
           orgId: actor.orgId,
@@ -96,13 +98,7 @@ export class ReservationsService {
     }
     try {
       return await this.ds.transaction(async (m) => {
-        await this.withinPlan(
-          m,
-          actor.orgId,
-          'reserved_addresses',
-          this.config.plan.maxReservedTcpPorts,
-          'TCP ports',
-        );
+        await this.withinPlan(m, actor.orgId, 'reserved_addresses');
         let chosen = port;
         if (chosen === undefined) {
           const [row] = await m.query(
@@ -135,24 +131,19 @@ export class ReservationsService {
   }
 
   /**
-   * Refuses a reservation past the plan's limit for the org. The per-org advisory lock (held
-   * to the end of the transaction) makes concurrent reservations of one org count in turn.
+   * Refuses a reservation past the org's plan (`plan_limit`, from billing). The per-org
+   * advisory lock (held to the end of the transaction) makes concurrent reservations of one
+   * org count in turn.
    */
   private async withinPlan(
     m: EntityManager,
     orgId: string,
     table: 'reserved_names' | 'reserved_addresses',
-    max: number,
-    what: string,
   ): Promise<void> {
     await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`fdt:${table}:${orgId}`]);
     const [row] = await m.query(`SELECT count(*)::int AS n FROM ${table} WHERE org_id = $1`, [orgId]);
-    if (Number(row?.n ?? 0) >= max) {
-      throw new TunnelsException(
-        TunnelsErrorCode.PlanLimit,
-        `Your plan allows ${max} reserved ${what} per org; release one you no longer use, or ask for a bigger plan.`,
-      );
-    }
+    const key = table === 'reserved_names' ? 'maxReservedNames' : 'maxReservedTcpPorts';
+    await this.entitlements.assertWithin(orgId, key, Number(row?.n ?? 0), 1, m);
   }
 
   async releaseAddress(actor: Actor, id: string): Promise<void> {

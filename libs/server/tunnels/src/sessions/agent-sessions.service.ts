@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { asCount, EntitlementsService } from '@fdt/billing';
 import { DomainsService } from '@fdt/domains';
 import { AGENT_SESSION_AUDIENCE, AGENT_SESSION_TYPE, type AgentSessionClaims } from '@fdt/protocol';
 import { KeyRingService, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
@@ -34,6 +35,7 @@ export class AgentSessionsService {
     private readonly policies: TunnelPoliciesService,
     private readonly keys: KeyRingService,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly entitlements: EntitlementsService,
     // The api wires custom domains; a composition without them (some test harnesses) has none.
     @Optional() private readonly domains?: DomainsService,
   ) {}
@@ -47,12 +49,13 @@ export class AgentSessionsService {
         'No relay is online to take this agent; try again shortly.',
       );
     }
-    const [org, user, names, addresses, domains] = await Promise.all([
+    const [org, user, names, addresses, domains, entitled] = await Promise.all([
       this.ds.getRepository(Org).findOneBy({ id: authtoken.orgId }),
       this.ds.getRepository(User).findOneBy({ id: authtoken.userId }),
       this.ds.getRepository(ReservedName).find({ where: { orgId: authtoken.orgId } }),
       this.ds.getRepository(ReservedAddress).find({ where: { orgId: authtoken.orgId } }),
       this.domains?.verifiedOf(authtoken.orgId) ?? [],
+      this.entitlements.forOrg(authtoken.orgId),
     ]);
     const tunnelPolicies = await this.policies.claimedPoliciesOf(authtoken.orgId);
     const claims: AgentSessionClaims = {
@@ -74,9 +77,11 @@ export class AgentSessionsService {
       tcpPorts: addresses.map((a) => a.port),
       policy: {},
       ...(Object.keys(tunnelPolicies).length ? { tunnelPolicies } : {}),
+      // The org's plan now; a later change reaches connected agents through the relays
+      // (fdt.plan.changed), not through this token.
       limits: {
-        maxTunnels: this.config.plan.maxTunnels,
-        maxConnsPerTunnel: this.config.plan.maxConnsPerTunnel,
+        maxTunnels: asCount(entitled.limits.maxTunnels),
+        maxConnsPerTunnel: asCount(entitled.limits.maxConnsPerTunnel),
       },
     };
     const ttl = this.config.auth.agentSessionTtl;

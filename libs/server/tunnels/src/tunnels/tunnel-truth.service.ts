@@ -13,6 +13,7 @@ import {
   tunnelKey,
   tunnelSetDigest,
 } from '@fdt/protocol';
+import { EntitlementsService } from '@fdt/billing';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
 import { DataSource, type EntityManager } from 'typeorm';
 import { lockRelayAtBoot } from './relay-boot.js';
@@ -47,6 +48,7 @@ export class TunnelTruthService implements OnApplicationBootstrap, OnApplication
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly entitlements: EntitlementsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -85,9 +87,10 @@ export class TunnelTruthService implements OnApplicationBootstrap, OnApplication
     });
   }
 
-  /** Most entries a relay of this capacity may send. */
-  maxEntries(relayCapacity: number): number {
-    return Math.min(TUNNEL_SET_CEILING, Math.max(1, relayCapacity) * this.config.plan.maxTunnels);
+  /** Most entries a relay of this capacity may send: its agents on the most generous plan. */
+  async maxEntries(relayCapacity: number): Promise<number> {
+    const perAgent = await this.entitlements.mostAllowed('maxTunnels');
+    return Math.min(TUNNEL_SET_CEILING, Math.max(1, relayCapacity) * perAgent);
   }
 
   /**
