@@ -5,6 +5,7 @@ import {
   CertificatesWorkerModule,
   DnsModule,
 } from '@fdt/certificates';
+import { UsageModule } from '@fdt/billing';
 import { DomainsCoreModule } from '@fdt/domains';
 import {
   type PlatformConfig,
@@ -45,6 +46,8 @@ export class WorkerModule {
           certificates: { imports: [CertificatesModule], useExisting: CertificatesService },
           recheckOnBoot: true,
         }),
+        // Relay usage reports added up per org and month (billing-usage.processor).
+        UsageModule,
         PlatformHealthModule.forRoot({ database: true, redisUrl: config.redisUrl }),
         PlatformMetricsModule.forRoot('worker'),
       ],

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { BillingCoreModule } from '../billing.module.js';
+import { UsageModule } from '../usage/usage.module.js';
+import { BillingEdgeController } from './edge-limits.controller.js';
+import { BillingRelayGuard } from './relay-secret.guard.js';
+
+/** The api's relay routes of billing: edge limits and usage reports (relay secret). */
+@Module({
+  imports: [BillingCoreModule, UsageModule],
+  controllers: [BillingEdgeController],
+  providers: [BillingRelayGuard],
+})
+export class BillingEdgeApiModule {}
