@@ -75,7 +75,9 @@ export class PlanCatalogService {
     input: PlanInput & { name: string; limits: PlanLimits; features: PlanFeatures },
   ): Promise<Plan> {
     try {
-      const saved = await this.ds.getRepository(Plan).save({
+      // insert, not save: save would quietly update an existing plan of that id.
+      const repo = this.ds.getRepository(Plan);
+      await repo.insert({
         id,
         name: input.name,
         sort: input.sort ?? 100,
@@ -84,6 +86,7 @@ export class PlanCatalogService {
         features: input.features,
         prices: input.prices ?? {},
       });
+      const saved = await repo.findOneByOrFail({ id });
       // Platform state, not an org's: logged, not in an org's audit chain.
       this.log.log(`${actor.label ?? actor.userId} created plan ${id}: ${JSON.stringify(input)}`);
       return this.resolved(saved);
