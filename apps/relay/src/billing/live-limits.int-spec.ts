@@ -10,6 +10,7 @@ import { type Edge, hostOf, startEdge, visit } from '../testing/harness.js';
 import { listen, type Listening, tcpEcho } from '../testing/origins.js';
 import { HandshakeRefused, TestAgent } from '../testing/test-agent.js';
 import { LiveLimits } from './live-limits.service.js';
+import { UsageMeter } from './usage-meter.js';
 import { UsageReporter } from './usage-reporter.service.js';
 
 // Plan limits applied to agents already connected, from a message on the pub/sub port and a
@@ -226,6 +227,22 @@ describe.each(['redis', 'single-node'] as const)('live plan limits at the edge (
     // The upload, the echo both ways, and the heads.
     expect(bytes).toBeGreaterThan(50_000 + 20_000);
     expect(bytes).toBeLessThan(50_000 + 20_000 + 5_000);
+
+    // More orgs than one report may carry go out as several reports, in order.
+    edge.api.usageReports.length = 0;
+    const meter = edge.relay.app.select(EdgeModule).get(UsageMeter);
+    for (let i = 0; i < 1001; i++) meter.count(`org-many-${i}`, 1);
+    await reporter.flush();
+    const many = edge.api.usageReports.filter((r) => r.orgs.some((o) => o.orgId.startsWith('org-many-')));
+    expect(many).toHaveLength(2);
+    expect(many[1].seq).toBe(many[0].seq + 1);
+    expect(many.flatMap((r) => r.orgs).filter((o) => o.orgId.startsWith('org-many-'))).toHaveLength(1001);
+    // A report the api refuses as invalid (400) is dropped: kept, it would hold back every later one.
+    edge.api.usageStatus = 400;
+    meter.count(org, 5);
+    await reporter.flush();
+    expect(reporter.pending).toHaveLength(0);
+    edge.api.usageStatus = 204;
   });
 });
 
