@@ -225,6 +225,70 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/billing': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['BillingController_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/billing/finance-events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['BillingController_financeEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/billing/finance-events.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['BillingController_exportCsv'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/billing/plans': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['PlansController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/domains': {
     parameters: {
       query?: never;
@@ -523,6 +587,70 @@ export interface paths {
     get: operations['InvitationsController_pending'];
     put?: never;
     post: operations['InvitationsController_invite'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/platform/billing/plans': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['PlatformPlansController_list'];
+    put?: never;
+    post: operations['PlatformPlansController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/platform/billing/plans/{planId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch: operations['PlatformPlansController_update'];
+    trace?: never;
+  };
+  '/api/v1/platform/orgs/{orgId}/billing': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['PlatformBillingController_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/platform/orgs/{orgId}/plan': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put: operations['PlatformBillingController_assign'];
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1052,6 +1180,10 @@ export interface components {
     ApiKeyListDto: {
       items: components['schemas']['ApiKeyDto'][];
     };
+    AssignPlanDto: {
+      /** @example pro */
+      planId: string;
+    };
     AuditActorDto: {
       /** @description The user or API key id. */
       id: string | null;
@@ -1120,6 +1252,52 @@ export interface components {
       password?: string;
       /** @example ops */
       user: string;
+    };
+    BillingAccountDto: {
+      features: components['schemas']['PlanFeaturesDto'];
+      limits: components['schemas']['PlanLimitsDto'];
+      plan: components['schemas']['BillingPlanRefDto'];
+      /** @description null: the org never had one (free, manual) */
+      subscription: components['schemas']['BillingSubscriptionDto'] | null;
+      usage: components['schemas']['BillingUsageDto'];
+    };
+    BillingCountsDto: {
+      domains: number;
+      /** @description Members and pending invitations (what maxMembers counts) */
+      members: number;
+      reservedNames: number;
+      reservedTcpPorts: number;
+    };
+    BillingPlanRefDto: {
+      id: string;
+      name: string;
+    };
+    BillingSubscriptionDto: {
+      cancelAtPeriodEnd: boolean;
+      /** Format: date-time */
+      currentPeriodEnd: string | null;
+      /** @description The provider's customer id */
+      customerId: string | null;
+      /** @description The plan the subscription is for (the org is on free while it grants none) */
+      planId: string;
+      /** @enum {string} */
+      provider: 'manual' | 'stripe' | 'razorpay' | 'paypal';
+      /** @enum {string} */
+      status: 'active' | 'trialing' | 'past_due' | 'canceled' | 'incomplete' | 'pending';
+      /** @description The provider's subscription id */
+      subscriptionId: string | null;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    BillingUsageDto: {
+      /** @description Bytes through the org’s tunnels this month so far */
+      bytes: number;
+      counts: components['schemas']['BillingCountsDto'];
+      /**
+       * @description The calendar month (UTC)
+       * @example 2026-12
+       */
+      period: string;
     };
     CertificateInfoDto: {
       fingerprint256: string;
@@ -1237,6 +1415,21 @@ export interface components {
       /** @description The token itself (`fdt_scim_…`). Shown once: give it to your IdP now. */
       token: string;
     };
+    CreatePlanDto: {
+      /** @default true */
+      active: boolean;
+      features: components['schemas']['PlanFeaturesDto'];
+      /**
+       * @description Lower-case slug, stable: subscriptions refer to it
+       * @example team
+       */
+      id: string;
+      limits: components['schemas']['PlanLimitsDto'];
+      name: string;
+      prices?: components['schemas']['PlanPricesDto'];
+      /** @description Catalog order, cheapest first */
+      sort?: number;
+    };
     CreateScimTokenDto: {
       /** @description What the token is for, e.g. "Okta" */
       description?: string;
@@ -1350,6 +1543,36 @@ export interface components {
       records: components['schemas']['DomainDnsRecordDto'][];
       /** @description Whether the CNAME is required too (FDT_DOMAIN_VERIFY_STRICT) */
       strict: boolean;
+    };
+    FinanceEventDto: {
+      /** @description In the currency’s minor unit (cents) */
+      amountMinor: number | null;
+      /** Format: date-time */
+      createdAt: string;
+      currency: string | null;
+      data: Record<string, never>;
+      id: string;
+      /** Format: date-time */
+      occurredAt: string;
+      /** @enum {string} */
+      provider: 'manual' | 'stripe' | 'razorpay' | 'paypal';
+      /** @description The provider object it is about */
+      reference: string | null;
+      /** @enum {string} */
+      type:
+        | 'checkout_started'
+        | 'checkout_completed'
+        | 'subscription_created'
+        | 'subscription_changed'
+        | 'subscription_canceled'
+        | 'payment_succeeded'
+        | 'payment_failed'
+        | 'refund';
+    };
+    FinanceEventPageDto: {
+      items: components['schemas']['FinanceEventDto'][];
+      /** @description Pass as cursor for older events */
+      nextCursor: string | null;
     };
     GroupRoleRuleDto: {
       /** @description Group name or id exactly as the IdP sends it */
@@ -1576,6 +1799,64 @@ export interface components {
     };
     PendingInvitationListDto: {
       items: components['schemas']['PendingInvitationDto'][];
+    };
+    PlanDto: {
+      active: boolean;
+      features: components['schemas']['PlanFeaturesDto'];
+      id: string;
+      limits: components['schemas']['PlanLimitsDto'];
+      name: string;
+      /** @description Which providers can sell it (their price ids) */
+      prices: components['schemas']['PlanPricesDto'];
+      sort: number;
+    };
+    PlanFeaturesDto: {
+      /** @description Hours captured requests are kept for inspection */
+      inspectionRetentionHours: number;
+      /** @description Regions the org may use; null: all */
+      regions: string[] | null;
+      scim: boolean;
+      sso: boolean;
+    };
+    PlanFeaturesPatchDto: {
+      inspectionRetentionHours?: number;
+      regions?: string[] | null;
+      scim?: boolean;
+      sso?: boolean;
+    };
+    PlanLimitsDto: {
+      /** @description Bytes through the org’s tunnels per month (UTC) */
+      bandwidthBytesPerMonth: number | null;
+      /** @description Concurrent connections per tunnel */
+      maxConnsPerTunnel: number | null;
+      /** @description Custom domains per org */
+      maxDomains: number | null;
+      /** @description Members per org, pending invitations included */
+      maxMembers: number | null;
+      maxReservedNames: number | null;
+      maxReservedTcpPorts: number | null;
+      /** @description Tunnels per agent session; null: unlimited */
+      maxTunnels: number | null;
+    };
+    PlanLimitsPatchDto: {
+      bandwidthBytesPerMonth?: number | null;
+      maxConnsPerTunnel?: number | null;
+      maxDomains?: number | null;
+      maxMembers?: number | null;
+      maxReservedNames?: number | null;
+      maxReservedTcpPorts?: number | null;
+      maxTunnels?: number | null;
+    };
+    PlanListDto: {
+      items: components['schemas']['PlanDto'][];
+    };
+    PlanPricesDto: {
+      /** @description PayPal billing plan id (P-…) */
+      paypal?: string;
+      /** @description Razorpay plan id (plan_…) */
+      razorpay?: string;
+      /** @description Stripe price id (price_…) */
+      stripe?: string;
     };
     PutTunnelPolicyDto: {
       /**
@@ -1874,6 +2155,15 @@ export interface components {
       boundName?: string | null;
       /** @enum {string} */
       tlsMode?: 'terminate' | 'passthrough';
+    };
+    UpdatePlanDto: {
+      active?: boolean;
+      features?: components['schemas']['PlanFeaturesPatchDto'];
+      limits?: components['schemas']['PlanLimitsPatchDto'];
+      name?: string;
+      /** @description Given keys replace those prices */
+      prices?: components['schemas']['PlanPricesDto'];
+      sort?: number;
     };
     UpdateRelayDto: {
       /** @description Share of new agents; 0 drains the relay. */
@@ -2246,6 +2536,84 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['CreatedAuthtokenDto'];
+        };
+      };
+    };
+  };
+  BillingController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BillingAccountDto'];
+        };
+      };
+    };
+  };
+  BillingController_financeEvents: {
+    parameters: {
+      query?: {
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FinanceEventPageDto'];
+        };
+      };
+    };
+  };
+  BillingController_exportCsv: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The whole ledger, oldest first (RFC 4180; formula-like cells prefixed with ') */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  PlansController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PlanListDto'];
         };
       };
     };
@@ -2785,6 +3153,119 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['InvitationDto'];
+        };
+      };
+    };
+  };
+  PlatformPlansController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PlanListDto'];
+        };
+      };
+    };
+  };
+  PlatformPlansController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreatePlanDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PlanDto'];
+        };
+      };
+    };
+  };
+  PlatformPlansController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        planId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdatePlanDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PlanDto'];
+        };
+      };
+    };
+  };
+  PlatformBillingController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        orgId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BillingAccountDto'];
+        };
+      };
+    };
+  };
+  PlatformBillingController_assign: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        orgId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AssignPlanDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BillingAccountDto'];
         };
       };
     };
