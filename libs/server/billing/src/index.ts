@@ -31,3 +31,4 @@ export {
   UsageService,
   usageReportJobId,
 } from './usage/usage.service.js';
+export * from './providers/index.js';

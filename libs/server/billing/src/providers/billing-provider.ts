@@ -1,4 +1,7 @@
 import type { BillingProviderName, PlanPrices } from '../plans/plan.types.js';
+import type { SubscriptionStatus } from '../subscriptions/org-subscription.entity.js';
+
+export type { SubscriptionStatus };
 
 // The port every payment provider sits behind. SubscriptionsService and the webhook job see
 // only these shapes: provider ids, provider statuses and provider event types stop here.
@@ -9,8 +12,6 @@ export interface CheckoutPlan {
   name?: string;
   prices: PlanPrices;
 }
-
-export type SubscriptionStatus = 'active' | 'trialing' | 'past_due' | 'canceled' | 'incomplete' | 'pending';
 
 /** A provider's subscription in our terms (billing_subscriptions columns). */
 export interface NormalizedSubscription {

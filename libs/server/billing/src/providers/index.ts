@@ -1,4 +1,23 @@
-export * from './billing-provider.js';
+export {
+  type BillingProvider,
+  type CancelInput,
+  type ChangePlanInput,
+  type ChangePlanResult,
+  type CheckoutPlan,
+  type CheckoutResult,
+  type CreateCheckoutInput,
+  type NormalizedEvent,
+  type NormalizedEventType,
+  type NormalizedPayment,
+  type NormalizedRefund,
+  type NormalizedSubscription,
+  ProviderUnsupported,
+  type RefundInput,
+  type RefundResult,
+  type WebhookHeaders,
+  WebhookRejected,
+  type WebhookRejectReason,
+} from './billing-provider.js';
 export { BillingProviderRegistry } from './provider-registry.js';
 export { ManualProvider } from './manual.provider.js';
 export { StripeProvider, type StripeProviderOptions } from './stripe.provider.js';
