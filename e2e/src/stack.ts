@@ -65,6 +65,26 @@ export function spawnNode(script: string, args: string[], env: Record<string, st
   };
 }
 
+/**
+ * Waits for a started process to answer 200 on `url` (generous: the machine may be busy); on
+ * a timeout the process is stopped and the error carries the end of its output.
+ */
+export async function ready(proc: Proc, what: string, url: string, ms = 45_000): Promise<void> {
+  try {
+    await waitFor(
+      what,
+      async () => {
+        if (proc.child.exitCode !== null) throw new Error(`exited with ${proc.child.exitCode}`);
+        return (await fetch(url)).ok;
+      },
+      ms,
+    );
+  } catch (e) {
+    await proc.stop('SIGKILL');
+    throw new Error(`${String(e)}\n--- its output ---\n${proc.output().slice(-4000)}`);
+  }
+}
+
 export interface Stack {
   db: TestDatabase;
   env: Record<string, string>;
@@ -126,13 +146,10 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     ...extraEnv,
   };
   const api = spawnNode(join(ROOT, 'apps/api/dist/main.js'), [], env);
-  await waitFor('api /readyz', async () => (await fetch(`${apiUrl}/readyz`)).ok);
+  await ready(api, 'api /readyz', `${apiUrl}/readyz`);
   const startRelay = async () => {
     const relay = spawnNode(join(ROOT, 'apps/relay/dist/main.js'), [], env);
-    await waitFor(
-      'relay /readyz',
-      async () => (await fetch(`http://127.0.0.1:${ports.relayAdmin}/readyz`)).ok,
-    );
+    await ready(relay, 'relay /readyz', `http://127.0.0.1:${ports.relayAdmin}/readyz`);
     return relay;
   };
   const stack: Stack = {

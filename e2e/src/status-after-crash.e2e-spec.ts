@@ -146,6 +146,8 @@ describe('tunnel status after a crash of the single-node platform', () => {
     await waitFor('crash-one online again', async () => (await statuses(get))['crash-one'] === 'online');
     expect(await statuses(get)).toEqual({ 'crash-one': 'online', 'crash-two': 'offline' });
     expect((await get('/api/v1/live')).stats).toMatchObject({ tunnelsOnline: 1, agentsOnline: 1 });
+    // Not left running beside the next test's processes.
+    await Promise.all([back.stop('SIGKILL'), platform?.stop('SIGKILL')]);
   }, 240_000);
 
   it('a relay process killed and started again under its name (a StatefulSet pod): only reconnected agents are online', async () => {
