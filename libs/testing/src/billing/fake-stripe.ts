@@ -16,7 +16,8 @@ import {
 // Bearer sk_ auth, the {error: {type, code, message}} envelope, Idempotency-Key on POSTs
 // (same key + same request: the stored response with Idempotent-Replayed; other request:
 // 400 idempotency_error), and events signed like Stripe's (Stripe-Signature t=…,v1=…).
-//   POST /v1/checkout/sessions, GET/POST/DELETE /v1/subscriptions/:id, POST /v1/refunds
+//   POST /v1/checkout/sessions, GET/POST/DELETE /v1/subscriptions/:id, POST /v1/refunds,
+//   GET /v1/invoice_payments?invoice=
 
 export interface FakeStripePrice {
   id: string;
@@ -100,6 +101,7 @@ export async function startFakeStripe(opts: { prices: FakeStripePrice[] }): Prom
   const paymentIntents = new Map<string, Obj>();
   const refunds = new Map<string, Obj>();
   const invoices = new Map<string, Obj>();
+  const invoicePayments: Obj[] = [];
   const events: Stripe.Event[] = [];
 
   const emit = (type: string, object: Obj): Stripe.Event => {
@@ -213,6 +215,20 @@ export async function startFakeStripe(opts: { prices: FakeStripePrice[] }): Prom
       created: now,
     };
     invoices.set(invoice.id as string, invoice);
+    invoicePayments.push({
+      id: fakeId('inpay_', 24),
+      object: 'invoice_payment',
+      amount_paid: price.unit_amount,
+      amount_requested: price.unit_amount,
+      created: now,
+      currency: price.currency,
+      invoice: invoice.id,
+      is_default: true,
+      livemode: false,
+      payment: { type: 'payment_intent', payment_intent: pi.id },
+      status: 'paid',
+      status_transitions: { canceled_at: null, paid_at: now },
+    });
     sub.latest_invoice = invoice.id;
     Object.assign(session, {
       status: 'complete',
@@ -368,6 +384,16 @@ export async function startFakeStripe(opts: { prices: FakeStripePrice[] }): Prom
         emit('customer.subscription.updated', sub);
         return answer(200, sub);
       }
+    }
+
+    if (req.method === 'GET' && req.path === '/v1/invoice_payments') {
+      const invoice = req.query.get('invoice');
+      const status = req.query.get('status');
+      const limit = Math.min(Number(req.query.get('limit') ?? 10), 100);
+      const data = invoicePayments
+        .filter((p) => (!invoice || p.invoice === invoice) && (!status || p.status === status))
+        .slice(0, limit);
+      return sendJson(res, 200, { object: 'list', data, has_more: false, url: '/v1/invoice_payments' });
     }
 
     if (req.method === 'POST' && req.path === '/v1/refunds') {

@@ -31,6 +31,8 @@ export interface CreateCheckoutInput {
   orgId: string;
   plan: CheckoutPlan;
   customerEmail?: string;
+  /** the org's customer at this provider from an earlier subscription (Stripe reuses it) */
+  customerId?: string;
   successUrl: string;
   cancelUrl: string;
   /** the same key for a retry of the same checkout (say `checkout:<orgId>:<planId>:<attempt>`) */
@@ -54,7 +56,10 @@ export interface CancelInput {
 }
 
 export interface RefundInput {
-  /** Stripe: payment intent (pi_) or charge (ch_); Razorpay: payment (pay_); PayPal: sale id */
+  /**
+   * The payment id of a `payment.succeeded` event: Stripe: invoice (in_), payment intent (pi_)
+   * or charge (ch_); Razorpay: payment (pay_); PayPal: sale id.
+   */
   paymentId: string;
   /** minor units (cents, paise); unset: the whole remaining amount */
   amountMinor?: number;

@@ -77,6 +77,23 @@ describe('StripeProvider against the fake Stripe API', () => {
     await expect(checkout('org-2', 'checkout:org-2:pro:1', business)).rejects.toThrow(/same parameters/);
   });
 
+  it("reuses the org's Stripe customer when it has one", async () => {
+    const res = await stripe.createCheckout({
+      orgId: 'org-9',
+      plan: pro,
+      customerId: 'cus_existing',
+      customerEmail: 'ignored@example.com',
+      successUrl: 'https://fdt.example.com/billing?done=1',
+      cancelUrl: 'https://fdt.example.com/billing',
+      idempotencyKey: 'checkout:org-9',
+    });
+    expect(res.customerId).toBe('cus_existing');
+    expect(fake.checkoutSessions.get(res.reference)).toMatchObject({
+      customer: 'cus_existing',
+      customer_email: null,
+    });
+  });
+
   it('refuses a plan without a Stripe price before calling Stripe', async () => {
     await expect(checkout('org-3', 'k-3', { id: 'free', prices: {} } as never)).rejects.toThrow(
       /no Stripe price/,
@@ -196,11 +213,10 @@ describe('Stripe webhooks', () => {
       subscription: { subscriptionId, status: 'canceled' },
     });
 
-    await stripe.refund({
-      paymentId: paymentIntentId,
-      amountMinor: 700,
-      idempotencyKey: `refund:${paymentIntentId}`,
-    });
+    // The payment a payment.succeeded names (the invoice) is what an operator refunds.
+    const paymentId = events[2].payment?.id ?? '';
+    expect(paymentId).toMatch(/^in_/);
+    await stripe.refund({ paymentId, amountMinor: 700, idempotencyKey: `refund:${paymentId}` });
     const refunded = fake.sign(latest('charge.refunded'));
     await expect(verify(refunded.body, refunded.headers)).resolves.toMatchObject({
       type: 'refund.succeeded',

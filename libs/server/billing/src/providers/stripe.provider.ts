@@ -69,7 +69,7 @@ export class StripeProvider implements BillingProvider {
         success_url: input.successUrl,
         cancel_url: input.cancelUrl,
         client_reference_id: input.orgId,
-        customer_email: input.customerEmail,
+        ...(input.customerId ? { customer: input.customerId } : { customer_email: input.customerEmail }),
         metadata,
         // On the subscription too: its own webhooks then name the org without the session.
         subscription_data: { metadata },
@@ -107,7 +107,7 @@ export class StripeProvider implements BillingProvider {
   async refund(input: RefundInput): Promise<RefundResult> {
     const target = input.paymentId.startsWith('ch_')
       ? { charge: input.paymentId }
-      : { payment_intent: input.paymentId };
+      : { payment_intent: await this.paymentIntentOf(input.paymentId) };
     const refund = await this.stripe.refunds.create(
       { ...target, amount: input.amountMinor },
       { idempotencyKey: input.idempotencyKey },
@@ -118,6 +118,16 @@ export class StripeProvider implements BillingProvider {
       currency: refund.currency.toUpperCase(),
       status: refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' ? 'failed' : 'pending',
     };
+  }
+
+  // invoice.paid names the invoice; its payment is an InvoicePayment (API 2025-03-31 and later).
+  private async paymentIntentOf(paymentId: string): Promise<string> {
+    if (!paymentId.startsWith('in_')) return paymentId;
+    const page = await this.stripe.invoicePayments.list({ invoice: paymentId, status: 'paid', limit: 1 });
+    const pi = id(page.data[0]?.payment.payment_intent);
+    if (!pi)
+      throw new ProviderUnsupported('stripe', `invoice ${paymentId} has no paid payment intent to refund`);
+    return pi;
   }
 
   async changePlan(input: ChangePlanInput): Promise<ChangePlanResult> {
