@@ -146,7 +146,10 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     ...extraEnv,
   };
   const api = spawnNode(join(ROOT, 'apps/api/dist/main.js'), [], env);
-  await ready(api, 'api /readyz', `${apiUrl}/readyz`);
+  await ready(api, 'api /readyz', `${apiUrl}/readyz`).catch(async (e: unknown) => {
+    await db.drop().catch(() => undefined);
+    throw e;
+  });
   const startRelay = async () => {
     const relay = spawnNode(join(ROOT, 'apps/relay/dist/main.js'), [], env);
     await ready(relay, 'relay /readyz', `http://127.0.0.1:${ports.relayAdmin}/readyz`);
@@ -158,7 +161,12 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     apiUrl,
     ports,
     api,
-    relay: await startRelay(),
+    relay: await startRelay().catch(async (e: unknown) => {
+      // A stack that fails to start leaves nothing running (a live child keeps Jest from exiting).
+      await api.stop('SIGKILL');
+      await db.drop().catch(() => undefined);
+      throw e;
+    }),
     startRelay,
     async close() {
       await stack.relay.stop();
