@@ -53,8 +53,10 @@ if (want('lint')) {
   run('typecheck tests', 'npx', ['tsc', '-p', 'tsconfig.spec.json']);
 }
 if (want('unit')) jest('unit', names('unit'));
-if (want('int')) jest('int', names('int'), ['--maxWorkers=2']);
-if (want('e2e') && names('e2e').length) jest('e2e', names('e2e'), ['--runInBand']);
+// --forceExit: a test that fails half-way may leave a child process whose pipes keep Jest
+// alive after the last result; the run must end with its verdict, not hang CI until its timeout.
+if (want('int')) jest('int', names('int'), ['--maxWorkers=2', '--forceExit']);
+if (want('e2e') && names('e2e').length) jest('e2e', names('e2e'), ['--runInBand', '--forceExit']);
 
 console.log('');
 if (failedSteps.length) console.log(`failed steps: ${failedSteps.join(', ')}`);
