@@ -8,6 +8,7 @@ export * from './fake-cloudflare.js';
 export * from './pebble.js';
 export * from './self-signed.js';
 export * from './monitored-metrics.js';
+export { startWebhookReceiver } from './billing/fake-http.js';
 export * from './billing/fake-stripe.js';
 export * from './billing/fake-razorpay.js';
 export * from './billing/fake-paypal.js';

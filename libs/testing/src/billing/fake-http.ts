@@ -127,3 +127,32 @@ export interface SignedWebhook {
   body: Buffer;
   headers: Record<string, string>;
 }
+
+/**
+ * A stand-in for our webhook route in provider tests: hands the raw body and headers to
+ * `verify`, answers 200 when it resolves and 400 with the rejection's reason when it throws.
+ */
+export async function startWebhookReceiver<T>(
+  verify: (rawBody: Buffer, headers: IncomingMessage['headers']) => Promise<T>,
+): Promise<{ url: string; received: T[]; stop(): Promise<void> }> {
+  const received: T[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      verify(Buffer.concat(chunks), req.headers).then(
+        (event) => {
+          received.push(event);
+          res.writeHead(200).end();
+        },
+        (err: { reason?: string; message?: string }) => res.writeHead(400).end(err.reason ?? err.message),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`,
+    received,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type FakePayPal, startFakePayPal } from '@fdt/testing';
+import { type FakePayPal, startFakePayPal, startWebhookReceiver } from '@fdt/testing';
 import { WebhookRejected } from './billing-provider.js';
 import { PayPalProvider } from './paypal.provider.js';
 
@@ -206,6 +206,17 @@ describe('PayPal webhooks (verified by the fake PayPal, as PayPal does)', () => 
       type: 'subscription.canceled',
       subscription: { subscriptionId, status: 'canceled' },
     });
+  });
+
+  it('takes a delivery over HTTP on the raw body', async () => {
+    const receiver = await startWebhookReceiver((raw, headers) => paypal.verifyWebhook(raw, headers));
+    try {
+      const { subscriptionId } = await activeSubscription('org-9');
+      expect((await fake.deliver(receiver.url, latest('BILLING.SUBSCRIPTION.ACTIVATED'))).status).toBe(200);
+      expect(receiver.received[0]).toMatchObject({ orgId: 'org-9', subscription: { subscriptionId } });
+    } finally {
+      await receiver.stop();
+    }
   });
 
   it('gets FAILURE from PayPal for a tampered body, forged headers or another webhook id: bad_signature', async () => {

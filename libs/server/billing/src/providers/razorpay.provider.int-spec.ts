@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type FakeRazorpay, type FakeRazorpayEvent, startFakeRazorpay } from '@fdt/testing';
+import {
+  type FakeRazorpay,
+  type FakeRazorpayEvent,
+  startFakeRazorpay,
+  startWebhookReceiver,
+} from '@fdt/testing';
 import { WebhookRejected } from './billing-provider.js';
 import { RazorpayProvider } from './razorpay.provider.js';
 
@@ -175,6 +180,17 @@ describe('Razorpay webhooks', () => {
     const cancelled = await verify(latest('subscription.cancelled'));
     expect(cancelled).toMatchObject({ type: 'subscription.canceled', subscription: { status: 'canceled' } });
     expect(cancelled.createdAt).toEqual(cancelled.objectUpdatedAt);
+  });
+
+  it('takes a delivery over HTTP on the raw body', async () => {
+    const receiver = await startWebhookReceiver((raw, headers) => razorpay.verifyWebhook(raw, headers));
+    try {
+      const { subscriptionId } = await activeSubscription('org-9');
+      expect((await fake.deliver(receiver.url, latest('subscription.activated'))).status).toBe(200);
+      expect(receiver.received[0]).toMatchObject({ orgId: 'org-9', subscription: { subscriptionId } });
+    } finally {
+      await receiver.stop();
+    }
   });
 
   it('refuses a tampered body, another secret, a truncated signature and none: bad_signature', async () => {

@@ -1,7 +1,5 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type FakeStripe, startFakeStripe } from '@fdt/testing';
+import { type FakeStripe, startFakeStripe, startWebhookReceiver } from '@fdt/testing';
 import { type NormalizedEvent, WebhookRejected } from './billing-provider.js';
 import { StripeProvider } from './stripe.provider.js';
 
@@ -225,26 +223,17 @@ describe('Stripe webhooks', () => {
   });
 
   it('takes a delivery over HTTP on the raw body', async () => {
-    const seen: NormalizedEvent[] = [];
-    const receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        stripe.verifyWebhook(Buffer.concat(chunks), req.headers).then(
-          (e) => (seen.push(e), res.writeHead(200).end()),
-          (e: WebhookRejected) => res.writeHead(400).end(e.reason),
-        );
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`;
+    const receiver = await startWebhookReceiver((raw, headers) => stripe.verifyWebhook(raw, headers));
     try {
       await paidSubscription('org-7');
-      const res = await fake.deliver(url, latest('checkout.session.completed'));
-      expect(res.status).toBe(200);
-      expect(seen[0]).toMatchObject({ type: 'checkout.completed', orgId: 'org-7' });
+      expect((await fake.deliver(receiver.url, latest('checkout.session.completed'))).status).toBe(200);
+      expect(receiver.received[0]).toMatchObject({ type: 'checkout.completed', orgId: 'org-7' });
+      const stale = await fake.deliver(receiver.url, latest('invoice.paid'), {
+        timestamp: Math.floor(Date.now() / 1000) - 600,
+      });
+      expect(stale).toEqual({ status: 400, body: 'stale' });
     } finally {
-      receiver.close();
+      await receiver.stop();
     }
   });
 
