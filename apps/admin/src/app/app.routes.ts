@@ -82,6 +82,12 @@ export const routes: Routes = [
         loadComponent: () => import('./features/audit/audit.page').then((m) => m.AuditPage),
       },
       {
+        path: 'billing',
+        title: 'Billing · fdt',
+        canActivate: [requires(P.BillingRead)],
+        loadComponent: () => import('./features/billing/billing.page').then((m) => m.BillingPage),
+      },
+      {
         path: 'settings/sso',
         title: 'Single sign-on · fdt',
         canActivate: [requires(P.SsoManage)],
@@ -98,6 +104,12 @@ export const routes: Routes = [
         title: 'Relays and regions · fdt',
         canActivate: [platformOperator],
         loadComponent: () => import('./features/platform/relays.page').then((m) => m.RelaysPage),
+      },
+      {
+        path: 'platform/billing',
+        title: 'Billing operations · fdt',
+        canActivate: [platformOperator],
+        loadComponent: () => import('./features/platform/billing-ops.page').then((m) => m.BillingOpsPage),
       },
       {
         path: 'forbidden',

@@ -13,6 +13,8 @@ export const P = {
   AuditRead: 'audit:read',
   SsoManage: 'sso:manage',
   RelaysRead: 'relays:read',
+  BillingRead: 'billing:read',
+  BillingManage: 'billing:manage',
 } as const;
 
 export const ROLE_NAMES: Record<string, string> = {
@@ -46,6 +48,8 @@ export function needs(permission: string): string {
     [P.TunnelsRead]: 'a viewer, member, admin or owner',
     [P.MembersRead]: 'a viewer, member, admin or owner',
     [P.DomainsRead]: 'a viewer, member, admin or owner',
+    [P.BillingRead]: 'an owner, admin or billing member',
+    [P.BillingManage]: 'an owner or billing member',
   };
   return `Your role cannot do this: it needs the “${permission}” permission, which ${who[permission] ?? 'another role'} has.`;
 }

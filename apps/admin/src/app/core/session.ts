@@ -44,6 +44,7 @@ export class Session {
   home(): string {
     if (this.can('tunnels:read')) return '/dashboard';
     if (this.can('members:read')) return '/members';
+    if (this.can('billing:read')) return '/billing';
     return '/tokens';
   }
 

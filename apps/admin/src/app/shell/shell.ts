@@ -44,9 +44,11 @@ export class Shell {
     { path: '/tokens', label: 'Authtokens & API keys', show: () => true },
     { path: '/members', label: 'Members', show: this.can(P.MembersRead) },
     { path: '/audit', label: 'Audit log', show: this.can(P.AuditRead) },
+    { path: '/billing', label: 'Billing', show: this.can(P.BillingRead) },
     { path: '/settings/sso', label: 'Single sign-on', show: this.can(P.SsoManage) },
     { path: '/settings/scim', label: 'SCIM provisioning', show: this.can(P.SsoManage) },
     { path: '/platform/relays', label: 'Relays & regions', show: () => !!this.me()?.platformOperator },
+    { path: '/platform/billing', label: 'Billing operations', show: () => !!this.me()?.platformOperator },
   ];
 
   constructor() {

@@ -1,0 +1,266 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  DestroyRef,
+  inject,
+  input,
+  resource,
+  signal,
+  viewChild,
+} from '@angular/core';
+import { Router } from '@angular/router';
+import type { Schemas } from '@fdt/api-client';
+import { Announcer } from '../../core/announcer';
+import { needs, P } from '../../core/permissions';
+import { errorMessage, unwrap } from '../../core/problem';
+import { Session } from '../../core/session';
+import { Confirm } from '../../ui/confirm';
+import { DateTimePipe } from '../../ui/pipes';
+import { ErrorBanner, Loading, Reason } from '../../ui/states';
+import { limitText, PROVIDER_LABEL, STATUS_BADGE, usageRows } from './billing-format';
+import { FinanceEvents } from './finance-events';
+import {
+  cancelSubscription,
+  type CheckoutProvider,
+  checkoutProviders,
+  startCheckout,
+  UNAVAILABLE,
+} from './new-routes';
+import { UsageBar } from './usage-bar';
+
+type Account = Schemas['BillingAccountDto'];
+type Plan = Schemas['PlanDto'];
+
+/** After a checkout, how often and how long the page looks for the provider's confirmation. */
+const PENDING_POLL_MS = 2_000;
+const PENDING_FOR_MS = 60_000;
+
+@Component({
+  selector: 'fdt-billing-page',
+  imports: [Confirm, DateTimePipe, ErrorBanner, FinanceEvents, Loading, Reason, UsageBar],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  templateUrl: './billing.page.html',
+  styles: `
+    .facts {
+      display: grid;
+      grid-template-columns: max-content 1fr;
+      gap: 0.25rem 1rem;
+      margin: 0;
+    }
+    .facts dt {
+      color: var(--muted);
+    }
+    .facts dd {
+      margin: 0;
+    }
+    .plans {
+      display: grid;
+      grid-template-columns: repeat(auto-fit, minmax(13rem, 1fr));
+      gap: 1rem;
+    }
+    .plan {
+      border: 1px solid var(--border);
+      border-radius: var(--radius);
+      padding: 0.75rem 1rem;
+      display: flex;
+      flex-direction: column;
+      gap: 0.5rem;
+    }
+    .plan.current {
+      border-color: var(--accent);
+      background: var(--accent-soft);
+    }
+    .plan ul {
+      margin: 0;
+      padding-left: 1.1rem;
+    }
+    .plan .actions {
+      margin-top: auto;
+    }
+  `,
+})
+export class BillingPage {
+  private readonly session = inject(Session);
+  private readonly router = inject(Router);
+  private readonly announcer = inject(Announcer);
+  private readonly confirm = viewChild.required(Confirm);
+
+  /** `?checkout=success|cancel`: where the provider's checkout sends the buyer back. */
+  readonly checkout = input<string>();
+
+  protected readonly providerLabel = PROVIDER_LABEL;
+  protected readonly statusBadge = STATUS_BADGE;
+  protected readonly limitText = limitText;
+  protected readonly canManage = computed(() => this.session.can(P.BillingManage));
+  protected readonly reason = computed(() => (this.canManage() ? null : needs(P.BillingManage)));
+
+  protected readonly account = resource({ loader: () => unwrap(this.session.api.GET('/api/v1/billing')) });
+  protected readonly plans = resource({
+    loader: async () => (await unwrap(this.session.api.GET('/api/v1/billing/plans'))).items,
+  });
+  protected readonly providers = resource({
+    params: () => this.canManage() || undefined,
+    loader: () => checkoutProviders(this.session),
+  });
+
+  protected readonly usage = computed(() => {
+    const a = this.account.value();
+    return a ? usageRows(a.limits, a.usage.counts, a.usage.bytes) : [];
+  });
+  /** The provider the Upgrade buttons check out with. */
+  protected readonly chosenProvider = signal('');
+  protected readonly provider = computed((): CheckoutProvider | null => {
+    const list = this.providerList();
+    return list.find((p) => p.id === this.chosenProvider()) ?? list[0] ?? null;
+  });
+  protected readonly providerList = computed(() => {
+    const v = this.providers.value();
+    return v && v !== UNAVAILABLE ? v : [];
+  });
+  /** Why no Upgrade button works at all (beyond the role), or null. */
+  protected readonly checkoutBlocked = computed(() => {
+    if (!this.canManage()) return null;
+    const v = this.providers.value();
+    if (this.providers.error())
+      return `Payment providers could not be loaded: ${errorMessage(this.providers.error())}`;
+    if (v === undefined) return null;
+    if (v === UNAVAILABLE)
+      return 'Checkout is not available on this server yet: a platform operator assigns plans.';
+    if (!v.length)
+      return 'No payment provider is configured on this server: a platform operator assigns plans.';
+    return null;
+  });
+
+  protected readonly busy = signal<string | null>(null);
+  protected readonly actionError = signal<string | null>(null);
+  protected readonly notice = signal<{ kind: 'ok' | 'info' | 'warn'; text: string } | null>(null);
+  /** Waiting for the provider's confirmation after a checkout. */
+  protected readonly pending = signal(false);
+
+  constructor() {
+    const destroy = inject(DestroyRef);
+    queueMicrotask(() => this.handleReturn(destroy));
+  }
+
+  /** The provider sent the buyer back: say so, and watch for the plan to change. */
+  private handleReturn(destroy: DestroyRef): void {
+    const outcome = this.checkout();
+    if (outcome !== 'success' && outcome !== 'cancel') return;
+    // Drop the query so a reload does not say it again.
+    void this.router.navigate([], {
+      queryParams: { checkout: null },
+      queryParamsHandling: 'merge',
+      replaceUrl: true,
+    });
+    if (outcome === 'cancel') {
+      this.notice.set({
+        kind: 'info',
+        text: 'Checkout cancelled: nothing was charged and your plan is unchanged.',
+      });
+      return;
+    }
+    this.notice.set({
+      kind: 'info',
+      text: 'Thank you. Your plan changes here as soon as the payment provider confirms it (usually within seconds).',
+    });
+    this.pending.set(true);
+    const start = Date.now();
+    let first: string | null = null;
+    const stamp = (a: Account) => `${a.plan.id}|${a.subscription?.status}|${a.subscription?.updatedAt}`;
+    const timer = setInterval(async () => {
+      const a = this.account.value();
+      if (a && first === null) first = stamp(a);
+      if (a && first !== null && stamp(a) !== first) {
+        clearInterval(timer);
+        this.pending.set(false);
+        this.notice.set({ kind: 'ok', text: `You are on the ${a.plan.name} plan.` });
+        this.announcer.say(`You are on the ${a.plan.name} plan.`);
+        return;
+      }
+      if (Date.now() - start > PENDING_FOR_MS) {
+        clearInterval(timer);
+        this.pending.set(false);
+        this.notice.set({
+          kind: 'warn',
+          text: 'The payment provider has not confirmed the payment yet. Your plan changes when it does; come back later or refresh.',
+        });
+        return;
+      }
+      if (!this.account.isLoading() && !document.hidden) this.account.reload();
+    }, PENDING_POLL_MS);
+    destroy.onDestroy(() => clearInterval(timer));
+  }
+
+  /** Up or down the catalog from the org's plan. */
+  protected actionLabel(p: Plan): string {
+    const list = this.plans.value() ?? [];
+    const current = list.find((x) => this.isCurrent(x));
+    return !current || p.sort >= current.sort ? `Upgrade to ${p.name}` : `Switch to ${p.name}`;
+  }
+
+  protected isCurrent(p: Plan): boolean {
+    return this.account.value()?.plan.id === p.id;
+  }
+
+  /** Why this plan's Upgrade cannot start (beyond the role and the server), or null. */
+  protected planBlocked(p: Plan): string | null {
+    if (this.isCurrent(p)) return null;
+    const provider = this.provider();
+    if (provider && !(p.prices as Record<string, string | undefined>)[provider.id])
+      return `${p.name} is not sold through ${provider.name}.`;
+    return null;
+  }
+
+  protected async upgrade(p: Plan): Promise<void> {
+    const provider = this.provider();
+    if (!provider) return;
+    this.actionError.set(null);
+    this.busy.set(`upgrade:${p.id}`);
+    try {
+      const url = await startCheckout(this.session, p.id, provider.id);
+      this.announcer.say(`Opening ${provider.name} checkout for ${p.name}.`);
+      location.assign(url);
+    } catch (e) {
+      this.actionError.set(errorMessage(e));
+      this.busy.set(null);
+    }
+  }
+
+  protected async cancel(atPeriodEnd: boolean): Promise<void> {
+    const a = this.account.value();
+    if (!a?.subscription) return;
+    const end = a.subscription.currentPeriodEnd;
+    const ok = await this.confirm().ask(
+      atPeriodEnd
+        ? {
+            title: `Cancel ${a.plan.name} at the end of the period?`,
+            body: `Nothing more is charged. The org keeps ${a.plan.name} until ${end ? new Date(end).toUTCString() : 'the paid period ends'}, then moves to Free.`,
+            action: 'Cancel at period end',
+          }
+        : {
+            title: `Cancel ${a.plan.name} now?`,
+            body: 'The org moves to the Free plan at once and its limits apply to connected agents within seconds. Refunds are not automatic.',
+            action: 'Cancel now',
+            danger: true,
+          },
+    );
+    if (!ok) return;
+    this.actionError.set(null);
+    this.busy.set('cancel');
+    try {
+      await cancelSubscription(this.session, atPeriodEnd);
+      this.announcer.say(atPeriodEnd ? 'Cancelled at the end of the period.' : 'Subscription cancelled.');
+      this.account.reload();
+    } catch (e) {
+      this.actionError.set(errorMessage(e));
+    } finally {
+      this.busy.set(null);
+    }
+  }
+
+  protected cancellable(a: Account): boolean {
+    const s = a.subscription;
+    return !!s && s.provider !== 'manual' && s.status !== 'canceled' && !s.cancelAtPeriodEnd;
+  }
+}
