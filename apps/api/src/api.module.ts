@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from '@fdt/audit';
-import { BillingEdgeApiModule, BillingModule } from '@fdt/billing';
+import { BillingEdgeApiModule, BillingModule, BillingWebhooksModule } from '@fdt/billing';
 import { CertificatesApiModule, CertificatesModule, CertificatesService } from '@fdt/certificates';
 import { DomainsModule } from '@fdt/domains';
 import { IdentityModule } from '@fdt/identity';
@@ -36,6 +36,7 @@ export class ApiModule {
         AuditModule,
         BillingModule,
         BillingEdgeApiModule,
+        BillingWebhooksModule,
         IdentityModule,
         TunnelsModule,
         SsoModule,

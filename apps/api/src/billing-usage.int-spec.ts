@@ -77,6 +77,21 @@ describe('billing usage: bytes per org and month, and the bandwidth crossing', (
     await usage.apply(job([], '2026-12', 4));
   });
 
+  it('counts a report once however often it is applied (the job run again after a crash), per relay boot', async () => {
+    const once = job([{ orgId, bytes: 1000 }], '2026-10', 50);
+    await usage.apply(once);
+    await usage.apply(once);
+    await Promise.all([usage.apply(once), usage.apply(once)]);
+    expect(await bytesOf(orgId, '2026-10')).toBe(1000);
+    // The same seq of another boot (the relay restarted) is another report.
+    await usage.apply({ ...once, bootId: 'boot-0002' });
+    expect(await bytesOf(orgId, '2026-10')).toBe(2000);
+    const kept: { n: number }[] = await h.ds.query(
+      "SELECT count(*)::int AS n FROM billing_usage_reports WHERE relay_name = 'r1' AND seq = 50",
+    );
+    expect(kept[0].n).toBe(2);
+  });
+
   it('announces an org once, when a report takes its month to its bandwidth; edge limits say so', async () => {
     const period = new Date().toISOString().slice(0, 7);
     const cap = 10_000;

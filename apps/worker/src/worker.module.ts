@@ -5,7 +5,7 @@ import {
   CertificatesWorkerModule,
   DnsModule,
 } from '@fdt/certificates';
-import { UsageModule } from '@fdt/billing';
+import { BillingWebhooksWorkerModule, UsageModule } from '@fdt/billing';
 import { DomainsCoreModule } from '@fdt/domains';
 import {
   type PlatformConfig,
@@ -48,6 +48,8 @@ export class WorkerModule {
         }),
         // Relay usage reports added up per org and month (billing-usage.processor).
         UsageModule,
+        // Provider webhooks applied, swept, kept for a while; subscriptions reconciled (billing-*.processor).
+        BillingWebhooksWorkerModule,
         PlatformHealthModule.forRoot({ database: true, redisUrl: config.redisUrl }),
         PlatformMetricsModule.forRoot('worker'),
       ],

@@ -32,3 +32,18 @@ export {
   usageReportJobId,
 } from './usage/usage.service.js';
 export * from './providers/index.js';
+export { BillingWebhooksModule, BillingWebhooksWorkerModule } from './webhooks/webhooks.module.js';
+export { WebhookApplyService } from './webhooks/webhook-apply.service.js';
+export { WebhookEventsService } from './webhooks/webhook-events.service.js';
+export { WebhookIntakeService } from './webhooks/webhook-intake.service.js';
+export { BillingHousekeepingService } from './webhooks/billing-housekeeping.service.js';
+export { ReconcileService, type ReconcileResult } from './reconcile/reconcile.service.js';
+export {
+  RECONCILE_JOB,
+  type ReconcileJob,
+  WEBHOOK_APPLY_JOB,
+  WEBHOOK_QUEUE,
+  WEBHOOK_RETENTION_JOB,
+  WEBHOOK_SWEEP_JOB,
+  type WebhookApplyJob,
+} from './webhooks/webhook.constants.js';

@@ -127,6 +127,8 @@ export interface NormalizedEvent {
    */
   objectUpdatedAt?: Date;
   orgId?: string;
+  /** the provider's customer, when the object names one (finds the org of a refund that names no org) */
+  customerId?: string;
   subscription?: NormalizedSubscription;
   payment?: NormalizedPayment;
   refund?: NormalizedRefund;
@@ -176,6 +178,12 @@ export interface BillingProvider {
   fetchSubscription(subscriptionId: string): Promise<NormalizedSubscription>;
   /** verifies on the raw body as received (never a re-serialized one); throws WebhookRejected */
   verifyWebhook(rawBody: Buffer, headers: WebhookHeaders): Promise<NormalizedEvent>;
+  /**
+   * The event again from its stored payload (`billing_webhook_events.payload`, verified when it
+   * arrived) and stored event id: the webhook job maps what it applies here, so a mapping fixed
+   * since also applies to replays. Throws WebhookRejected (unknown_type, malformed).
+   */
+  normalizeStored(payload: unknown, eventId: string): NormalizedEvent;
 }
 
 /** One header's value whatever the casing and however Node delivered it. */

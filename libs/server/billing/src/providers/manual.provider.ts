@@ -43,4 +43,8 @@ export class ManualProvider implements BillingProvider {
   verifyWebhook(): Promise<NormalizedEvent> {
     return Promise.reject(new WebhookRejected('not_configured', 'the manual provider sends no webhooks'));
   }
+
+  normalizeStored(): NormalizedEvent {
+    throw new WebhookRejected('not_configured', 'the manual provider sends no webhooks');
+  }
 }

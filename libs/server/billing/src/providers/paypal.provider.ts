@@ -225,6 +225,12 @@ export class PayPalProvider implements BillingProvider {
     return normalizeEvent(event);
   }
 
+  normalizeStored(payload: unknown): NormalizedEvent {
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload))
+      throw new WebhookRejected('malformed', 'not a PayPal event');
+    return normalizeEvent(payload as Record<string, unknown>);
+  }
+
   // PayPal's REST API with the SDK's cached OAuth2 token, for what the SDK lacks.
   private token?: Awaited<ReturnType<Client['clientCredentialsAuthManager']['updateToken']>>;
   private async rest(

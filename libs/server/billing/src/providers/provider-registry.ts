@@ -17,7 +17,9 @@ export class BillingProviderRegistry {
     for (const p of [new ManualProvider(), ...providers]) this.byName.set(p.name, p);
   }
 
-  static fromConfig(config: Pick<PlatformConfig, 'billing'>): BillingProviderRegistry {
+  static fromConfig(config: {
+    billing: Pick<PlatformConfig['billing'], 'stripe' | 'razorpay' | 'paypal' | 'webhookMaxAgeSeconds'>;
+  }): BillingProviderRegistry {
     const { stripe, razorpay, paypal, webhookMaxAgeSeconds } = config.billing;
     const providers: BillingProvider[] = [];
     if (stripe) providers.push(new StripeProvider({ ...stripe, webhookMaxAgeSeconds }));

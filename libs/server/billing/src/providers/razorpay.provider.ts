@@ -212,19 +212,9 @@ export class RazorpayProvider implements BillingProvider {
       throw new WebhookRejected('bad_signature', 'X-Razorpay-Signature does not match the body');
     }
     const body = parseJsonBody(rawBody);
-    const type = body.event;
-    const created = body.created_at;
-    if (
-      typeof type !== 'string' ||
-      typeof created !== 'number' ||
-      !body.payload ||
-      typeof body.payload !== 'object'
-    ) {
-      throw new WebhookRejected('malformed', 'not a Razorpay event (event, created_at, payload)');
-    }
+    const { createdAt } = eventHead(body);
     // Razorpay signs no delivery time: the event's creation is all there is. Its retries keep
     // it, so a delivery retried after the max age is refused (the reconcile job repairs that).
-    const createdAt = new Date(created * 1000);
     const age = (Date.now() - createdAt.getTime()) / 1000;
     if (age > this.opts.webhookMaxAgeSeconds) {
       throw new WebhookRejected(
@@ -236,6 +226,17 @@ export class RazorpayProvider implements BillingProvider {
     const eventId =
       header(headers, 'x-razorpay-event-id') ??
       `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
+    return this.normalizeBody(body, eventId);
+  }
+
+  normalizeStored(payload: unknown, eventId: string): NormalizedEvent {
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload))
+      throw new WebhookRejected('malformed', 'not a Razorpay event');
+    return this.normalizeBody(payload as Record<string, unknown>, eventId);
+  }
+
+  private normalizeBody(body: Record<string, unknown>, eventId: string): NormalizedEvent {
+    const { type, createdAt } = eventHead(body);
     const payload = body.payload as Record<string, { entity?: unknown } | undefined>;
     const subEntity = payload.subscription?.entity as RzpSubscription | undefined;
     const payEntity = payload.payment?.entity as RzpPayment | undefined;
@@ -323,4 +324,19 @@ export class RazorpayProvider implements BillingProvider {
       currentPeriodEnd: currentEnd ? new Date(currentEnd * 1000) : undefined,
     };
   }
+}
+
+/** The fields every Razorpay event has, or `malformed`. */
+function eventHead(body: Record<string, unknown>): { type: string; createdAt: Date } {
+  const type = body.event;
+  const created = body.created_at;
+  if (
+    typeof type !== 'string' ||
+    typeof created !== 'number' ||
+    !body.payload ||
+    typeof body.payload !== 'object'
+  ) {
+    throw new WebhookRejected('malformed', 'not a Razorpay event (event, created_at, payload)');
+  }
+  return { type, createdAt: new Date(created * 1000) };
 }

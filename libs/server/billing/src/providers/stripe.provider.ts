@@ -183,6 +183,14 @@ export class StripeProvider implements BillingProvider {
     return this.normalizeEvent(event);
   }
 
+  normalizeStored(payload: unknown): NormalizedEvent {
+    const event = payload as Stripe.Event | null;
+    if (!event || typeof event.id !== 'string' || typeof event.type !== 'string' || !event.data?.object) {
+      throw new WebhookRejected('malformed', 'not a Stripe event');
+    }
+    return this.normalizeEvent(event);
+  }
+
   private normalizeEvent(event: Stripe.Event): NormalizedEvent {
     const base = {
       provider: 'stripe' as const,
@@ -262,6 +270,7 @@ export class StripeProvider implements BillingProvider {
           ...base,
           type: 'refund.succeeded',
           orgId: charge.metadata?.orgId ?? undefined,
+          customerId: id(charge.customer),
           // amount_refunded is the charge's total so far (partial refunds add up).
           refund: {
             id: charge.id,

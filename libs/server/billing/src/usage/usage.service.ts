@@ -71,20 +71,39 @@ export class UsageService {
     const bytes = new Map<string, number>();
     for (const o of job.orgs) if (o.bytes > 0) bytes.set(o.orgId, (bytes.get(o.orgId) ?? 0) + o.bytes);
     if (!bytes.size) return;
-    const rows: { org_id: string; bytes: string }[] = await this.ds.query(
-      `INSERT INTO billing_usage (org_id, period, bytes, updated_at)
-       SELECT v.org_id, $3, v.bytes, now()
-         FROM unnest($1::uuid[], $2::bigint[]) AS v(org_id, bytes)
-         JOIN orgs o ON o.id = v.org_id
-       ON CONFLICT (org_id, period) DO UPDATE
-         SET bytes = billing_usage.bytes + EXCLUDED.bytes, updated_at = now()
-       RETURNING org_id, bytes`,
-      [[...bytes.keys()], [...bytes.values()].map(String), job.period],
-    );
+    const rows = await this.ds.transaction(async (m) => {
+      // The report's inbox row commits with its bytes: a report seen before (sent again, or
+      // this job run again after a crash between its commit and its ack) adds nothing.
+      const fresh: unknown[] = await m.query(
+        `INSERT INTO billing_usage_reports (relay_name, boot_id, seq) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING RETURNING 1`,
+        [job.relayName, job.bootId ?? '', job.seq],
+      );
+      if (!fresh.length) return [];
+      return (await m.query(
+        `INSERT INTO billing_usage (org_id, period, bytes, updated_at)
+         SELECT v.org_id, $3, v.bytes, now()
+           FROM unnest($1::uuid[], $2::bigint[]) AS v(org_id, bytes)
+           JOIN orgs o ON o.id = v.org_id
+         ON CONFLICT (org_id, period) DO UPDATE
+           SET bytes = billing_usage.bytes + EXCLUDED.bytes, updated_at = now()
+         RETURNING org_id, bytes`,
+        [[...bytes.keys()], [...bytes.values()].map(String), job.period],
+      )) as { org_id: string; bytes: string }[];
+    });
     for (const r of rows) {
       const total = Number(r.bytes);
       await this.announceIfCrossed(r.org_id, job.period, total - (bytes.get(r.org_id) ?? 0), total);
     }
+  }
+
+  /** Forgets report ids older than `days` (a relay never resends one that old); returns how many. */
+  async pruneReports(days = 7): Promise<number> {
+    const res: [unknown[], number] = await this.ds.query(
+      `DELETE FROM billing_usage_reports WHERE received_at < now() - make_interval(days => $1)`,
+      [days],
+    );
+    return res[1];
   }
 
   /** Bytes of the org in the month of `at` (UTC). */

@@ -266,5 +266,11 @@ describe('billing provider config', () => {
     expect(() => dev({ ...razorpay, FDT_RAZORPAY_KEY_ID: 'key' })).toThrow(/FDT_RAZORPAY_KEY_ID/);
     expect(() => dev({ FDT_STRIPE_API_URL: 'api.stripe.com' })).toThrow(/FDT_STRIPE_API_URL/);
     expect(() => dev({ FDT_BILLING_WEBHOOK_MAX_AGE: '0' })).toThrow(/FDT_BILLING_WEBHOOK_MAX_AGE/);
+    expect(() => dev({ FDT_BILLING_WEBHOOK_RETENTION_DAYS: '0' })).toThrow(
+      /FDT_BILLING_WEBHOOK_RETENTION_DAYS/,
+    );
+    expect(() => dev({ FDT_BILLING_RECONCILE_INTERVAL: '-1' })).toThrow(/FDT_BILLING_RECONCILE_INTERVAL/);
+    expect(dev({}).billing).toMatchObject({ webhookRetentionDays: 90, reconcileIntervalSeconds: 86400 });
+    expect(dev({ FDT_BILLING_RECONCILE_INTERVAL: '0' }).billing.reconcileIntervalSeconds).toBe(0);
   });
 });

@@ -259,6 +259,10 @@ export const platformConfigSchema = z.object({
   FDT_PAYPAL_API_URL: z.string().url().default('https://api-m.paypal.com'),
   // Webhook events signed (Stripe, PayPal) or created (Razorpay) longer ago are refused.
   FDT_BILLING_WEBHOOK_MAX_AGE: seconds.default(300),
+  // Processed and ignored webhook events are deleted after this many days (failed ones never).
+  FDT_BILLING_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+  // How often the worker reconciles each configured provider's subscriptions; 0: never (operators still can).
+  FDT_BILLING_RECONCILE_INTERVAL: z.coerce.number().int().min(0).default(86400),
 });
 
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
@@ -435,6 +439,10 @@ export interface PlatformConfig {
   /** Payment providers; a provider is present when configured (manual plans need none). */
   billing: {
     webhookMaxAgeSeconds: number;
+    /** processed/ignored webhook events older than this are deleted */
+    webhookRetentionDays: number;
+    /** seconds between scheduled reconciles of each provider; 0: none */
+    reconcileIntervalSeconds: number;
     stripe?: { secretKey: string; webhookSecret: string; apiUrl: string };
     razorpay?: { keyId: string; keySecret: string; webhookSecret: string; apiUrl: string };
     paypal?: { clientId: string; clientSecret: string; webhookId: string; apiUrl: string };
@@ -665,6 +673,8 @@ function billingConfig(c: z.output<typeof platformConfigSchema>): PlatformConfig
   const url = (u: string) => u.replace(/\/$/, '');
   return {
     webhookMaxAgeSeconds: c.FDT_BILLING_WEBHOOK_MAX_AGE,
+    webhookRetentionDays: c.FDT_BILLING_WEBHOOK_RETENTION_DAYS,
+    reconcileIntervalSeconds: c.FDT_BILLING_RECONCILE_INTERVAL,
     stripe:
       c.FDT_STRIPE_SECRET_KEY && c.FDT_STRIPE_WEBHOOK_SECRET
         ? {

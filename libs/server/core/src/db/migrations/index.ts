@@ -9,6 +9,7 @@ import { Domains1796590000000 } from './1796590000000-Domains.js';
 import { Certificates1796590000500 } from './1796590000500-Certificates.js';
 import { TunnelStatusTruth1796600000000 } from './1796600000000-TunnelStatusTruth.js';
 import { Billing1796610000000 } from './1796610000000-Billing.js';
+import { BillingUsageReports1796620000000 } from './1796620000000-BillingUsageReports.js';
 // The one migration history of the platform, oldest first. Generate a new one with
 // `npm run db:migration:generate -- <Name>`, review it, and add it here.
 export const MIGRATIONS: Function[] = [
@@ -23,4 +24,5 @@ export const MIGRATIONS: Function[] = [
   Certificates1796590000500,
   TunnelStatusTruth1796600000000,
   Billing1796610000000,
+  BillingUsageReports1796620000000,
 ];
