@@ -224,6 +224,8 @@ describe('billing provider config', () => {
   it('configures no provider by default, with a 300 s webhook age limit', () => {
     expect(dev().billing).toEqual({
       webhookMaxAgeSeconds: 300,
+      webhookRetentionDays: 90,
+      reconcileIntervalSeconds: 86400,
       stripe: undefined,
       razorpay: undefined,
       paypal: undefined,
