@@ -32,7 +32,7 @@ export const LIMIT_LABELS: Record<keyof Limits, string> = {
   maxReservedTcpPorts: 'Reserved TCP ports',
   maxDomains: 'Custom domains',
   maxMembers: 'Members',
-  bandwidthBytesPerMonth: 'Bandwidth per month (bytes)',
+  bandwidthBytesPerMonth: 'Bandwidth per month',
 };
 
 /** The rows of the limits-and-usage card, bandwidth last. */

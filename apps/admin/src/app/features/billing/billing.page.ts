@@ -4,12 +4,11 @@ import {
   computed,
   DestroyRef,
   inject,
-  input,
   resource,
   signal,
   viewChild,
 } from '@angular/core';
-import { Router } from '@angular/router';
+import { ActivatedRoute, Router } from '@angular/router';
 import type { Schemas } from '@fdt/api-client';
 import { Announcer } from '../../core/announcer';
 import { needs, P } from '../../core/permissions';
@@ -22,6 +21,7 @@ import { limitText, PROVIDER_LABEL, STATUS_BADGE, usageRows } from './billing-fo
 import { FinanceEvents } from './finance-events';
 import {
   cancelSubscription,
+  changePlan,
   type CheckoutProvider,
   checkoutProviders,
   startCheckout,
@@ -87,7 +87,7 @@ export class BillingPage {
   private readonly confirm = viewChild.required(Confirm);
 
   /** `?checkout=success|cancel`: where the provider's checkout sends the buyer back. */
-  readonly checkout = input<string>();
+  private readonly checkout = inject(ActivatedRoute).snapshot.queryParamMap.get('checkout');
 
   protected readonly providerLabel = PROVIDER_LABEL;
   protected readonly statusBadge = STATUS_BADGE;
@@ -139,20 +139,23 @@ export class BillingPage {
   protected readonly pending = signal(false);
 
   constructor() {
-    const destroy = inject(DestroyRef);
-    queueMicrotask(() => this.handleReturn(destroy));
+    this.handleReturn(inject(DestroyRef));
   }
 
   /** The provider sent the buyer back: say so, and watch for the plan to change. */
   private handleReturn(destroy: DestroyRef): void {
-    const outcome = this.checkout();
+    const outcome = this.checkout;
     if (outcome !== 'success' && outcome !== 'cancel') return;
-    // Drop the query so a reload does not say it again.
-    void this.router.navigate([], {
-      queryParams: { checkout: null },
-      queryParamsHandling: 'merge',
-      replaceUrl: true,
-    });
+    // Drop the query so a reload does not say it again; once this navigation has finished
+    // (one started inside another may cancel it).
+    setTimeout(
+      () =>
+        void this.router.navigate([], {
+          queryParams: { checkout: null },
+          queryParamsHandling: 'merge',
+          replaceUrl: true,
+        }),
+    );
     if (outcome === 'cancel') {
       this.notice.set({
         kind: 'info',
@@ -203,14 +206,28 @@ export class BillingPage {
     return this.account.value()?.plan.id === p.id;
   }
 
+  /** A plan no provider sells (free, or one operators assign): no button, a sentence instead. */
+  protected notForSale(p: Plan): string | null {
+    if (this.isCurrent(p) || Object.values(p.prices).some(Boolean)) return null;
+    return p.id === 'free'
+      ? 'Cancelling a paid subscription returns the org to Free.'
+      : 'Not sold online: a platform operator assigns it.';
+  }
+
   /** Why this plan's Upgrade cannot start (beyond the role and the server), or null. */
   protected planBlocked(p: Plan): string | null {
-    if (this.isCurrent(p)) return null;
+    if (this.isCurrent(p) || this.notForSale(p)) return null;
     const provider = this.provider();
     if (provider && !(p.prices as Record<string, string | undefined>)[provider.id])
       return `${p.name} is not sold through ${provider.name}.`;
     return null;
   }
+
+  /** The org pays a provider now: a plan change goes to that subscription, not a new checkout. */
+  private readonly paying = computed(() => {
+    const s = this.account.value()?.subscription;
+    return !!s && s.provider !== 'manual' && ['active', 'trialing', 'past_due'].includes(s.status);
+  });
 
   protected async upgrade(p: Plan): Promise<void> {
     const provider = this.provider();
@@ -218,6 +235,17 @@ export class BillingPage {
     this.actionError.set(null);
     this.busy.set(`upgrade:${p.id}`);
     try {
+      if (this.paying()) {
+        const r = await changePlan(this.session, p.id);
+        if (r.approvalUrl) return location.assign(r.approvalUrl);
+        this.notice.set({
+          kind: 'info',
+          text: `${p.name} requested. Your plan changes here when the payment provider confirms it.`,
+        });
+        this.account.reload();
+        this.busy.set(null);
+        return;
+      }
       const url = await startCheckout(this.session, p.id, provider.id);
       this.announcer.say(`Opening ${provider.name} checkout for ${p.name}.`);
       location.assign(url);
@@ -249,8 +277,14 @@ export class BillingPage {
     this.actionError.set(null);
     this.busy.set('cancel');
     try {
-      await cancelSubscription(this.session, atPeriodEnd);
-      this.announcer.say(atPeriodEnd ? 'Cancelled at the end of the period.' : 'Subscription cancelled.');
+      const r = await cancelSubscription(this.session, atPeriodEnd);
+      const said = atPeriodEnd ? 'Cancelled at the end of the period.' : 'Subscription cancelled.';
+      this.announcer.say(said);
+      if (r.pending)
+        this.notice.set({
+          kind: 'info',
+          text: `${said} The page shows it once the payment provider confirms.`,
+        });
       this.account.reload();
     } catch (e) {
       this.actionError.set(errorMessage(e));

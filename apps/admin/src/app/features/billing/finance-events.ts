@@ -32,7 +32,7 @@ const PAGE = 50;
       <fdt-error [error]="e" title="Finance events could not be loaded." (retry)="reload()" />
     } @else if (page.value(); as p) {
       @if (p.items.length) {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Finance events (scrolls sideways)">
           <table data-testid="finance-table">
             <caption class="sr-only">
               Finance events, newest first

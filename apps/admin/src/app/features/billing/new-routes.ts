@@ -63,10 +63,11 @@ export async function checkoutProviders(session: Session): Promise<CheckoutProvi
   const out: CheckoutProvider[] = [];
   for (const p of Array.isArray(list) ? list : []) {
     const o = obj(p);
-    const id = str(p) ?? str(o['id']) ?? str(o['provider']);
+    // `{name, checkout}` items; a bare list of names is accepted too.
+    const id = str(p) ?? str(o['name']) ?? str(o['id']);
     // `manual` never has a checkout; a provider may say so itself too.
-    if (!id || id === 'manual' || o['checkoutAvailable'] === false) continue;
-    out.push({ id, name: str(o['name']) ?? NAMES[id] ?? id });
+    if (!id || id === 'manual' || o['checkout'] === false) continue;
+    out.push({ id, name: NAMES[id] ?? id });
   }
   return out;
 }
@@ -76,20 +77,48 @@ export async function startCheckout(session: Session, planId: string, provider: 
   const body = await read(await call(session, 'POST', '/api/v1/billing/checkout', { planId, provider }));
   if (body === UNAVAILABLE)
     throw new ApiError(404, 'not_found', 'Checkout is not available on this server yet.');
-  const o = obj(body);
-  const url = str(o['url']) ?? str(o['checkoutUrl']) ?? str(o['redirectUrl']) ?? str(o['approvalUrl']);
+  const url = str(obj(body)['url']);
   if (!url || !/^https?:\/\//.test(url))
     throw new ApiError(502, 'checkout_no_url', 'The server started a checkout but gave no page to go to.');
   return url;
 }
 
+/** What the provider said to a cancel or a plan change; the org's plan moves when its webhook lands. */
+export interface SubscriptionRequest {
+  pending: boolean;
+  cancelAtPeriodEnd: boolean;
+  /** PayPal: the buyer approves a plan change there */
+  approvalUrl: string | null;
+}
+
+function subscriptionRequest(body: unknown): SubscriptionRequest {
+  const o = obj(body);
+  return {
+    pending: o['pending'] === true,
+    cancelAtPeriodEnd: o['cancelAtPeriodEnd'] === true,
+    approvalUrl: str(o['approvalUrl']),
+  };
+}
+
+/** `POST /api/v1/billing/subscription/change`: another plan on the org's provider subscription. */
+export async function changePlan(session: Session, planId: string): Promise<SubscriptionRequest> {
+  const body = await read(await call(session, 'POST', '/api/v1/billing/subscription/change', { planId }));
+  if (body === UNAVAILABLE)
+    throw new ApiError(404, 'not_found', 'Changing plans is not available on this server yet.');
+  return subscriptionRequest(body);
+}
+
 /** `POST /api/v1/billing/subscription/cancel`. */
-export async function cancelSubscription(session: Session, atPeriodEnd: boolean): Promise<void> {
+export async function cancelSubscription(
+  session: Session,
+  atPeriodEnd: boolean,
+): Promise<SubscriptionRequest> {
   const body = await read(
     await call(session, 'POST', '/api/v1/billing/subscription/cancel', { atPeriodEnd }),
   );
   if (body === UNAVAILABLE)
     throw new ApiError(404, 'not_found', 'Cancelling is not available on this server yet.');
+  return subscriptionRequest(body);
 }
 
 /** A stored provider webhook delivery, as operators see it. */
@@ -109,8 +138,8 @@ export interface WebhookFilters {
   provider: string;
   type: string;
   status: string;
-  /** only events received at least this many hours ago (0: any) */
-  olderThanHours: number;
+  /** only events received at least this many minutes ago (0: any) */
+  olderThanMinutes: number;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -127,8 +156,7 @@ export async function webhookEvents(
   if (f.provider) q.set('provider', f.provider);
   if (f.type.trim()) q.set('type', f.type.trim());
   if (f.status) q.set('status', f.status);
-  if (f.olderThanHours > 0)
-    q.set('before', new Date(Date.now() - f.olderThanHours * 3_600_000).toISOString());
+  if (f.olderThanMinutes > 0) q.set('olderThanMinutes', String(f.olderThanMinutes));
   if (cursor) q.set('cursor', cursor);
   const qs = q.toString();
   const body = await read(await call(session, 'GET', `${WEBHOOK_EVENTS_PATH}${qs ? `?${qs}` : ''}`));
@@ -162,7 +190,6 @@ export async function reconcileProvider(session: Session, provider: string): Pro
     await call(session, 'POST', `/api/v1/platform/billing/reconcile/${encodeURIComponent(provider)}`),
     true,
   );
-  const o = obj(body);
-  const n = num(o['checked']) ?? num(o['count']);
-  return n === null ? 'Reconcile started.' : `Reconcile done: ${n} subscriptions checked.`;
+  const job = str(obj(body)['jobId']);
+  return `Reconcile queued${job ? ` (job ${job})` : ''}: the worker re-reads ${provider}’s subscriptions.`;
 }

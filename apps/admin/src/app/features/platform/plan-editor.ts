@@ -34,7 +34,9 @@ const PRICE_KEYS: { key: PriceKey; label: string; hint: string }[] = [
   { key: 'paypal', label: 'PayPal plan id', hint: 'P-…' },
 ];
 
-/** What the form holds: numbers as typed (empty: unlimited), lists as text. */
+const GIB = 1024 ** 3;
+
+/** What the form holds: numbers as typed (empty: unlimited; bandwidth in GiB), lists as text. */
 interface Draft {
   id: string;
   name: string;
@@ -50,7 +52,10 @@ interface Draft {
 
 function draftOf(p: Plan | null): Draft {
   const limits = {} as Record<LimitKey, string>;
-  for (const k of LIMIT_KEYS) limits[k] = p?.limits[k] === null || !p ? '' : String(p.limits[k]);
+  for (const k of LIMIT_KEYS) {
+    const v = p ? p.limits[k] : null;
+    limits[k] = v === null ? '' : String(k === 'bandwidthBytesPerMonth' ? v / GIB : v);
+  }
   return {
     id: '',
     name: '',
@@ -105,7 +110,10 @@ export class PlanEditor {
   readonly closed = output<void>();
 
   protected readonly limitKeys = LIMIT_KEYS;
-  protected readonly limitLabels = LIMIT_LABELS;
+  protected readonly limitLabels: Record<LimitKey, string> = {
+    ...LIMIT_LABELS,
+    bandwidthBytesPerMonth: 'Bandwidth per month (GiB)',
+  };
   protected readonly priceKeys = PRICE_KEYS;
   protected readonly draft = signal<Draft>(draftOf(null));
   protected readonly error = signal<string | null>(null);
@@ -135,9 +143,7 @@ export class PlanEditor {
   }
 
   /** The form as api values, or a message naming the first bad field. */
-  private parse(
-    d: Draft,
-  ):
+  private parse(d: Draft):
     | { error: string }
     | {
         limits: Limits;
@@ -150,6 +156,13 @@ export class PlanEditor {
       const v = d.limits[k].trim();
       if (v === '') {
         limits[k] = null;
+        continue;
+      }
+      if (k === 'bandwidthBytesPerMonth') {
+        const gib = Number(v);
+        if (!Number.isFinite(gib) || gib < 0 || !Number.isSafeInteger(Math.round(gib * GIB)))
+          return { error: 'Bandwidth per month: a number of GiB from 0, or empty for unlimited.' };
+        limits[k] = Math.round(gib * GIB);
         continue;
       }
       const n = Number(v);

@@ -13,7 +13,7 @@ import {
   type WebhookFilters,
 } from '../billing/new-routes';
 
-const EMPTY: WebhookFilters = { provider: '', type: '', status: '', olderThanHours: 0 };
+const EMPTY: WebhookFilters = { provider: '', type: '', status: '', olderThanMinutes: 0 };
 const STATUS_BADGE: Record<string, string> = {
   processed: 'ok',
   ignored: '',
