@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from '@fdt/audit';
-import { BillingEdgeApiModule, BillingModule, BillingWebhooksModule } from '@fdt/billing';
+import { BillingCheckoutModule, BillingEdgeApiModule, BillingModule, BillingWebhooksModule } from '@fdt/billing';
 import { CertificatesApiModule, CertificatesModule, CertificatesService } from '@fdt/certificates';
 import { DomainsModule } from '@fdt/domains';
 import { IdentityModule } from '@fdt/identity';
@@ -35,6 +35,7 @@ export class ApiModule {
         PlatformMetricsModule.forRoot('api', { adminPort: config.api.adminPort }),
         AuditModule,
         BillingModule,
+        BillingCheckoutModule,
         BillingEdgeApiModule,
         BillingWebhooksModule,
         IdentityModule,

@@ -241,6 +241,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/billing/checkout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['CheckoutController_start'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/billing/finance-events': {
     parameters: {
       query?: never;
@@ -283,6 +299,71 @@ export interface paths {
     get: operations['PlansController_list'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/billing/providers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['CheckoutController_providers'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/billing/subscription/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['CheckoutController_cancel'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/billing/subscription/change': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['CheckoutController_change'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/billing/webhooks/{provider}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A provider webhook delivery (stripe, razorpay, paypal): verified, stored once, applied by the worker */
+    post: operations['WebhooksController_receive'];
     delete?: never;
     options?: never;
     head?: never;
@@ -625,6 +706,70 @@ export interface paths {
     patch: operations['PlatformPlansController_update'];
     trace?: never;
   };
+  '/api/v1/platform/billing/reconcile/{provider}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['PlatformWebhooksController_reconcile'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/platform/billing/webhook-events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['PlatformWebhooksController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/platform/billing/webhook-events/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['PlatformWebhooksController_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/platform/billing/webhook-events/{id}/replay': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['PlatformWebhooksController_replay'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/platform/orgs/{orgId}/billing': {
     parameters: {
       query?: never;
@@ -635,6 +780,22 @@ export interface paths {
     get: operations['PlatformBillingController_get'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/platform/orgs/{orgId}/billing/refunds': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['PlatformRefundsController_refund'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1272,6 +1433,15 @@ export interface components {
       id: string;
       name: string;
     };
+    BillingProviderDto: {
+      /** @description Whether members can buy a plan through it (false for manual) */
+      checkout: boolean;
+      /** @enum {string} */
+      name: 'manual' | 'stripe' | 'razorpay' | 'paypal';
+    };
+    BillingProviderListDto: {
+      items: components['schemas']['BillingProviderDto'][];
+    };
     BillingSubscriptionDto: {
       cancelAtPeriodEnd: boolean;
       /** Format: date-time */
@@ -1299,6 +1469,10 @@ export interface components {
        */
       period: string;
     };
+    CancelSubscriptionDto: {
+      /** @description true: keep the plan until the paid period ends; false: end it now */
+      atPeriodEnd: boolean;
+    };
     CertificateInfoDto: {
       fingerprint256: string;
       notAfter: string;
@@ -1307,6 +1481,21 @@ export interface components {
     ChangeRoleDto: {
       /** @enum {string} */
       role: 'owner' | 'admin' | 'member' | 'viewer' | 'billing';
+    };
+    ChangeSubscriptionDto: {
+      /** @example business */
+      planId: string;
+    };
+    CheckoutDto: {
+      planId: string;
+      /** @enum {string} */
+      provider: 'manual' | 'stripe' | 'razorpay' | 'paypal';
+      /** @description The provider object (checkout session or subscription id) */
+      reference: string;
+      /** @description true: an earlier request's checkout handed out again (a double click) */
+      reused: boolean;
+      /** @description Where to send the buyer: the provider's checkout or approval page */
+      url: string;
     };
     ConfirmEmailDto: {
       token: string;
@@ -1685,6 +1874,9 @@ export interface components {
       /** @enum {string} */
       role: 'owner' | 'admin' | 'member' | 'viewer' | 'billing';
     };
+    JobQueuedDto: {
+      jobId: string;
+    };
     LiveSnapshotDto: {
       /** Format: date-time */
       at: string;
@@ -1878,6 +2070,22 @@ export interface components {
       /** @description Concurrent visitor connections; null keeps the plan limit. */
       maxConns: number | null;
     };
+    RefundDto: {
+      amountMinor: number;
+      currency: string;
+      paymentId: string;
+      /** @enum {string} */
+      provider: 'manual' | 'stripe' | 'razorpay' | 'paypal';
+      refundId: string;
+      /** @enum {string} */
+      status: 'succeeded' | 'pending' | 'failed';
+    };
+    RefundRequestDto: {
+      /** @description Minor units (cents); unset: the whole remaining amount */
+      amountMinor?: number;
+      /** @description The reference of a payment_succeeded finance event of the org */
+      paymentId: string;
+    };
     RelayDto: {
       agentPort: number;
       capacity: number;
@@ -2030,6 +2238,34 @@ export interface components {
     SsoSettingsDto: {
       breakGlassUserIds: string[];
       enforced: boolean;
+    };
+    StartCheckoutDto: {
+      /** @example pro */
+      planId: string;
+      /**
+       * @example stripe
+       * @enum {string}
+       */
+      provider: 'manual' | 'stripe' | 'razorpay' | 'paypal';
+    };
+    SubscriptionRequestDto: {
+      /** @description PayPal: the buyer approves the change here */
+      approvalUrl: string | null;
+      cancelAtPeriodEnd: boolean;
+      /** Format: date-time */
+      currentPeriodEnd: string | null;
+      /** @description true: the provider took it; the org's plan changes when its webhook arrives */
+      pending: boolean;
+      /** @description The plan asked for (change) or being cancelled */
+      planId: string;
+      /** @enum {string} */
+      provider: 'manual' | 'stripe' | 'razorpay' | 'paypal';
+      /**
+       * @description The provider's answer
+       * @enum {string}
+       */
+      status: 'active' | 'trialing' | 'past_due' | 'canceled' | 'incomplete' | 'pending';
+      subscriptionId: string | null;
     };
     TunnelAuthtokenDto: {
       description: string;
@@ -2185,6 +2421,48 @@ export interface components {
       email: string;
       id: string;
       name: string;
+    };
+    WebhookEventDetailDto: {
+      attempts: number;
+      eventCreatedAt: string | null;
+      eventId: string;
+      id: string;
+      /** @description why it failed or was ignored */
+      lastError: string | null;
+      /** @description the event as the provider sent it (verified on arrival) */
+      payload: Record<string, never>;
+      processedAt: string | null;
+      /** @enum {string} */
+      provider: 'stripe' | 'razorpay' | 'paypal';
+      receivedAt: string;
+      /** @enum {string} */
+      status: 'received' | 'processed' | 'ignored' | 'failed';
+      /** @description the provider's event type */
+      type: string;
+    };
+    WebhookEventDto: {
+      attempts: number;
+      eventCreatedAt: string | null;
+      eventId: string;
+      id: string;
+      /** @description why it failed or was ignored */
+      lastError: string | null;
+      processedAt: string | null;
+      /** @enum {string} */
+      provider: 'stripe' | 'razorpay' | 'paypal';
+      receivedAt: string;
+      /** @enum {string} */
+      status: 'received' | 'processed' | 'ignored' | 'failed';
+      /** @description the provider's event type */
+      type: string;
+    };
+    WebhookEventPageDto: {
+      items: components['schemas']['WebhookEventDto'][];
+      nextCursor: string | null;
+    };
+    WebhookReceivedDto: {
+      /** @enum {string} */
+      result: 'stored' | 'duplicate' | 'ignored';
     };
   };
   responses: never;
@@ -2559,6 +2837,32 @@ export interface operations {
       };
     };
   };
+  CheckoutController_start: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Optional: the same key repeats the same request (one checkout, cancel, change or refund). Without it, the same request within 5 minutes is one. */
+        'Idempotency-Key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StartCheckoutDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CheckoutDto'];
+        };
+      };
+    };
+  };
   BillingController_financeEvents: {
     parameters: {
       query?: {
@@ -2614,6 +2918,98 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['PlanListDto'];
+        };
+      };
+    };
+  };
+  CheckoutController_providers: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BillingProviderListDto'];
+        };
+      };
+    };
+  };
+  CheckoutController_cancel: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Optional: the same key repeats the same request (one checkout, cancel, change or refund). Without it, the same request within 5 minutes is one. */
+        'Idempotency-Key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CancelSubscriptionDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SubscriptionRequestDto'];
+        };
+      };
+    };
+  };
+  CheckoutController_change: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Optional: the same key repeats the same request (one checkout, cancel, change or refund). Without it, the same request within 5 minutes is one. */
+        'Idempotency-Key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ChangeSubscriptionDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SubscriptionRequestDto'];
+        };
+      };
+    };
+  };
+  WebhooksController_receive: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        provider: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookReceivedDto'];
         };
       };
     };
@@ -3224,6 +3620,102 @@ export interface operations {
       };
     };
   };
+  PlatformWebhooksController_reconcile: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        provider: 'stripe' | 'razorpay' | 'paypal';
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the worker re-fetches the provider's subscriptions */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['JobQueuedDto'];
+        };
+      };
+    };
+  };
+  PlatformWebhooksController_list: {
+    parameters: {
+      query?: {
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+        limit?: number;
+        /** @description only events received at most this many minutes ago */
+        newerThanMinutes?: number;
+        /** @description only events received at least this many minutes ago */
+        olderThanMinutes?: number;
+        provider?: 'stripe' | 'razorpay' | 'paypal';
+        status?: 'received' | 'processed' | 'ignored' | 'failed';
+        /** @description the provider's event type, e.g. invoice.paid */
+        type?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEventPageDto'];
+        };
+      };
+    };
+  };
+  PlatformWebhooksController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEventDetailDto'];
+        };
+      };
+    };
+  };
+  PlatformWebhooksController_replay: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description back to received and queued */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEventDto'];
+        };
+      };
+    };
+  };
   PlatformBillingController_get: {
     parameters: {
       query?: never;
@@ -3241,6 +3733,34 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['BillingAccountDto'];
+        };
+      };
+    };
+  };
+  PlatformRefundsController_refund: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Optional: the same key repeats the same request (one checkout, cancel, change or refund). Without it, the same request within 5 minutes is one. */
+        'Idempotency-Key'?: string;
+      };
+      path: {
+        orgId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RefundRequestDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RefundDto'];
         };
       };
     };

@@ -9,6 +9,7 @@ import { BILLING_ENTITIES } from './entities/index.js';
 import { LedgerService } from './ledger/ledger.service.js';
 import { MemberLimitHook } from './entitlements/member-limit.hook.js';
 import { PlanCatalogService } from './plans/plan-catalog.service.js';
+import { PlanChangeFanout } from './plans/plan-change-fanout.js';
 import { PlansController, PlatformPlansController } from './plans/plans.controller.js';
 import { BillingOperatorGuard } from './platform-operator.guard.js';
 import { SubscriptionsService } from './subscriptions/subscriptions.service.js';
@@ -21,7 +22,7 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service.js';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([...BILLING_ENTITIES, Org]), AuditModule],
-  providers: [PlanCatalogService, EntitlementsService, LedgerService, SubscriptionsService],
+  providers: [PlanCatalogService, PlanChangeFanout, EntitlementsService, LedgerService, SubscriptionsService],
   exports: [PlanCatalogService, EntitlementsService, LedgerService, SubscriptionsService],
 })
 export class BillingCoreModule {}

@@ -22,6 +22,8 @@ export {
 } from './subscriptions/subscriptions.service.js';
 export { type FinanceEventInput, LedgerService, financeCsvRow } from './ledger/ledger.service.js';
 export { BillingOperatorGuard } from './platform-operator.guard.js';
+export { BillingCheckoutModule } from './checkout/checkout.module.js';
+export { PLAN_EDIT_FANOUT_CAP } from './plans/plan-change-fanout.js';
 export { BillingEdgeApiModule } from './edge/billing-edge.module.js';
 export { UsageModule } from './usage/usage.module.js';
 export {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@fdt/audit';
+import { BillingCoreModule } from '@fdt/billing';
 import { IdentityModule } from '@fdt/identity';
 import { TunnelsModule } from '@fdt/tunnels';
 import { ScimDiscoveryController, ScimNotFoundController } from './discovery/discovery.controller.js';
@@ -21,7 +22,13 @@ import { ScimUsersService } from './users/scim-users.service.js';
  * admin routes for those tokens and for group → role mapping under /api/v1/scim.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature(SCIM_ENTITIES), AuditModule, IdentityModule, TunnelsModule],
+  imports: [
+    TypeOrmModule.forFeature(SCIM_ENTITIES),
+    AuditModule,
+    IdentityModule,
+    TunnelsModule,
+    BillingCoreModule,
+  ],
   controllers: [
     ScimTokensController,
     ScimGroupRolesController,

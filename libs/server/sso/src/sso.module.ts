@@ -3,6 +3,7 @@ import { type MiddlewareConsumer, Module, type NestModule, RequestMethod } from 
 import { TypeOrmModule } from '@nestjs/typeorm';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { AuditModule } from '@fdt/audit';
+import { BillingCoreModule } from '@fdt/billing';
 import { IdentityModule } from '@fdt/identity';
 import { sendProblem } from '@fdt/server-core';
 import { ConnectionsController } from './connections/connections.controller.js';
@@ -37,7 +38,7 @@ const parseSamlForm = (req: Request, res: Response, next: NextFunction) =>
  * and the browser flows that end in an ordinary session.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature(SSO_ENTITIES), AuditModule, IdentityModule],
+  imports: [TypeOrmModule.forFeature(SSO_ENTITIES), AuditModule, IdentityModule, BillingCoreModule],
   controllers: [ConnectionsController, DomainsController, SettingsController, LoginController],
   providers: [
     ConnectionsService,

@@ -94,7 +94,66 @@ export class EntitlementsService {
       },
     );
   }
+
+  /**
+   * Refuses what the org's plan does not include (`sso`, `scim`): 403 `plan_limit` naming the
+   * feature, the plan, and the cheapest active plan that has it (the upgrade path).
+   */
+  async assertFeature(
+    orgId: string,
+    feature: 'sso' | 'scim',
+    m: EntityManager = this.ds.manager,
+  ): Promise<Entitlements> {
+    const plan = await this.planOf(orgId, m);
+    if (plan.features[feature]) return toEntitlements(plan);
+    const next = (await this.catalog.list(true, m)).find(
+      (p) => p.id !== plan.id && p.sort >= plan.sort && p.features[feature],
+    );
+    throw new BillingException(
+      BillingErrorCode.PlanLimit,
+      `The ${plan.name} plan does not include ${FEATURE_WORDS[feature]}. ${
+        next
+          ? `The ${next.name} plan does: upgrade on the Billing page.`
+          : 'Ask the operator for a plan with it.'
+      }`,
+      { feature, planId: plan.id, upgrade: { path: UPGRADE_PATH, planId: next?.id ?? null } },
+    );
+  }
+
+  /**
+   * The regions an org's agents may use (null: any). A region asked for outside them is
+   * refused with `plan_limit` (`feature: regions`), naming the cheapest plan that allows it.
+   */
+  async assertRegion(orgId: string, region: string | undefined): Promise<string[] | null> {
+    const plan = await this.planOf(orgId);
+    const allowed = plan.features.regions;
+    if (allowed === null || allowed === undefined || region === undefined || allowed.includes(region))
+      return allowed ?? null;
+    const next = (await this.catalog.list(true)).find(
+      (p) =>
+        p.id !== plan.id &&
+        p.sort >= plan.sort &&
+        (p.features.regions === null || p.features.regions.includes(region)),
+    );
+    throw new BillingException(
+      BillingErrorCode.PlanLimit,
+      `The ${plan.name} plan allows the regions ${allowed.join(', ') || '(none)'}, not ${region}. ${
+        next
+          ? `The ${next.name} plan allows it: upgrade on the Billing page.`
+          : 'Ask the operator for a plan with it.'
+      }`,
+      {
+        feature: 'regions',
+        region,
+        allowed,
+        planId: plan.id,
+        upgrade: { path: UPGRADE_PATH, planId: next?.id ?? null },
+      },
+    );
+  }
 }
+
+const FEATURE_WORDS = { sso: 'single sign-on (SSO)', scim: 'SCIM provisioning' } as const;
 
 /**
  * A limit as a count for places that need a number (agent session claims, bounds): null

@@ -4,6 +4,7 @@ import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { type Actor, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core';
 import { BillingErrorCode, BillingException } from '../billing.errors.js';
 import { FREE_PLAN_ID } from '../constants.js';
+import { PlanChangeFanout } from './plan-change-fanout.js';
 import { Plan } from './plan.entity.js';
 import type { PlanFeatures, PlanLimits, PlanPrices } from './plan.types.js';
 
@@ -43,6 +44,7 @@ export class PlanCatalogService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly fanout: PlanChangeFanout,
   ) {}
 
   /** Cheapest first; `activeOnly`: what members may choose from. */
@@ -132,6 +134,8 @@ export class PlanCatalogService {
       return m.getRepository(Plan).save(next);
     });
     this.log.log(`${actor.label ?? actor.userId} updated plan ${id}: ${JSON.stringify(input)}`);
+    // After the commit: relays re-read the limits of every org on the plan.
+    if (input.limits || input.features || input.active !== undefined) await this.fanout.announce(id);
     return this.resolved(saved);
   }
 

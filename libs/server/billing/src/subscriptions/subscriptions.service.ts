@@ -6,7 +6,12 @@ import { Org } from '@fdt/identity';
 import type { PubSub } from '@fdt/ports';
 import { type Actor, PUBSUB } from '@fdt/server-core';
 import { BillingErrorCode, BillingException } from '../billing.errors.js';
-import { GRANTING_STATUSES, PLAN_CHANGED_CHANNEL, type PlanChangedMessage } from '../constants.js';
+import {
+  FREE_PLAN_ID,
+  GRANTING_STATUSES,
+  PLAN_CHANGED_CHANNEL,
+  type PlanChangedMessage,
+} from '../constants.js';
 import { EntitlementsService } from '../entitlements/entitlements.service.js';
 import type { FinanceEventType } from '../ledger/finance-event.entity.js';
 import { LedgerService } from '../ledger/ledger.service.js';
@@ -128,6 +133,48 @@ export class SubscriptionsService {
       return { subscription: saved, changed: fromPlan !== plan.id };
     });
     await this.announce(orgId, subscription.planId, changed ? 'assigned' : 'reassigned');
+    return subscription;
+  }
+
+  /**
+   * An org ends its manual plan itself (`POST /api/v1/billing/subscription/cancel`): there is
+   * no provider and no paid period to honour, so it goes back to free at once, whatever
+   * `atPeriodEnd` asked. The row stays (`canceled`), as a provider's canceled subscription does.
+   */
+  async cancelManual(actor: Actor, orgId: string): Promise<OrgSubscription> {
+    const { subscription, fromPlan } = await this.ds.transaction(async (m) => {
+      const before = await this.lock(m, orgId);
+      if (!before || before.provider !== 'manual' || !grants(before.status))
+        throw new BillingException(
+          BillingErrorCode.NoSubscription,
+          'This org has no manual plan to cancel (it is on free, or its plan comes from a payment provider).',
+        );
+      const now = new Date();
+      await m
+        .getRepository(OrgSubscription)
+        .update({ orgId }, { status: 'canceled', cancelAtPeriodEnd: false, providerUpdatedAt: now });
+      const summary = { provider: 'manual', from: { planId: before.planId }, to: { planId: FREE_PLAN_ID } };
+      await this.ledger.append(m, {
+        orgId,
+        type: 'subscription_canceled',
+        provider: 'manual',
+        reference: null,
+        data: { ...summary, by: actor.userId ?? null },
+        occurredAt: now,
+      });
+      await this.audit.record(m, {
+        orgId,
+        actor,
+        action: 'billing.subscription_canceled',
+        target: { type: 'billing_subscription', id: orgId },
+        summary,
+      });
+      return {
+        subscription: await m.getRepository(OrgSubscription).findOneByOrFail({ orgId }),
+        fromPlan: before.planId,
+      };
+    });
+    await this.announce(orgId, FREE_PLAN_ID, `canceled ${fromPlan}`);
     return subscription;
   }
 

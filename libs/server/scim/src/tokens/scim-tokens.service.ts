@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import { AuditService } from '@fdt/audit';
+import { EntitlementsService } from '@fdt/billing';
 import { hasPermission, MembersService, type RequestContext } from '@fdt/identity';
 import { type Actor, hashToken, newOpaqueToken, Permission, type Role, tokenKind } from '@fdt/server-core';
 import { LAST_USED_GRANULARITY_MS, MAX_TOKENS_PER_ORG, TOKEN_USE_AUDIT_INTERVAL } from '../constants.js';
@@ -38,12 +39,16 @@ export class ScimTokensService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditService,
     private readonly members: MembersService,
+    private readonly entitlements: EntitlementsService,
   ) {}
 
   async create(actor: Actor, description = ''): Promise<{ row: ScimToken; token: string }> {
     return this.ds.transaction(async (m) => {
       // Serialises creations per org so that the limit holds under concurrency.
       await m.query(`SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE`, [actor.orgId]);
+      // SCIM is a plan feature (plan_limit without it); live tokens keep working after a
+      // downgrade, so that a directory's deprovisioning still reaches the org.
+      await this.entitlements.assertFeature(actor.orgId, 'scim', m);
       const live = await m.getRepository(ScimToken).countBy({ orgId: actor.orgId, revokedAt: IsNull() });
       if (live >= MAX_TOKENS_PER_ORG) {
         throw new ScimException(
@@ -87,6 +92,7 @@ export class ScimTokensService {
   async rotate(actor: Actor, id: string): Promise<{ row: ScimToken; token: string }> {
     return this.ds.transaction(async (m) => {
       const old = await this.findLive(m, actor.orgId, id);
+      await this.entitlements.assertFeature(actor.orgId, 'scim', m);
       await m.getRepository(ScimToken).update({ id }, { revokedAt: new Date() });
       const made = await this.insert(m, actor, old.description);
       await this.audit.record(m, {

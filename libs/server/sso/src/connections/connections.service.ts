@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '@fdt/audit';
+import { EntitlementsService } from '@fdt/billing';
 import { grantableRoles } from '@fdt/identity';
 import { type Actor, open, PLATFORM_CONFIG, type PlatformConfig, type Role, seal } from '@fdt/server-core';
 import { type GroupRoleRule, SsoConnection, SsoIdentity, SsoSettings } from '../entities/index.js';
@@ -30,6 +31,7 @@ export class ConnectionsService {
     private readonly oidc: OidcRpService,
     private readonly revoker: SessionRevoker,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly entitlements: EntitlementsService,
   ) {}
 
   list(orgId: string): Promise<SsoConnection[]> {
@@ -43,6 +45,9 @@ export class ConnectionsService {
   }
 
   async create(actor: Actor, dto: CreateConnectionDto): Promise<SsoConnection> {
+    // SSO is a plan feature (plan_limit without it). Connections an org already has keep
+    // working after a downgrade: cutting its members' sign-in off would lock them out.
+    await this.entitlements.assertFeature(actor.orgId, 'sso');
     this.checkRoles(actor, dto.defaultRole, dto.groupRoles);
     let fields: Fields;
     if (dto.protocol === 'saml') {
@@ -77,6 +82,7 @@ export class ConnectionsService {
 
   async update(actor: Actor, id: string, dto: UpdateConnectionDto): Promise<SsoConnection> {
     const current = await this.get(actor.orgId, id);
+    if (dto.enabled && !current.enabled) await this.entitlements.assertFeature(actor.orgId, 'sso');
     this.checkRoles(actor, dto.defaultRole, dto.groupRoles);
     let fields: Fields = {};
     if (current.protocol === 'saml') {

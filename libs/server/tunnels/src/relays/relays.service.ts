@@ -59,11 +59,13 @@ export class RelaysService {
    * Picks a live relay with room, preferring the asked region: a weighted draw where a
    * relay's chance grows with its operator weight and its free capacity.
    */
-  async assign(region?: string): Promise<Relay | undefined> {
+  async assign(region?: string, allowedRegions?: readonly string[] | null): Promise<Relay | undefined> {
     const since = new Date(Date.now() - this.staleAfterSeconds * 1000);
     const live = (
       await this.ds.getRepository(Relay).find({ where: { lastHeartbeatAt: MoreThan(since) } })
-    ).filter((r) => r.weight > 0 && r.load < r.capacity);
+    ).filter(
+      (r) => r.weight > 0 && r.load < r.capacity && (!allowedRegions || allowedRegions.includes(r.region)),
+    );
     const inRegion = region ? live.filter((r) => r.region === region) : [];
     const pool = inRegion.length ? inRegion : live;
     const scored = pool.map((r) => ({ r, w: r.weight * Math.max(1, r.capacity - r.load) }));

@@ -42,11 +42,16 @@ export class AgentSessionsService {
 
   async exchange(bearer: string | undefined, opts: { region?: string } = {}): Promise<AgentSession> {
     const authtoken = await this.authtokens.authenticate(bearer);
-    const relay = await this.relays.assign(opts.region);
+    // The plan's regions (null: any): a region outside them is plan_limit; without one asked
+    // for, the agent still lands only on a relay of a region its plan has.
+    const regions = await this.entitlements.assertRegion(authtoken.orgId, opts.region);
+    const relay = await this.relays.assign(opts.region, regions);
     if (!relay) {
       throw new TunnelsException(
         TunnelsErrorCode.NoRelayAvailable,
-        'No relay is online to take this agent; try again shortly.',
+        regions
+          ? `No relay of this org's plan regions (${regions.join(', ')}) is online to take this agent; try again shortly.`
+          : 'No relay is online to take this agent; try again shortly.',
       );
     }
     const [org, user, names, addresses, domains, entitled] = await Promise.all([
