@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import http from 'node:http';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -113,6 +114,43 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Forwards to the fake Stripe API; while `hold` is on, a subscription fetch (what the worker
+ * does while applying an event, before its transaction) gets no answer: the job is then
+ * caught mid-run, stored and not applied.
+ */
+async function startHoldingProxy(target: string) {
+  const sockets = new Set<net.Socket>();
+  const state = { hold: false, held: 0 };
+  const server = http.createServer((req, res) => {
+    if (state.hold && req.method === 'GET' && req.url?.startsWith('/v1/subscriptions/')) {
+      state.held++;
+      return;
+    }
+    const to = new URL(req.url ?? '/', target);
+    const fwd = http.request(to, { method: req.method, headers: { ...req.headers, host: to.host } }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    fwd.on('error', () => res.destroy());
+    req.pipe(fwd);
+  });
+  server.on('connection', (c) => {
+    sockets.add(c);
+    c.on('close', () => sockets.delete(c));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    state,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of sockets) c.destroy();
+        server.close(() => r());
+      }),
+  };
 }
 
 interface EventRow {
@@ -484,6 +522,36 @@ describe('billing webhooks: verified on the raw body, stored once, applied once 
       'subscription_created',
     ]);
   }, 90_000);
+
+  it('kill -9 while applying an event (stored, mid-run, not committed): applied exactly once after the restart', async () => {
+    const proxy = await startHoldingProxy(stripeFake.apiUrl);
+    try {
+      await worker.stop();
+      worker = await startWorkerProcess({ ...workerEnv, FDT_STRIPE_API_URL: proxy.url }, workerPort);
+      const k = await stripeCheckout();
+      const created = k.events.find((ev) => ev.type === 'customer.subscription.created');
+      if (!created) throw new Error('no subscription.created event');
+      proxy.state.hold = true;
+      expect((await stripeFake.deliver(url('stripe'), created)).status).toBe(200);
+      await until('the worker applying it', async () => proxy.state.held > 0);
+      expect(await row('stripe', created.id)).toMatchObject({ status: 'received', attempts: 0 });
+      await worker.kill();
+      proxy.state.hold = false;
+      // The queue hands the job to the next worker once the dead one's lock expires (BullMQ: 30 s).
+      worker = await startWorkerProcess(workerEnv, workerPort);
+      await until(
+        'applied after the restart',
+        async () => (await row('stripe', created.id))?.status === 'processed',
+        120_000,
+      );
+      expect(await subscription(k.orgId)).toMatchObject({ status: 'active', plan_id: 'pro' });
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await ledger(k.orgId)).filter((l) => l.type === 'subscription_created')).toHaveLength(1);
+      expect(await audits(k.orgId, 'billing.subscription_updated')).toBe(1);
+    } finally {
+      await proxy.close();
+    }
+  }, 200_000);
 
   it('the sweeper queues an event left received with no job (the api died between storing and queueing)', async () => {
     const f = await stripeCheckout();
