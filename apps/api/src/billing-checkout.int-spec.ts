@@ -521,7 +521,7 @@ describe('billing checkout, subscription changes, refunds and plan features', ()
     const setFree = (features: Record<string, unknown>) =>
       op.patch('/api/v1/platform/billing/plans/free', { features });
 
-    it('needs the plan feature for a new SSO connection and SCIM token (plan_limit naming the upgrade)', async () => {
+    it('needs the plan feature for a new SSO connection or SCIM token (plan_limit naming the upgrade); after a downgrade what exists keeps working', async () => {
       const idp = await TestSamlIdp.create();
       expect((await setFree({ sso: false, scim: false })).status).toBe(200);
       try {
@@ -545,8 +545,28 @@ describe('billing checkout, subscription changes, refunds and plan features', ()
         });
 
         await op.put(`/api/v1/platform/orgs/${orgId}/plan`, { planId: 'business' });
-        expect((await owner.post('/api/v1/sso/connections', connection)).status).toBe(201);
-        expect((await owner.post('/api/v1/scim/tokens', { description: 'idp' })).status).toBe(201);
+        const live = await owner.post('/api/v1/sso/connections', connection);
+        expect(live.status).toBe(201);
+        const off = await owner.post('/api/v1/sso/connections', {
+          ...connection,
+          name: 'Spare',
+          enabled: false,
+        });
+        expect(off.status).toBe(201);
+        const token = await owner.post('/api/v1/scim/tokens', { description: 'idp' });
+        expect(token.status).toBe(201);
+
+        // Back on free: what the org has keeps working, nothing new is added or switched on.
+        await op.put(`/api/v1/platform/orgs/${orgId}/plan`, { planId: 'free' });
+        expect(
+          (await owner.patch(`/api/v1/sso/connections/${live.body.id}`, { name: 'Okta EU' })).status,
+        ).toBe(200);
+        const enable = await owner.patch(`/api/v1/sso/connections/${off.body.id}`, { enabled: true });
+        expect([enable.status, enable.body.feature]).toEqual([403, 'sso']);
+        const scimUsers = await h.client().get('/scim/v2/Users', { bearer: token.body.token });
+        expect(scimUsers.status).toBe(200);
+        const rotate = await owner.post(`/api/v1/scim/tokens/${token.body.id}/rotate`, {});
+        expect([rotate.status, rotate.body.feature]).toEqual([403, 'scim']);
       } finally {
         await setFree({ sso: true, scim: true });
       }

@@ -45,12 +45,10 @@ export class RefundsService {
   ): Promise<RequestedRefund> {
     if (!(await this.ds.getRepository(Org).existsBy({ id: orgId })))
       throw new BillingException(BillingErrorCode.OrgNotFound, 'No such org.');
-    const payment = await this.ds
-      .getRepository(FinanceEvent)
-      .findOne({
-        where: { orgId, type: 'payment_succeeded', reference: paymentId },
-        order: { occurredAt: 'DESC' },
-      });
+    const payment = await this.ds.getRepository(FinanceEvent).findOne({
+      where: { orgId, type: 'payment_succeeded', reference: paymentId },
+      order: { occurredAt: 'DESC' },
+    });
     if (!payment)
       throw new BillingException(
         BillingErrorCode.PaymentNotFound,

@@ -102,13 +102,11 @@ export class SubscriptionActionsService {
     const plan = await this.checkout.offeredPlan(planId, provider);
     const key = idempotencyKey('change', actor.orgId, [subscriptionId, plan.id], client);
     const answer = await providerCall(provider, 'plan change', () =>
-      this.registry
-        .get(provider)
-        .changePlan({
-          subscriptionId,
-          plan: { id: plan.id, name: plan.name, prices: plan.prices },
-          idempotencyKey: key,
-        }),
+      this.registry.get(provider).changePlan({
+        subscriptionId,
+        plan: { id: plan.id, name: plan.name, prices: plan.prices },
+        idempotencyKey: key,
+      }),
     );
     const now = answer.subscription;
     const result: SubscriptionRequestResult = {
