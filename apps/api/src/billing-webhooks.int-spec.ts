@@ -4,14 +4,24 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import {
+  BillingWebhooksWorkerModule,
   PLAN_CHANGED_CHANNEL,
   type PlanChangedMessage,
   PayPalProvider,
+  WebhookApplyService,
   RazorpayProvider,
   StripeProvider,
 } from '@fdt/billing';
 import { createPorts, type Ports } from '@fdt/ports';
+import {
+  type PlatformConfig,
+  PlatformConfigModule,
+  PlatformDatabaseModule,
+  PlatformPortsModule,
+} from '@fdt/server-core';
 import {
   type FakePayPal,
   type FakeRazorpay,
@@ -153,6 +163,22 @@ async function startHoldingProxy(target: string) {
   };
 }
 
+/** The worker's billing services in this process, to run one job's last attempt without waiting out the backoff. */
+@Module({})
+class WorkerBillingContext {
+  static forRoot(config: PlatformConfig): DynamicModule {
+    return {
+      module: WorkerBillingContext,
+      imports: [
+        PlatformConfigModule.forRoot(config),
+        PlatformDatabaseModule.forRoot(config),
+        PlatformPortsModule.forRoot(config),
+        BillingWebhooksWorkerModule,
+      ],
+    };
+  }
+}
+
 interface EventRow {
   id: string;
   status: string;
@@ -237,6 +263,7 @@ describe('billing webhooks: verified on the raw body, stored once, applied once 
         { id: 'price_pro', unitAmount: 2000, currency: 'usd' },
         { id: 'price_business', unitAmount: 9900, currency: 'usd' },
         { id: 'price_orphan', unitAmount: 100, currency: 'usd' },
+        { id: 'price_orphan2', unitAmount: 100, currency: 'usd' },
       ],
     });
     rzpFake = await startFakeRazorpay({ plans: [{ id: 'plan_pro', amount: 150000, currency: 'INR' }] });
@@ -618,6 +645,48 @@ describe('billing webhooks: verified on the raw body, stored once, applied once 
     expect(asked.status).toBe(202);
     await until('reconciled', async () => (await subscription(g.orgId))?.status === 'active');
     expect((await op.post('/api/v1/platform/billing/reconcile/bogus', {})).status).toBe(400);
+  }, 60_000);
+
+  it('an event failing on its last attempt is failed with its error (counted), and a replay after the fix applies it', async () => {
+    const j = await stripeCheckout({ id: 'orphan2', prices: { stripe: 'price_orphan2' } });
+    const created = j.events.find((ev) => ev.type === 'customer.subscription.created');
+    if (!created) throw new Error('no subscription.created event');
+    // Stored as the route stores it; its job's last run is made here, in this process.
+    const [{ id }] = (await h.ds.query(
+      `INSERT INTO billing_webhook_events (provider, event_id, type, payload, event_created_at, received_at)
+       VALUES ('stripe', $1, $2, $3, now(), now()) RETURNING id`,
+      [created.id, created.type, JSON.stringify(created)],
+    )) as { id: string }[];
+    let ctx: INestApplicationContext | undefined;
+    try {
+      ctx = await NestFactory.createApplicationContext(WorkerBillingContext.forRoot(h.config), {
+        logger: false,
+      });
+      const apply = ctx.get(WebhookApplyService);
+      await expect(apply.run(id, 7, 8)).rejects.toThrow(/price_orphan2/);
+      expect(await row('stripe', created.id)).toMatchObject({ status: 'received', attempts: 1 });
+      await expect(apply.run(id, 8, 8)).rejects.toThrow(/price_orphan2/);
+      expect(await row('stripe', created.id)).toMatchObject({
+        status: 'failed',
+        attempts: 2,
+        last_error: expect.stringContaining('no plan has the stripe price "price_orphan2"'),
+      });
+      // A failed event is left alone by later runs (a late retry, the sweeper) until replayed.
+      await apply.run(id, 8, 8);
+      expect((await row('stripe', created.id))?.status).toBe('failed');
+    } finally {
+      await ctx?.close();
+    }
+    const metrics = await (await fetch(h.api.metricsUrl)).text();
+    expect(metrics).toMatch(/fdt_billing_webhook_failures_total\{provider="stripe",final="true"\} [1-9]/);
+    const failed = await op.get('/api/v1/platform/billing/webhook-events?status=failed&provider=stripe');
+    expect(failed.body.items.map((i: { id: string }) => i.id)).toContain(id);
+    await h.ds.query(
+      `UPDATE billing_plans SET prices = prices || '{"stripe":"price_orphan2"}' WHERE id = 'pro'`,
+    );
+    expect((await op.post(`/api/v1/platform/billing/webhook-events/${id}/replay`, {})).status).toBe(202);
+    await settled('stripe', created.id);
+    expect(await subscription(j.orgId)).toMatchObject({ plan_id: 'pro', status: 'active' });
   }, 60_000);
 
   it('retention deleted old processed events and kept old failed ones', async () => {
