@@ -532,6 +532,43 @@ describe('billing webhooks: verified on the raw body, stored once, applied once 
     expect((await ledger(org.orgId)).map((l) => l.type)).toContain('payment_succeeded');
   });
 
+  it('Razorpay and PayPal: a refund and a cancellation through their webhooks end in the right state and ledger', async () => {
+    // Razorpay: the refund names the payment (its org from the ledger's payment), the cancel the subscription.
+    const r = await h.signup();
+    let from = rzpFake.events.length;
+    const rs = await razorpay.createCheckout(checkoutInput(r.orgId));
+    const { paymentId } = rzpFake.activate(rs.subscriptionId ?? '');
+    await razorpay.refund({ paymentId, amountMinor: 50000, idempotencyKey: `refund:${r.orgId}` });
+    await razorpay.cancel({
+      subscriptionId: rs.subscriptionId ?? '',
+      atPeriodEnd: false,
+      idempotencyKey: `c:${r.orgId}`,
+    });
+    for (const e of rzpFake.events.slice(from))
+      expect((await rzpFake.deliver(url('razorpay'), e)).status).toBe(200);
+    for (const e of rzpFake.events.slice(from)) await settled('razorpay', e.id);
+    expect(await subscription(r.orgId)).toMatchObject({ provider: 'razorpay', status: 'canceled' });
+    expect((await r.client.get('/api/v1/billing')).body.plan.id).toBe('free');
+    expect((await ledger(r.orgId)).filter((l) => l.type === 'refund').map((l) => l.amount)).toEqual([50000]);
+    // PayPal: the sale's refund and the cancellation.
+    const p = await h.signup();
+    from = paypalFake.events.length;
+    const ps = await paypal.createCheckout(checkoutInput(p.orgId));
+    const { saleId } = paypalFake.approve(ps.subscriptionId ?? '');
+    await paypal.refund({ paymentId: saleId, idempotencyKey: `refund:${p.orgId}` });
+    await paypal.cancel({
+      subscriptionId: ps.subscriptionId ?? '',
+      atPeriodEnd: false,
+      idempotencyKey: `c:${p.orgId}`,
+    });
+    for (const e of paypalFake.events.slice(from))
+      expect((await paypalFake.deliver(url('paypal'), e)).status).toBe(200);
+    for (const e of paypalFake.events.slice(from)) await settled('paypal', String(e.id));
+    expect(await subscription(p.orgId)).toMatchObject({ provider: 'paypal', status: 'canceled' });
+    expect((await p.client.get('/api/v1/billing')).body.plan.id).toBe('free');
+    expect((await ledger(p.orgId)).filter((l) => l.type === 'refund').map((l) => l.amount)).toEqual([2000]);
+  });
+
   it('applies an event stored while the worker was down exactly once after it restarts (kill -9)', async () => {
     const e = await stripeCheckout();
     await worker.kill();
