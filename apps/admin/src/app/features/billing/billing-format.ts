@@ -112,6 +112,13 @@ export const PROVIDER_LABEL: Record<Provider, string> = {
   paypal: 'PayPal',
 };
 
+export const PROVIDER_NAME: Record<Provider, string> = {
+  manual: 'Manual',
+  stripe: 'Stripe',
+  razorpay: 'Razorpay',
+  paypal: 'PayPal',
+};
+
 export const STATUS_BADGE: Record<Schemas['BillingSubscriptionDto']['status'], string> = {
   active: 'ok',
   trialing: 'ok',

@@ -17,20 +17,19 @@ import { Session } from '../../core/session';
 import { Confirm } from '../../ui/confirm';
 import { DateTimePipe } from '../../ui/pipes';
 import { ErrorBanner, Loading, Reason } from '../../ui/states';
-import { limitText, PROVIDER_LABEL, STATUS_BADGE, usageRows } from './billing-format';
+import { limitText, PROVIDER_LABEL, PROVIDER_NAME, STATUS_BADGE, usageRows } from './billing-format';
 import { FinanceEvents } from './finance-events';
-import {
-  cancelSubscription,
-  changePlan,
-  type CheckoutProvider,
-  checkoutProviders,
-  startCheckout,
-  UNAVAILABLE,
-} from './new-routes';
 import { UsageBar } from './usage-bar';
 
 type Account = Schemas['BillingAccountDto'];
 type Plan = Schemas['PlanDto'];
+type ProviderName = Schemas['BillingProviderDto']['name'];
+
+/** A payment provider the org can check out with. */
+interface CheckoutProvider {
+  id: ProviderName;
+  name: string;
+}
 
 /** After a checkout, how often and how long the page looks for the provider's confirmation. */
 const PENDING_POLL_MS = 2_000;
@@ -101,7 +100,10 @@ export class BillingPage {
   });
   protected readonly providers = resource({
     params: () => this.canManage() || undefined,
-    loader: () => checkoutProviders(this.session),
+    loader: async (): Promise<CheckoutProvider[]> =>
+      (await unwrap(this.session.api.GET('/api/v1/billing/providers'))).items
+        .filter((p) => p.checkout)
+        .map((p) => ({ id: p.name, name: PROVIDER_NAME[p.name] })),
   });
 
   protected readonly usage = computed(() => {
@@ -114,10 +116,7 @@ export class BillingPage {
     const list = this.providerList();
     return list.find((p) => p.id === this.chosenProvider()) ?? list[0] ?? null;
   });
-  protected readonly providerList = computed(() => {
-    const v = this.providers.value();
-    return v && v !== UNAVAILABLE ? v : [];
-  });
+  protected readonly providerList = computed(() => this.providers.value() ?? []);
   /** Why no Upgrade button works at all (beyond the role), or null. */
   protected readonly checkoutBlocked = computed(() => {
     if (!this.canManage()) return null;
@@ -125,8 +124,6 @@ export class BillingPage {
     if (this.providers.error())
       return `Payment providers could not be loaded: ${errorMessage(this.providers.error())}`;
     if (v === undefined) return null;
-    if (v === UNAVAILABLE)
-      return 'Checkout is not available on this server yet: a platform operator assigns plans.';
     if (!v.length)
       return 'No payment provider is configured on this server: a platform operator assigns plans.';
     return null;
@@ -236,7 +233,9 @@ export class BillingPage {
     this.busy.set(`upgrade:${p.id}`);
     try {
       if (this.paying()) {
-        const r = await changePlan(this.session, p.id);
+        const r = await unwrap(
+          this.session.api.POST('/api/v1/billing/subscription/change', { body: { planId: p.id } }),
+        );
         if (r.approvalUrl) return location.assign(r.approvalUrl);
         this.notice.set({
           kind: 'info',
@@ -246,7 +245,9 @@ export class BillingPage {
         this.busy.set(null);
         return;
       }
-      const url = await startCheckout(this.session, p.id, provider.id);
+      const { url } = await unwrap(
+        this.session.api.POST('/api/v1/billing/checkout', { body: { planId: p.id, provider: provider.id } }),
+      );
       this.announcer.say(`Opening ${provider.name} checkout for ${p.name}.`);
       location.assign(url);
     } catch (e) {
@@ -277,7 +278,9 @@ export class BillingPage {
     this.actionError.set(null);
     this.busy.set('cancel');
     try {
-      const r = await cancelSubscription(this.session, atPeriodEnd);
+      const r = await unwrap(
+        this.session.api.POST('/api/v1/billing/subscription/cancel', { body: { atPeriodEnd } }),
+      );
       const said = atPeriodEnd ? 'Cancelled at the end of the period.' : 'Subscription cancelled.';
       this.announcer.say(said);
       if (r.pending)

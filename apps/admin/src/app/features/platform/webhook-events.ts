@@ -1,31 +1,36 @@
 import { ChangeDetectionStrategy, Component, inject, resource, signal } from '@angular/core';
+import type { operations, Schemas } from '@fdt/api-client';
 import { Announcer } from '../../core/announcer';
-import { errorMessage } from '../../core/problem';
+import { errorMessage, unwrap } from '../../core/problem';
 import { Session } from '../../core/session';
 import { DateTimePipe } from '../../ui/pipes';
-import { Empty, ErrorBanner, Loading, Reason } from '../../ui/states';
-import {
-  reconcileProvider,
-  replayWebhookEvent,
-  UNAVAILABLE,
-  type WebhookEvent,
-  webhookEvents,
-  type WebhookFilters,
-} from '../billing/new-routes';
+import { Empty, ErrorBanner, Loading } from '../../ui/states';
 
-const EMPTY: WebhookFilters = { provider: '', type: '', status: '', olderThanMinutes: 0 };
-const STATUS_BADGE: Record<string, string> = {
+type WebhookEvent = Schemas['WebhookEventDto'];
+type Query = NonNullable<operations['PlatformWebhooksController_list']['parameters']['query']>;
+type Provider = WebhookEvent['provider'];
+
+interface Filters {
+  provider: Provider | '';
+  type: string;
+  status: WebhookEvent['status'] | '';
+  /** only events received at least this many minutes ago (0: any) */
+  olderThanMinutes: number;
+}
+
+const EMPTY: Filters = { provider: '', type: '', status: '', olderThanMinutes: 0 };
+const PAGE = 50;
+const STATUS_BADGE: Record<WebhookEvent['status'], string> = {
   processed: 'ok',
   ignored: '',
   received: 'warn',
   failed: 'danger',
 };
-const NOT_YET = 'Not available on this server yet: its api has no webhook event routes.';
 
 /** Operators: stored provider webhooks with filters, replay of one, reconcile of a provider. */
 @Component({
   selector: 'fdt-webhook-events',
-  imports: [DateTimePipe, Empty, ErrorBanner, Loading, Reason],
+  imports: [DateTimePipe, Empty, ErrorBanner, Loading],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './webhook-events.html',
 })
@@ -33,32 +38,35 @@ export class WebhookEvents {
   private readonly session = inject(Session);
   private readonly announcer = inject(Announcer);
   protected readonly statusBadge = STATUS_BADGE;
-  protected readonly draft = signal<WebhookFilters>({ ...EMPTY });
-  protected readonly applied = signal<WebhookFilters>({ ...EMPTY });
+  protected readonly draft = signal<Filters>({ ...EMPTY });
+  protected readonly applied = signal<Filters>({ ...EMPTY });
   protected readonly more = signal<WebhookEvent[]>([]);
   protected readonly cursor = signal<string | null>(null);
   protected readonly error = signal<string | null>(null);
   protected readonly busy = signal<string | null>(null);
-  protected readonly reconcileWith = signal('stripe');
-  protected readonly unavailableReason = signal<string | null>(null);
+  protected readonly reconcileWith = signal<Provider>('stripe');
 
   protected readonly events = resource({
     params: () => this.applied(),
     loader: async ({ params }) => {
-      const page = await webhookEvents(this.session, params);
+      const page = await this.list(params);
       this.more.set([]);
-      if (page === UNAVAILABLE) {
-        this.unavailableReason.set(NOT_YET);
-        this.cursor.set(null);
-        return null;
-      }
-      this.unavailableReason.set(null);
       this.cursor.set(page.nextCursor);
       return page.items;
     },
   });
 
-  protected set<K extends keyof WebhookFilters>(key: K, value: WebhookFilters[K]): void {
+  private list(f: Filters, cursor?: string) {
+    const query: Query = { limit: PAGE };
+    if (f.provider) query.provider = f.provider;
+    if (f.type.trim()) query.type = f.type.trim();
+    if (f.status) query.status = f.status;
+    if (f.olderThanMinutes > 0) query.olderThanMinutes = f.olderThanMinutes;
+    if (cursor) query.cursor = cursor;
+    return unwrap(this.session.api.GET('/api/v1/platform/billing/webhook-events', { params: { query } }));
+  }
+
+  protected set<K extends keyof Filters>(key: K, value: Filters[K]): void {
     this.draft.update((d) => ({ ...d, [key]: value }));
   }
 
@@ -71,11 +79,9 @@ export class WebhookEvents {
     if (!cursor) return;
     this.busy.set('more');
     try {
-      const page = await webhookEvents(this.session, this.applied(), cursor);
-      if (page !== UNAVAILABLE) {
-        this.more.update((m) => [...m, ...page.items]);
-        this.cursor.set(page.nextCursor);
-      }
+      const page = await this.list(this.applied(), cursor);
+      this.more.update((m) => [...m, ...page.items]);
+      this.cursor.set(page.nextCursor);
     } catch (e) {
       this.error.set(errorMessage(e));
     } finally {
@@ -87,7 +93,11 @@ export class WebhookEvents {
     this.error.set(null);
     this.busy.set(`replay:${e.id}`);
     try {
-      await replayWebhookEvent(this.session, e.id);
+      await unwrap(
+        this.session.api.POST('/api/v1/platform/billing/webhook-events/{id}/replay', {
+          params: { path: { id: e.id } },
+        }),
+      );
       this.announcer.say(`${e.type} queued again.`);
       this.events.reload();
     } catch (err) {
@@ -100,8 +110,14 @@ export class WebhookEvents {
   protected async reconcile(): Promise<void> {
     this.error.set(null);
     this.busy.set('reconcile');
+    const provider = this.reconcileWith();
     try {
-      this.announcer.say(await reconcileProvider(this.session, this.reconcileWith()));
+      const { jobId } = await unwrap(
+        this.session.api.POST('/api/v1/platform/billing/reconcile/{provider}', {
+          params: { path: { provider } },
+        }),
+      );
+      this.announcer.say(`Reconcile queued (job ${jobId}): the worker re-reads ${provider}’s subscriptions.`);
       this.events.reload();
     } catch (err) {
       this.error.set(errorMessage(err));
