@@ -12,6 +12,7 @@ export * from './http/create-http-app.js';
 export * from './http/logging.module.js';
 export * from './http/openapi-exclude.js';
 export * from './http/trusted-proxies.js';
+export * from './http/relay-secret.guard.js';
 export * from './health/health.module.js';
 export * from './metrics/metrics.module.js';
 export * from './ports/ports.tokens.js';

@@ -15,7 +15,7 @@ import { AgentSessionsController } from './sessions/agent-sessions.controller.js
 import { AgentSessionsService } from './sessions/agent-sessions.service.js';
 import { TunnelsController } from './tunnels/tunnels.controller.js';
 import { TunnelStatusService } from './tunnels/tunnel-status.service.js';
-import { RelaySecretGuard } from './relays/relay-secret.guard.js';
+import { RelaySecretGuard } from '@fdt/server-core';
 import { InspectionController } from './inspection/inspection.controller.js';
 import { InspectionService } from './inspection/inspection.service.js';
 import { ReplayService } from './inspection/replay.service.js';

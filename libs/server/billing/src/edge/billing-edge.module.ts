@@ -2,12 +2,12 @@ import { Module } from '@nestjs/common';
 import { BillingCoreModule } from '../billing.module.js';
 import { UsageModule } from '../usage/usage.module.js';
 import { BillingEdgeController } from './edge-limits.controller.js';
-import { BillingRelayGuard } from './relay-secret.guard.js';
+import { RelaySecretGuard } from '@fdt/server-core';
 
 /** The api's relay routes of billing: edge limits and usage reports (relay secret). */
 @Module({
   imports: [BillingCoreModule, UsageModule],
   controllers: [BillingEdgeController],
-  providers: [BillingRelayGuard],
+  providers: [RelaySecretGuard],
 })
 export class BillingEdgeApiModule {}

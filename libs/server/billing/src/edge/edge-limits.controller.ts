@@ -1,9 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Public } from '@fdt/server-core';
+import { Public, RelaySecretGuard } from '@fdt/server-core';
 import type { EdgeLimits } from '@fdt/protocol';
 import { UsageService } from '../usage/usage.service.js';
-import { BillingRelayGuard } from './relay-secret.guard.js';
 import { UsageReportDto } from './usage-report.dto.js';
 
 /**
@@ -13,7 +12,7 @@ import { UsageReportDto } from './usage-report.dto.js';
  */
 @ApiExcludeController()
 @Public()
-@UseGuards(BillingRelayGuard)
+@UseGuards(RelaySecretGuard)
 @Controller('api/v1/relays')
 export class BillingEdgeController {
   constructor(private readonly usage: UsageService) {}

@@ -1,9 +1,8 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
-import { Public } from '@fdt/server-core';
+import { Public, RelaySecretGuard } from '@fdt/server-core';
 import type { RelayCertificateList } from '@fdt/protocol';
 import { CertificatesService } from '../certificates.service.js';
-import { CertificatesRelayGuard } from './relay-secret.guard.js';
 
 @Controller('api/v1/relays/certificates')
 export class RelayCertificatesController {
@@ -12,7 +11,7 @@ export class RelayCertificatesController {
   /** Every certificate relays serve (or one, `?hostname=`), with its key: relays only, never in the OpenAPI document. */
   @ApiExcludeEndpoint()
   @Public()
-  @UseGuards(CertificatesRelayGuard)
+  @UseGuards(RelaySecretGuard)
   @Get()
   async list(@Query('hostname') hostname?: string): Promise<RelayCertificateList> {
     return { items: await this.certificates.forRelays(hostname) };

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Permission, Public, RequirePermission } from '@fdt/server-core';
+import { Permission, Public, RelaySecretGuard, RequirePermission } from '@fdt/server-core';
 import type { TunnelPolicyLookup } from '@fdt/protocol';
 import { TunnelPoliciesService } from '../policies/tunnel-policies.service.js';
 import { TunnelStatusService } from '../tunnels/tunnel-status.service.js';
@@ -12,7 +12,6 @@ import {
   RelayListDto,
   TunnelStatusReportDto,
 } from '../tunnels.dto.js';
-import { RelaySecretGuard } from './relay-secret.guard.js';
 import { RelaysService } from './relays.service.js';
 
 @ApiTags('relays')

@@ -16,13 +16,12 @@ import { validateSync } from 'class-validator';
 import type { Request } from 'express';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Public } from '@fdt/server-core';
+import { Public, RelaySecretGuard } from '@fdt/server-core';
 import { TUNNEL_SET_CONTENT_TYPE, type TunnelSetEntry, type TunnelSetHeader } from '@fdt/protocol';
 import { Relay } from '../entities/index.js';
 import { TunnelTruthService } from '../tunnels/tunnel-truth.service.js';
 import { TunnelSetEntryDto, TunnelSetHeaderDto } from '../tunnels.dto.js';
 import { NdjsonError, ndjsonLines } from './ndjson-lines.js';
-import { RelaySecretGuard } from './relay-secret.guard.js';
 
 const MAX_LINE_BYTES = 2048;
 
