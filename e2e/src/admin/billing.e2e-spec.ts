@@ -263,13 +263,14 @@ describe('the admin Billing and Billing operations pages in Chromium against the
       mode: 'subscription',
       client_reference_id: ownerOrg,
     });
-    await go('/billing?checkout=cancel');
+    // Where CHECKOUT's provider pages send the buyer back.
+    await go('/billing?checkout=canceled&provider=stripe&plan=business');
     await page.getByTestId('checkout-notice').getByText('Checkout cancelled').waitFor();
-    await page.waitForURL((u) => !u.search.includes('checkout'));
-    await go('/billing?checkout=success');
+    await page.waitForURL((u) => u.pathname === '/billing' && u.search === '');
+    await go('/billing?checkout=success&provider=stripe&plan=business');
     await page
       .getByTestId('checkout-notice')
-      .getByText(/changes here as soon as the payment provider confirms/)
+      .getByText(/changes to business here as soon as the payment provider confirms/)
       .waitFor();
     await page.getByTestId('plan-pending').waitFor();
     await signOut();
@@ -300,7 +301,22 @@ describe('the admin Billing and Billing operations pages in Chromium against the
       .first()
       .waitFor();
     expect(await page.getByTestId('finance-table').count()).toBe(0);
+    await waitDisabled(page.getByTestId('return-to-free'));
     await expectAccessible('billing, admin');
+    await signOut();
+  });
+
+  it('lets the owner leave an operator-assigned plan for Free, after confirming', async () => {
+    await signIn(OWNER);
+    await nav('Billing');
+    await page.getByTestId('return-to-free').click();
+    const dialog = page.getByRole('dialog', { name: 'Leave Pro for Free now?' });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByTestId('plan-name').textContent()).resolves.toBe('Pro');
+    await page.getByTestId('return-to-free').click();
+    await dialog.getByRole('button', { name: 'Return to Free' }).click();
+    await page.getByTestId('plan-name').getByText('Free', { exact: true }).waitFor();
+    await page.locator('tr[data-type=subscription_canceled]').first().waitFor();
     await signOut();
   });
 

@@ -84,9 +84,11 @@ export class BillingPage {
   private readonly router = inject(Router);
   private readonly announcer = inject(Announcer);
   private readonly confirm = viewChild.required(Confirm);
+  /** Absent for who may not read money records. */
+  private readonly ledger = viewChild(FinanceEvents);
 
-  /** `?checkout=success|cancel`: where the provider's checkout sends the buyer back. */
-  private readonly checkout = inject(ActivatedRoute).snapshot.queryParamMap.get('checkout');
+  /** `?checkout=success|canceled&provider=…&plan=…`: where the provider's checkout sends the buyer back. */
+  private readonly returned = inject(ActivatedRoute).snapshot.queryParamMap;
 
   protected readonly providerLabel = PROVIDER_LABEL;
   protected readonly statusBadge = STATUS_BADGE;
@@ -141,19 +143,21 @@ export class BillingPage {
 
   /** The provider sent the buyer back: say so, and watch for the plan to change. */
   private handleReturn(destroy: DestroyRef): void {
-    const outcome = this.checkout;
-    if (outcome !== 'success' && outcome !== 'cancel') return;
+    const outcome = this.returned.get('checkout');
+    const canceled = outcome === 'canceled' || outcome === 'cancel';
+    if (outcome !== 'success' && !canceled) return;
+    const plan = this.returned.get('plan');
     // Drop the query so a reload does not say it again; once this navigation has finished
     // (one started inside another may cancel it).
     setTimeout(
       () =>
         void this.router.navigate([], {
-          queryParams: { checkout: null },
+          queryParams: { checkout: null, provider: null, plan: null },
           queryParamsHandling: 'merge',
           replaceUrl: true,
         }),
     );
-    if (outcome === 'cancel') {
+    if (canceled) {
       this.notice.set({
         kind: 'info',
         text: 'Checkout cancelled: nothing was charged and your plan is unchanged.',
@@ -162,7 +166,7 @@ export class BillingPage {
     }
     this.notice.set({
       kind: 'info',
-      text: 'Thank you. Your plan changes here as soon as the payment provider confirms it (usually within seconds).',
+      text: `Thank you. Your plan changes${plan ? ` to ${plan}` : ''} here as soon as the payment provider confirms it (usually within seconds).`,
     });
     this.pending.set(true);
     const start = Date.now();
@@ -175,6 +179,7 @@ export class BillingPage {
         clearInterval(timer);
         this.pending.set(false);
         this.notice.set({ kind: 'ok', text: `You are on the ${a.plan.name} plan.` });
+        this.ledger()?.reload();
         this.announcer.say(`You are on the ${a.plan.name} plan.`);
         return;
       }
@@ -260,19 +265,27 @@ export class BillingPage {
     const a = this.account.value();
     if (!a?.subscription) return;
     const end = a.subscription.currentPeriodEnd;
+    const manual = a.subscription.provider === 'manual';
     const ok = await this.confirm().ask(
-      atPeriodEnd
+      manual
         ? {
-            title: `Cancel ${a.plan.name} at the end of the period?`,
-            body: `Nothing more is charged. The org keeps ${a.plan.name} until ${end ? new Date(end).toUTCString() : 'the paid period ends'}, then moves to Free.`,
-            action: 'Cancel at period end',
-          }
-        : {
-            title: `Cancel ${a.plan.name} now?`,
-            body: 'The org moves to the Free plan at once and its limits apply to connected agents within seconds. Refunds are not automatic.',
-            action: 'Cancel now',
+            title: `Leave ${a.plan.name} for Free now?`,
+            body: 'A platform operator assigned this plan. The org moves to the Free plan at once and its limits apply to connected agents within seconds; only an operator can assign it again.',
+            action: 'Return to Free',
             danger: true,
-          },
+          }
+        : atPeriodEnd
+          ? {
+              title: `Cancel ${a.plan.name} at the end of the period?`,
+              body: `Nothing more is charged. The org keeps ${a.plan.name} until ${end ? new Date(end).toUTCString() : 'the paid period ends'}, then moves to Free.`,
+              action: 'Cancel at period end',
+            }
+          : {
+              title: `Cancel ${a.plan.name} now?`,
+              body: 'The org moves to the Free plan at once and its limits apply to connected agents within seconds. Refunds are not automatic.',
+              action: 'Cancel now',
+              danger: true,
+            },
     );
     if (!ok) return;
     this.actionError.set(null);
@@ -281,8 +294,13 @@ export class BillingPage {
       const r = await unwrap(
         this.session.api.POST('/api/v1/billing/subscription/cancel', { body: { atPeriodEnd } }),
       );
-      const said = atPeriodEnd ? 'Cancelled at the end of the period.' : 'Subscription cancelled.';
+      const said = manual
+        ? 'The org is on Free.'
+        : atPeriodEnd
+          ? 'Cancelled at the end of the period.'
+          : 'Subscription cancelled.';
       this.announcer.say(said);
+      this.ledger()?.reload();
       if (r.pending)
         this.notice.set({
           kind: 'info',
@@ -296,8 +314,15 @@ export class BillingPage {
     }
   }
 
+  /** A provider subscription that can still be cancelled (at period end or now). */
   protected cancellable(a: Account): boolean {
     const s = a.subscription;
     return !!s && s.provider !== 'manual' && s.status !== 'canceled' && !s.cancelAtPeriodEnd;
+  }
+
+  /** A plan an operator assigned: the org may drop it (back to free at once), not change it. */
+  protected manualPaid(a: Account): boolean {
+    const s = a.subscription;
+    return !!s && s.provider === 'manual' && s.status === 'active' && a.plan.id !== 'free';
   }
 }
