@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type FakePayPal, startFakePayPal, startWebhookReceiver } from '@fdt/testing';
-import { WebhookRejected } from './billing-provider.js';
+import { checkoutFor, rejectionOf } from './provider-test-kit.js';
 import { PayPalProvider } from './paypal.provider.js';
 
 // PayPalProvider through the real @paypal/paypal-server-sdk (and PayPal's REST API where the
@@ -28,24 +28,9 @@ beforeAll(async () => {
 });
 afterAll(() => fake.stop());
 
-const checkout = (orgId: string, key: string, plan = pro) =>
-  paypal.createCheckout({
-    orgId,
-    plan,
-    customerEmail: 'owner@example.com',
-    successUrl: 'https://fdt.example.com/billing?done=1',
-    cancelUrl: 'https://fdt.example.com/billing',
-    idempotencyKey: key,
-  });
+const checkout = (orgId: string, key: string, plan = pro) => checkoutFor(paypal, orgId, key, plan);
 
-const rejection = async (p: Promise<unknown>) => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WebhookRejected);
-  return err as WebhookRejected;
-};
+const rejection = rejectionOf;
 
 const latest = (type: string) => {
   const event = [...fake.events].reverse().find((e) => e.event_type === type);

@@ -5,7 +5,7 @@ import {
   startFakeRazorpay,
   startWebhookReceiver,
 } from '@fdt/testing';
-import { WebhookRejected } from './billing-provider.js';
+import { checkoutFor, rejectionOf } from './provider-test-kit.js';
 import { RazorpayProvider } from './razorpay.provider.js';
 
 // RazorpayProvider through the real razorpay SDK against the local fake (libs/testing).
@@ -32,24 +32,9 @@ beforeAll(async () => {
 });
 afterAll(() => fake.stop());
 
-const checkout = (orgId: string, key: string, plan = pro) =>
-  razorpay.createCheckout({
-    orgId,
-    plan,
-    customerEmail: 'owner@example.com',
-    successUrl: 'https://fdt.example.com/billing?done=1',
-    cancelUrl: 'https://fdt.example.com/billing',
-    idempotencyKey: key,
-  });
+const checkout = (orgId: string, key: string, plan = pro) => checkoutFor(razorpay, orgId, key, plan);
 
-const rejection = async (p: Promise<unknown>) => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WebhookRejected);
-  return err as WebhookRejected;
-};
+const rejection = rejectionOf;
 
 const latest = (type: string): FakeRazorpayEvent => {
   const event = [...fake.events].reverse().find((e) => e.body.event === type);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type FakeStripe, startFakeStripe, startWebhookReceiver } from '@fdt/testing';
-import { type NormalizedEvent, WebhookRejected } from './billing-provider.js';
+import type { NormalizedEvent } from './billing-provider.js';
+import { checkoutFor, rejectionOf } from './provider-test-kit.js';
 import { StripeProvider } from './stripe.provider.js';
 
 // StripeProvider through the real stripe SDK against the local fake (libs/testing).
@@ -26,24 +27,9 @@ beforeAll(async () => {
 });
 afterAll(() => fake.stop());
 
-const checkout = (orgId: string, key: string, plan = pro) =>
-  stripe.createCheckout({
-    orgId,
-    plan,
-    customerEmail: 'owner@example.com',
-    successUrl: 'https://fdt.example.com/billing?done=1',
-    cancelUrl: 'https://fdt.example.com/billing',
-    idempotencyKey: key,
-  });
+const checkout = (orgId: string, key: string, plan = pro) => checkoutFor(stripe, orgId, key, plan);
 
-const rejection = async (p: Promise<unknown>) => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WebhookRejected);
-  return err as WebhookRejected;
-};
+const rejection = rejectionOf;
 
 /** A paid checkout for a new org: its subscription, payment and the events Stripe sent. */
 async function paidSubscription(orgId: string) {
