@@ -175,7 +175,8 @@ export class BillingPage {
     const timer = setInterval(async () => {
       const a = this.account.value();
       if (a && first === null) first = stamp(a);
-      if (a && first !== null && stamp(a) !== first) {
+      // On the plan bought (the webhook may have landed before the buyer came back), or moved.
+      if (a && ((plan && a.plan.id === plan) || stamp(a) !== first)) {
         clearInterval(timer);
         this.pending.set(false);
         this.notice.set({ kind: 'ok', text: `You are on the ${a.plan.name} plan.` });
