@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type FakeStripe, startFakeStripe } from '@fdt/testing';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { Download, Page } from 'playwright-core';
-import { type Stack, startStack } from '../stack.js';
+import { freePort, type Proc, spawnNode, ROOT, type Stack, startStack, waitFor } from '../stack.js';
 import { call, PASSWORD, seedOrg } from './api.js';
 import { axe, type Browser, launch, screenshot, waitDisabled } from './browser.js';
 
@@ -22,6 +23,8 @@ async function text(download: Download): Promise<string> {
 describe('the admin Billing and Billing operations pages in Chromium against the real api and relay', () => {
   let stack: Stack;
   let stripe: FakeStripe;
+  /** applies the providers' webhooks (the built dist) */
+  let worker: Proc;
   let browser: Browser;
   let page: Page;
   let ownerKey: string;
@@ -87,6 +90,18 @@ describe('the admin Billing and Billing operations pages in Chromium against the
       OPERATOR,
     ]);
     await db.end();
+    const workerAdmin = await freePort();
+    worker = spawnNode(join(ROOT, 'apps/worker/dist/main.js'), [], {
+      ...stack.env,
+      FDT_WORKER_ADMIN_PORT: String(workerAdmin),
+    });
+    await waitFor(
+      'worker /readyz',
+      async () => (await fetch(`http://127.0.0.1:${workerAdmin}/readyz`)).ok,
+      45_000,
+    ).catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${worker.output().slice(-2000)}`);
+    });
     browser = await launch();
     page = browser.page;
     page.on('console', (m) => {
@@ -97,7 +112,9 @@ describe('the admin Billing and Billing operations pages in Chromium against the
 
   afterAll(async () => {
     if (process.env.FDT_E2E_DEBUG) console.log(`api:\n${stack?.api.output()}`);
+    if (process.env.FDT_E2E_DEBUG) console.log(`worker:\n${worker?.output()}`);
     await browser?.close();
+    await worker?.stop();
     await stack?.close();
     await stripe?.stop();
   });
@@ -184,10 +201,25 @@ describe('the admin Billing and Billing operations pages in Chromium against the
 
     await page.getByLabel('Status', { exact: true }).selectOption('');
     await page.getByTestId('webhooks-apply').click();
+    const handled = async () => {
+      const list = await call<{ items: { eventId: string; status: string; processedAt: string | null }[] }>(
+        stack.apiUrl,
+        'GET',
+        '/api/v1/platform/billing/webhook-events?provider=stripe',
+        { bearer: await bearer(OPERATOR) },
+      );
+      return list.items.find((x) => x.eventId === event.id);
+    };
+    const before = (await handled())?.processedAt ?? null;
     await row.getByRole('button', { name: `Replay customer.created ${event.id}` }).click();
     await page.getByTestId('announcer').getByText('customer.created queued again').waitFor();
-    // No worker runs here: the replayed event waits, received, for one.
-    await row.getByText('received').waitFor();
+    // The worker takes it again from the stored payload, and again does not handle the type.
+    await waitFor('the replayed event handled by the worker', async () => {
+      const e = await handled();
+      return e?.status === 'ignored' && e.processedAt !== null && e.processedAt !== before;
+    });
+    await page.getByRole('button', { name: 'Refresh' }).last().click();
+    await row.getByText('ignored', { exact: true }).waitFor();
     await page.getByLabel('Reconcile provider').selectOption('stripe');
     await page.getByTestId('reconcile').click();
     await page
@@ -317,6 +349,59 @@ describe('the admin Billing and Billing operations pages in Chromium against the
     await dialog.getByRole('button', { name: 'Return to Free' }).click();
     await page.getByTestId('plan-name').getByText('Free', { exact: true }).waitFor();
     await page.locator('tr[data-type=subscription_canceled]').first().waitFor();
+    await signOut();
+  });
+
+  it('completes a Stripe checkout end to end: its webhooks, applied by the worker, put the org on Business while the buyer waits; cancel at period end reaches Stripe', async () => {
+    const webhooks = `${stack.apiUrl}/api/v1/billing/webhooks/stripe`;
+    const deliverFrom = async (from: number) => {
+      for (const e of stripe.events.slice(from)) expect((await stripe.deliver(webhooks, e)).status).toBe(200);
+    };
+    await signIn(OWNER);
+    await nav('Billing');
+    await page.getByTestId('upgrade-business').click();
+    await page.waitForURL(/^https:\/\/checkout\.stripe\.com\/c\/pay\/cs_/);
+    const sessionId = new URL(page.url()).pathname.split('/').pop() ?? '';
+    // The buyer pays at Stripe; Stripe sends its events and the buyer back.
+    const from = stripe.events.length;
+    stripe.completeCheckout(sessionId);
+    await go('/billing?checkout=success&provider=stripe&plan=business');
+    await page.getByTestId('plan-pending').waitFor();
+    await deliverFrom(from);
+    await page
+      .getByTestId('checkout-notice')
+      .getByText('You are on the Business plan.')
+      .waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('plan-name').textContent()).resolves.toBe('Business');
+    await expect(page.getByTestId('subscription-provider').textContent()).resolves.toBe('Stripe');
+    await expect(page.getByTestId('subscription-status').textContent()).resolves.toBe('active');
+    await page.locator('tr[data-type=payment_succeeded]').getByText('$99.00').waitFor();
+
+    const before = stripe.events.length;
+    await page.getByTestId('cancel-period-end').click();
+    await page
+      .getByRole('dialog', { name: 'Cancel Business at the end of the period?' })
+      .getByRole('button', { name: 'Cancel at period end' })
+      .click();
+    await page
+      .getByTestId('checkout-notice')
+      .getByText(/Cancelled at the end of the period/)
+      .waitFor();
+    const sub = [...stripe.subscriptions.values()].at(-1);
+    expect(sub).toMatchObject({ cancel_at_period_end: true });
+    await deliverFrom(before);
+    await waitFor(
+      'the cancellation applied',
+      async () => {
+        await page.reload();
+        await page.getByTestId('plan-card').waitFor();
+        return (await page.getByTestId('cancel-at-period-end').textContent()) === 'yes';
+      },
+      30_000,
+    );
+    // Still Business until the paid period ends.
+    await expect(page.getByTestId('plan-name').textContent()).resolves.toBe('Business');
+    await expectAccessible('billing, stripe subscription');
     await signOut();
   });
 
