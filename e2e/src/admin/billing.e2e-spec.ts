@@ -178,6 +178,23 @@ describe('the admin Billing and Billing operations pages in Chromium against the
       prices: { stripe: 'price_pro_monthly' },
     });
 
+    // A new plan, copied from free's values, not offered yet.
+    await page.getByTestId('new-plan').click();
+    await editor.getByLabel('Id', { exact: true }).fill('Team Plan');
+    await editor.getByLabel('Name', { exact: true }).fill('Team');
+    await editor.getByLabel('Members', { exact: true }).fill('5');
+    await editor.getByLabel('Offered to orgs (active)').uncheck();
+    await editor.getByRole('button', { name: 'Create plan' }).click();
+    await page
+      .getByTestId('plan-error')
+      .getByText(/Id: a lower-case slug/)
+      .waitFor();
+    await editor.getByLabel('Id', { exact: true }).fill('team');
+    await editor.getByRole('button', { name: 'Create plan' }).click();
+    await table.locator('tr[data-plan=team]').getByText('inactive').waitFor();
+    await expect(table.locator('tr[data-plan=team] [data-testid=plan-members]').textContent()).resolves.toBe(
+      '5',
+    );
     await expectAccessible('billing operations');
     await screenshot(page, 'billing-operations', { mask: ['[data-testid=my-org-id]'], fullPage: true });
   });
@@ -237,9 +254,12 @@ describe('the admin Billing and Billing operations pages in Chromium against the
       .getByText(/Enter the org’s id/)
       .waitFor();
     await page.getByLabel('Org id').fill(ownerOrg);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.getByTestId('org-billing').getByText('Free').waitFor();
+    await expect(page.getByTestId('org-billing').textContent()).resolves.toContain('1 reserved names');
     await page.getByLabel('Plan', { exact: true }).selectOption('pro');
     await page.getByTestId('assign-plan').click();
-    await page.getByTestId('org-billing').getByText('Pro').waitFor();
+    await page.getByTestId('org-billing').getByText('Pro', { exact: true }).waitFor();
     await signOut();
 
     await signIn(OWNER);
