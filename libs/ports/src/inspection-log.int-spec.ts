@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { Redis } from 'ioredis';
 import { TEST_REDIS_URL } from '@fdt/testing';
 import {
   MemoryInspectionLog,
   PortClosedError,
+  PortLimitError,
   RedisInspectionLog,
   type InspectionLog,
   type InspectionRecord,
@@ -121,11 +123,63 @@ describe.each(adapters)('InspectionLog contract: %s', (_name, create) => {
     await stopOther();
   });
 
+  it("expires a tunnel's whole log the ttl of its last append after it, longer or shorter than before", async () => {
+    const l = log();
+    await l.append(record('lowered', '/a'), 3600);
+    await l.append(record('lowered', '/b'), 1);
+    await l.append(record('raised', '/a'), 1);
+    await l.append(record('raised', '/b'), 3600);
+    const kept = await l.append(record('default', '/a'));
+    const gone = await l.append(record('short', '/a'), 1);
+    await sleep(1300);
+    expect(await l.list('org-1', 'lowered')).toEqual([]);
+    expect(await l.get('org-1', 'short', gone)).toBeUndefined();
+    expect((await l.list('org-1', 'raised')).map((r) => r.path)).toEqual(['/b', '/a']);
+    expect((await l.get('org-1', 'default', kept))?.path).toBe('/a');
+    // A log that expired starts again empty.
+    await l.append(record('lowered', '/c'), 60);
+    expect((await l.list('org-1', 'lowered')).map((r) => r.path)).toEqual(['/c']);
+  });
+
+  it('refuses a ttl that is not a positive integer of seconds', async () => {
+    const l = log();
+    for (const ttl of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
+      await expect(l.append(record('web', '/x'), ttl)).rejects.toBeInstanceOf(PortLimitError);
+    expect(await l.list('org-1', 'web')).toEqual([]);
+  });
+
   it('refuses records without an org or tunnel, and use after close', async () => {
     const l = log();
     await expect(l.append(record('', '/x'))).rejects.toThrow(/tunnel/);
     await l.close();
     await expect(l.append(record('web', '/x'))).rejects.toBeInstanceOf(PortClosedError);
+  });
+});
+
+describe('RedisInspectionLog', () => {
+  it("sets the stream's expiry to each append's ttl (the org's retention), one day when none is given", async () => {
+    const namespace = `t-${randomUUID()}`;
+    const l = new RedisInspectionLog({ namespace, redis: TEST_REDIS_URL });
+    const redis = new Redis(TEST_REDIS_URL);
+    const ttl = () => redis.ttl(`${namespace}:insp:org-1:web`);
+    try {
+      await l.append(record('web', '/'), 48 * 3600);
+      expect(await ttl()).toBeGreaterThan(48 * 3600 - 60);
+      expect(await ttl()).toBeLessThanOrEqual(48 * 3600);
+      await l.append(record('web', '/'), 3600);
+      expect(await ttl()).toBeGreaterThan(3600 - 60);
+      expect(await ttl()).toBeLessThanOrEqual(3600);
+      await l.append(record('web', '/'));
+      expect(await ttl()).toBeGreaterThan(86_400 - 60);
+      expect(await ttl()).toBeLessThanOrEqual(86_400);
+      expect(() => new RedisInspectionLog({ namespace, redis: TEST_REDIS_URL, retentionSeconds: 0 })).toThrow(
+        PortLimitError,
+      );
+    } finally {
+      await redis.del(`${namespace}:insp:org-1:web`);
+      redis.disconnect();
+      await l.close();
+    }
   });
 });
 
@@ -139,6 +193,25 @@ describe('MemoryInspectionLog', () => {
     await l.append(big('b'));
     expect((await l.list('org-1', 'a')).length + (await l.list('org-1', 'b')).length).toBe(3);
     await l.close();
+  });
+
+  it("frees expired tunnels' records on a later append, a minute on, though nobody reads them", async () => {
+    const start = Date.now();
+    const now = jest.spyOn(Date, 'now').mockReturnValue(start);
+    const l = new MemoryInspectionLog({ namespace: `t-${randomUUID()}`, maxBytes: 2 * (1000 + 1024) });
+    const big = (tunnel: string, path: string) => ({ ...record(tunnel, path), requestBytes: 1000, responseBytes: 0 });
+    try {
+      await l.append(big('live', '/a'), 3600);
+      await l.append(big('dead', '/'), 1);
+      now.mockReturnValue(start + 61_000);
+      // Over the budget unless the dead tunnel's record went first: then /a would be evicted.
+      await l.append(big('live', '/b'), 3600);
+      expect((await l.list('org-1', 'live')).map((r) => r.path)).toEqual(['/b', '/a']);
+      expect(await l.list('org-1', 'dead')).toEqual([]);
+    } finally {
+      now.mockRestore();
+      await l.close();
+    }
   });
 
   it('is shared by every instance of a namespace in the process (api and relay of npm start)', async () => {

@@ -38,15 +38,19 @@ export const INSPECTION_BODY_BYTES = 64 * 1024;
 
 /**
  * The capped per-tunnel log of HTTP exchanges: relays append, the api reads and follows it.
- * Redis streams when scaled (XADD MAXLEN), a process-wide ring per namespace on one node.
+ * Redis streams when scaled (XADD MAXLEN, EXPIRE), a process-wide ring per namespace on one
+ * node. Each tunnel's log expires as a whole, a ttl after its last append.
  */
 export interface InspectionLog {
   /**
    * Adds a record at the end of its tunnel's log (the oldest fall off past the cap) and
    * returns its id. The single-node adapter keeps the object itself and sets its `id`: the
    * caller must not change it afterwards (it may be lazy: getters are read only when shown).
+   * `ttlSeconds` (a positive integer; default the log's `retentionSeconds`): the tunnel's log
+   * goes away this long after this append, whatever an earlier append said (so the retention
+   * of the org's plan as it is now applies from the next request on).
    */
-  append(record: NewInspectionRecord): Promise<string>;
+  append(record: NewInspectionRecord, ttlSeconds?: number): Promise<string>;
   /** Newest first; `before` (an id) pages backwards. */
   list(
     orgId: string,
@@ -67,9 +71,13 @@ export interface InspectionLogOptions {
   namespace?: string;
   /** records kept per tunnel; default 200 */
   perTunnel?: number;
+  /** a tunnel's log goes away this long after its last append, when the append gives no ttl; default one day */
+  retentionSeconds?: number;
 }
 
 export const DEFAULT_INSPECTION_PER_TUNNEL = 200;
+/** How long a tunnel's log stays after its last append when nobody says otherwise. */
+export const DEFAULT_INSPECTION_RETENTION_SECONDS = 86_400;
 /** A list() never returns more than this. */
 export const MAX_INSPECTION_PAGE = 500;
 

@@ -6,6 +6,7 @@ import { assertName, assertPositive } from '../shared/validate.js';
 import {
   compareInspectionIds,
   DEFAULT_INSPECTION_PER_TUNNEL,
+  DEFAULT_INSPECTION_RETENTION_SECONDS,
   INSPECTION_BODY_BYTES,
   isInspectionId,
   MAX_INSPECTION_PAGE,
@@ -20,9 +21,15 @@ export interface MemoryInspectionLogOptions extends InspectionLogOptions {
   maxBytes?: number;
 }
 
+/** How often an append also looks for expired tunnels (nobody reads a dead tunnel's log). */
+const SWEEP_EVERY_MS = 60_000;
+
 /** What one process holds for a namespace: a ring per tunnel, a global byte budget, followers. */
 class Shelf {
   readonly logs = new Map<string, InspectionRecord[]>();
+  /** tunnel key -> epoch ms when its log goes away (set by its last append) */
+  readonly expires = new Map<string, number>();
+  lastSweep = Date.now();
   /** every live record in arrival order, to evict the globally oldest when over budget */
   order: InspectionRecord[] = [];
   readonly live = new Set<InspectionRecord>();
@@ -59,13 +66,16 @@ export class MemoryInspectionLog implements InspectionLog {
   private readonly release: () => void;
   private readonly perTunnel: number;
   private readonly maxBytes: number;
+  private readonly retentionSeconds: number;
   private closed = false;
 
   constructor(opts: MemoryInspectionLogOptions = {}) {
     this.perTunnel = opts.perTunnel ?? DEFAULT_INSPECTION_PER_TUNNEL;
     this.maxBytes = opts.maxBytes ?? 32 * 1024 * 1024;
+    this.retentionSeconds = opts.retentionSeconds ?? DEFAULT_INSPECTION_RETENTION_SECONDS;
     assertPositive('perTunnel', this.perTunnel, true);
     assertPositive('maxBytes', this.maxBytes, true);
+    assertPositive('retentionSeconds', this.retentionSeconds, true);
     const scoped = acquireProcessScoped(
       'inspection',
       opts.namespace ?? DEFAULT_NAMESPACE,
@@ -76,14 +86,20 @@ export class MemoryInspectionLog implements InspectionLog {
     this.release = scoped.release;
   }
 
-  async append(record: NewInspectionRecord): Promise<string> {
+  async append(record: NewInspectionRecord, ttlSeconds = this.retentionSeconds): Promise<string> {
     this.assertOpen();
     assertName('orgId', record.orgId);
     assertName('tunnel', record.tunnel);
+    assertPositive('ttlSeconds', ttlSeconds, true);
     const s = this.shelf;
+    const now = Date.now();
+    if (now - s.lastSweep >= SWEEP_EVERY_MS) this.sweep(now);
     const stored = record as InspectionRecord;
     stored.id = s.nextId();
     const key = keyOf(record.orgId, record.tunnel);
+    this.expireIfDue(key, now);
+    // This append's ttl, also when shorter than what the tunnel had (as EXPIRE on Redis).
+    s.expires.set(key, now + ttlSeconds * 1000);
     let log = s.logs.get(key);
     if (!log) s.logs.set(key, (log = []));
     log.push(stored);
@@ -113,7 +129,9 @@ export class MemoryInspectionLog implements InspectionLog {
     this.assertOpen();
     const limit = Math.min(opts.limit ?? this.perTunnel, MAX_INSPECTION_PAGE);
     assertPositive('limit', limit, true);
-    const log = this.shelf.logs.get(keyOf(orgId, tunnel)) ?? [];
+    const key = keyOf(orgId, tunnel);
+    this.expireIfDue(key, Date.now());
+    const log = this.shelf.logs.get(key) ?? [];
     let end = log.length;
     if (opts.before !== undefined) {
       if (!isInspectionId(opts.before)) return [];
@@ -125,7 +143,9 @@ export class MemoryInspectionLog implements InspectionLog {
 
   async get(orgId: string, tunnel: string, id: string): Promise<InspectionRecord | undefined> {
     this.assertOpen();
-    return this.shelf.logs.get(keyOf(orgId, tunnel))?.find((r) => r.id === id);
+    const key = keyOf(orgId, tunnel);
+    this.expireIfDue(key, Date.now());
+    return this.shelf.logs.get(key)?.find((r) => r.id === id);
   }
 
   async follow(
@@ -153,6 +173,25 @@ export class MemoryInspectionLog implements InspectionLog {
     if (this.closed) return;
     this.closed = true;
     this.release();
+  }
+
+  /** Drops a tunnel's whole log once its expiry has passed. */
+  private expireIfDue(key: string, now: number): void {
+    const s = this.shelf;
+    const at = s.expires.get(key);
+    if (at === undefined || at > now) return;
+    s.expires.delete(key);
+    const log = s.logs.get(key);
+    if (!log) return;
+    for (const r of log.splice(0)) this.drop(r);
+    s.logs.delete(key);
+  }
+
+  private sweep(now: number): void {
+    this.shelf.lastSweep = now;
+    for (const key of [...this.shelf.expires.keys()]) this.expireIfDue(key, now);
+    const s = this.shelf;
+    s.order = s.order.filter((r) => s.live.has(r));
   }
 
   private drop(r: InspectionRecord | undefined): void {

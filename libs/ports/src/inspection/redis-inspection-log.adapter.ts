@@ -5,6 +5,7 @@ import { closeRedis, createRedisClient, type RedisConnection } from '../shared/r
 import { assertName, assertPositive } from '../shared/validate.js';
 import {
   DEFAULT_INSPECTION_PER_TUNNEL,
+  DEFAULT_INSPECTION_RETENTION_SECONDS,
   isInspectionId,
   MAX_INSPECTION_PAGE,
   type InspectionLog,
@@ -15,8 +16,6 @@ import {
 
 export interface RedisInspectionLogOptions extends InspectionLogOptions {
   redis: RedisConnection;
-  /** a tunnel's log disappears this long after its last record; default one day */
-  retentionSeconds?: number;
   timeoutMs?: number;
   onError?: PortErrorReporter;
 }
@@ -32,8 +31,8 @@ interface Followed {
 }
 
 /**
- * A Redis stream per tunnel (`XADD ... MAXLEN ~ n`, with an expiry refreshed on every append
- * so dead tunnels' logs go away). Stream ids are the record ids. Followers of one process
+ * A Redis stream per tunnel (`XADD ... MAXLEN ~ n`, with an expiry set by every append to
+ * its ttl, so dead tunnels' logs go away after their org's retention). Stream ids are the record ids. Followers of one process
  * share a single blocking connection that XREADs every followed stream at once.
  */
 export class RedisInspectionLog implements InspectionLog {
@@ -41,7 +40,7 @@ export class RedisInspectionLog implements InspectionLog {
   private readonly owns: boolean;
   private readonly prefix: string;
   private readonly perTunnel: number;
-  private readonly retentionMs: number;
+  private readonly retentionSeconds: number;
   private readonly onError: PortErrorReporter;
   private readonly followed = new Map<string, Followed>();
   private blocker?: Redis;
@@ -51,10 +50,10 @@ export class RedisInspectionLog implements InspectionLog {
   constructor(opts: RedisInspectionLogOptions) {
     this.prefix = `${opts.namespace ?? DEFAULT_NAMESPACE}:insp:`;
     this.perTunnel = opts.perTunnel ?? DEFAULT_INSPECTION_PER_TUNNEL;
-    this.retentionMs = (opts.retentionSeconds ?? 86_400) * 1000;
+    this.retentionSeconds = opts.retentionSeconds ?? DEFAULT_INSPECTION_RETENTION_SECONDS;
     this.onError = opts.onError ?? reportToConsole;
     assertPositive('perTunnel', this.perTunnel, true);
-    assertPositive('retentionSeconds', this.retentionMs, true);
+    assertPositive('retentionSeconds', this.retentionSeconds, true);
     this.owns = typeof opts.redis === 'string';
     this.redis =
       typeof opts.redis === 'string'
@@ -62,17 +61,19 @@ export class RedisInspectionLog implements InspectionLog {
         : opts.redis;
   }
 
-  async append(record: NewInspectionRecord): Promise<string> {
+  async append(record: NewInspectionRecord, ttlSeconds = this.retentionSeconds): Promise<string> {
     this.assertOpen();
     assertName('orgId', record.orgId);
     assertName('tunnel', record.tunnel);
+    assertPositive('ttlSeconds', ttlSeconds, true);
     const key = this.key(record.orgId, record.tunnel);
     // A lazy record becomes plain JSON here, once (toJSON when it has one).
     const json = JSON.stringify(record);
     const [[addError, id], [expireError]] = (await this.redis
       .multi()
       .xadd(key, 'MAXLEN', '~', String(this.perTunnel), '*', 'r', json)
-      .pexpire(key, this.retentionMs)
+      // This append's ttl, also when shorter than what the key had: a plan lowered applies now.
+      .expire(key, ttlSeconds)
       .exec()) as [[Error | null, string], [Error | null, unknown]];
     if (addError) throw addError;
     if (expireError) throw expireError;
