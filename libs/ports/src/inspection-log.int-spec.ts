@@ -199,7 +199,11 @@ describe('MemoryInspectionLog', () => {
     const start = Date.now();
     const now = jest.spyOn(Date, 'now').mockReturnValue(start);
     const l = new MemoryInspectionLog({ namespace: `t-${randomUUID()}`, maxBytes: 2 * (1000 + 1024) });
-    const big = (tunnel: string, path: string) => ({ ...record(tunnel, path), requestBytes: 1000, responseBytes: 0 });
+    const big = (tunnel: string, path: string) => ({
+      ...record(tunnel, path),
+      requestBytes: 1000,
+      responseBytes: 0,
+    });
     try {
       await l.append(big('live', '/a'), 3600);
       await l.append(big('dead', '/'), 1);
