@@ -31,7 +31,18 @@ export interface EdgeLimits {
   maxConnsPerTunnel: number | null;
   /** visitors are refused (`bandwidth_limit`) and no new tunnel is granted (`plan_limit`) */
   bandwidthExceeded: boolean;
+  /**
+   * Hours a tunnel's inspected requests are kept after its last one (the plan's inspection
+   * retention; 0: none recorded). Absent (an api from before plans carried it):
+   * DEFAULT_INSPECTION_RETENTION_HOURS.
+   */
+  inspectionRetentionHours?: number;
 }
+
+/** Inspection retention when the api does not say (what every tunnel had before plans). */
+export const DEFAULT_INSPECTION_RETENTION_HOURS = 24;
+/** Bound on inspectionRetentionHours on the wire (ten years): its seconds stay a sane Redis EXPIRE. */
+export const MAX_INSPECTION_RETENTION_HOURS = 10 * 366 * 24;
 
 /** Relay -> api (relay secret as bearer): an org's edge limits now. */
 export const relayEdgeLimitsPath = (orgId: string): string =>
@@ -61,5 +72,13 @@ export function isEdgeLimits(v: unknown): v is EdgeLimits {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
   const limit = (x: unknown) => x === null || (typeof x === 'number' && Number.isInteger(x) && x >= 0);
-  return limit(o.maxTunnels) && limit(o.maxConnsPerTunnel) && typeof o.bandwidthExceeded === 'boolean';
+  const hours = (x: unknown) =>
+    x === undefined ||
+    (typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= MAX_INSPECTION_RETENTION_HOURS);
+  return (
+    limit(o.maxTunnels) &&
+    limit(o.maxConnsPerTunnel) &&
+    typeof o.bandwidthExceeded === 'boolean' &&
+    hours(o.inspectionRetentionHours)
+  );
 }

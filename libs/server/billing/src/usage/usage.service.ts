@@ -114,12 +114,13 @@ export class UsageService {
 
   /** What relays enforce for the org now: its plan's edge limits, and whether this month's bandwidth is used up. */
   async edgeLimits(orgId: string, at = new Date()): Promise<EdgeLimits> {
-    const { limits } = await this.entitlements.forOrg(orgId);
+    const { limits, features } = await this.entitlements.forOrg(orgId);
     const cap = limits.bandwidthBytesPerMonth;
     return {
       maxTunnels: limits.maxTunnels,
       maxConnsPerTunnel: limits.maxConnsPerTunnel,
       bandwidthExceeded: cap !== null && cap !== undefined && (await this.bytesIn(orgId, at)) >= cap,
+      inspectionRetentionHours: features.inspectionRetentionHours,
     };
   }
 
