@@ -199,7 +199,13 @@ describe('plan limits at the edge and usage, on the real api and worker', () => 
     const path = `${apiUrl}${relayEdgeLimitsPath(orgId)}`;
     expect(await json(path, 'GET', undefined, secret)).toEqual({
       status: 200,
-      body: { maxTunnels: expect.any(Number), maxConnsPerTunnel: 1, bandwidthExceeded: false },
+      body: {
+        maxTunnels: expect.any(Number),
+        maxConnsPerTunnel: 1,
+        bandwidthExceeded: false,
+        // the free plan's inspection retention
+        inspectionRetentionHours: 24,
+      },
     });
     expect((await json(path, 'GET', undefined, 'wrong')).status).toBe(401);
     expect((await json(path, 'GET')).status).toBe(401);

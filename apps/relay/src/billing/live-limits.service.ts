@@ -9,6 +9,7 @@ import type { PubSub, Unsubscribe } from '@fdt/ports';
 import {
   type AgentSessionClaims,
   BillingChannel,
+  DEFAULT_INSPECTION_RETENTION_HOURS,
   type EdgeLimits,
   isEdgeLimits,
   type PlanChangedMessage,
@@ -112,6 +113,16 @@ export class LiveLimits implements OnApplicationBootstrap, OnApplicationShutdown
   /** Whether visitors of this org are refused for its used-up bandwidth (the hot path: one Map lookup). */
   bandwidthExceeded(orgId: string): boolean {
     return this.entries.get(orgId)?.limits.bandwidthExceeded === true;
+  }
+
+  /**
+   * Hours the org's inspected requests are kept (each record written takes it as its tunnel
+   * log's expiry): its plan's as last read, so a plan change applies from the next request on.
+   * The default while nothing is held yet (the read a hello starts lands within moments; the
+   * next record's expiry replaces the one set meanwhile) or when the api does not say.
+   */
+  inspectionRetentionHours(orgId: string): number {
+    return this.entries.get(orgId)?.limits.inspectionRetentionHours ?? DEFAULT_INSPECTION_RETENTION_HOURS;
   }
 
   /** What is held for an org (tests, diagnostics). */

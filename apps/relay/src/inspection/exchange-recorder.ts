@@ -37,7 +37,7 @@ export interface ExchangeTunnel {
 
 /**
  * Builds the record of one HTTP exchange while it streams through, then appends it to the
- * inspection log. The record is lazy: header pairs and bodies are assembled when somebody
+ * inspection log with the org's retention as its tunnel log's expiry. The record is lazy: header pairs and bodies are assembled when somebody
  * reads it (the single-node log keeps the object; the Redis log serialises it once), so a log
  * nobody reads costs one small object per exchange.
  */
@@ -57,6 +57,8 @@ export class ExchangeRecorder {
     private readonly request: IncomingMessage,
     private readonly remoteAddr: string,
     private readonly onError: (e: unknown) => void,
+    /** the org's inspection retention: the tunnel's log expires this long after this record */
+    private readonly ttlSeconds: number,
   ) {
     this.req.attach(request);
   }
@@ -86,7 +88,7 @@ export class ExchangeRecorder {
       error,
     );
     // Inspection never holds up or fails a visitor's exchange.
-    this.log.append(record).catch(this.onError);
+    this.log.append(record, this.ttlSeconds).catch(this.onError);
   }
 }
 

@@ -5,6 +5,7 @@ import type { InspectionLog } from '@fdt/ports';
 import { AgentStreamError, MuxCode, type MuxStream, StreamHeader } from '@fdt/protocol';
 import { INSPECTION_LOG, PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
 import { sendVisitorError, visitorError, VisitorErrorCode } from '../../errors/visitor-errors.js';
+import { LiveLimits } from '../../billing/live-limits.service.js';
 import { ExchangeRecorder } from '../../inspection/exchange-recorder.js';
 import { RelayMetrics } from '../../metrics/relay-metrics.js';
 import { normalizeIp } from '../../policy/cidr.js';
@@ -99,6 +100,7 @@ export class HttpProxy {
     private readonly metrics: RelayMetrics,
     @Inject(INSPECTION_LOG) private readonly inspection: InspectionLog,
     private readonly clients: ClientIp,
+    private readonly limits: LiveLimits,
   ) {
     this.headTimeoutMs = config.relay.upstreamTimeoutSeconds * 1000;
   }
@@ -186,8 +188,10 @@ export class HttpProxy {
       this.gate.release(route);
       return;
     }
+    // The org's plan says how long its requests are kept; a plan that keeps none records none.
+    const retentionHours = route.inspect ? this.limits.inspectionRetentionHours(route.orgId) : 0;
     const recorder =
-      route.inspect && route.host
+      retentionHours > 0 && route.host
         ? new ExchangeRecorder(
             this.inspection,
             { orgId: route.orgId, tunnel: route.name, host: route.host },
@@ -195,6 +199,7 @@ export class HttpProxy {
             req,
             remoteAddr(ip, remotePort),
             this.inspectionFailed,
+            retentionHours * 3600,
           )
         : undefined;
     let error: VisitorErrorCode | undefined;

@@ -24,8 +24,8 @@ export class InspectionService {
 
   /**
    * The plan's inspection retention (`inspectionRetentionHours`) decides what an org sees:
-   * older records are not shown even while the log still holds them (the log itself keeps at
-   * most its per-tunnel cap, for a day after a tunnel's last request).
+   * older records are not shown even while the log still holds them (the relay writes each
+   * record with the org's retention as its tunnel log's expiry, at most the per-tunnel cap).
    */
   private async keptSince(orgId: string): Promise<number> {
     const { features } = await this.entitlements.forOrg(orgId);
