@@ -18,6 +18,7 @@ import {
 } from '@fdt/testing';
 import { type RunningRelay, startRelay } from '../bootstrap.js';
 import { hostOf, visit } from '../testing/harness.js';
+import { json, until } from '../testing/http-json.js';
 import { listen, type Listening } from '../testing/origins.js';
 import { freePort, type ServerProcess, startServerProcess } from '../testing/server-process.js';
 import { TestAgent } from '../testing/test-agent.js';
@@ -28,34 +29,6 @@ import { TestAgent } from '../testing/test-agent.js';
 // by this relay (in process) on an agent that stays connected. Build first: tsc -b apps/api apps/worker.
 
 const PASSWORD = 'correct horse battery staple';
-
-async function json(
-  url: string,
-  method: string,
-  body?: unknown,
-  bearer?: string,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('a paid upgrade through Stripe webhooks reaches a connected agent at the edge', () => {
   let db: TestDatabase;
