@@ -448,6 +448,19 @@ describe('billing webhooks: verified on the raw body, stored once, applied once 
     expect(malformed.status).toBe(400);
     expect((await fetch(url('nope'), { method: 'POST', body: '{}' })).status).toBe(404);
     expect((await fetch(url('manual'), { method: 'POST', body: '{}' })).status).toBe(404);
+    // Oversize: refused before any parsing (FDT_HTTP_BODY_LIMIT, 100 kB by default), nothing stored.
+    const big = stripeFake.sign(
+      stripeFake.emit('customer.created', { id: 'cus_big', pad: 'x'.repeat(300_000) }),
+    );
+    const res4 = await fetch(url('stripe'), {
+      method: 'POST',
+      headers: { ...big.headers, 'content-type': 'application/json' },
+      body: big.body,
+    });
+    expect(res4.status).toBe(413);
+    expect(
+      await h.ds.query(`SELECT 1 FROM billing_webhook_events WHERE payload::text LIKE '%cus_big%'`),
+    ).toEqual([]);
     const metrics = await (await fetch(h.api.metricsUrl)).text();
     expect(metrics).toMatch(
       /fdt_billing_webhook_rejected_total\{provider="stripe",reason="bad_signature"\} [1-9]/,
