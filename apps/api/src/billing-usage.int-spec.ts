@@ -112,6 +112,7 @@ describe('billing usage: bytes per org and month, and the bandwidth crossing', (
       maxTunnels: expect.any(Number),
       maxConnsPerTunnel: expect.any(Number),
       bandwidthExceeded: true,
+      inspectionRetentionHours: expect.any(Number),
     });
     // Next month starts from zero.
     const next = new Date();
