@@ -76,6 +76,11 @@ export class SubscriptionActionsService {
       pending: true,
       approvalUrl: null,
     };
+    // The answer's period end is kept on the row (never its status: the webhook brings that).
+    // PayPal cancels at once and its CANCELLED object has no period end: this is how the org
+    // keeps the period it paid for (SubscriptionsService.applyProviderState keeps these two,
+    // EntitlementsService.planOf honours them). Only while the row is still this subscription.
+    await this.subscriptions.keepCancelAnswer(actor.orgId, provider, subscriptionId, result);
     await this.record(actor, 'subscription_canceled', 'billing.cancel_requested', result, {
       atPeriodEnd,
       planId: sub.planId,

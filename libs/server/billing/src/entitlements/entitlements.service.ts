@@ -40,7 +40,8 @@ export class EntitlementsService {
 
   /**
    * The org's plan: its subscription's while that is active, trialing or past due (the
-   * provider is still collecting), else free. A plan missing from the catalog (removed by
+   * provider is still collecting), or canceled at the period's end until that end (the period
+   * is paid for: PayPal cancels at once and sends CANCELLED the same day), else free. A plan missing from the catalog (removed by
    * hand) also falls back to free rather than failing every request of the org.
    */
   async forOrg(orgId: string, m: EntityManager = this.ds.manager): Promise<Entitlements> {
@@ -49,7 +50,7 @@ export class EntitlementsService {
 
   async planOf(orgId: string, m: EntityManager = this.ds.manager): Promise<Plan> {
     const sub = await m.getRepository(OrgSubscription).findOneBy({ orgId });
-    const granted = sub && (GRANTING_STATUSES as readonly string[]).includes(sub.status) ? sub.planId : null;
+    const granted = sub && grantsPlan(sub) ? sub.planId : null;
     return (granted && (await this.catalog.find(granted, m))) || this.catalog.free(m);
   }
 
@@ -152,6 +153,21 @@ export class EntitlementsService {
     );
   }
 }
+
+/**
+ * Whether a subscription row grants its plan now. Read at request time: once a paid period
+ * ends the org is on free with no event, and relays see it at their next refresh of the
+ * org's edge limits.
+ */
+export const grantsPlan = (
+  sub: Pick<OrgSubscription, 'status' | 'cancelAtPeriodEnd' | 'currentPeriodEnd'>,
+  now: Date = new Date(),
+): boolean =>
+  (GRANTING_STATUSES as readonly string[]).includes(sub.status) ||
+  (sub.status === 'canceled' &&
+    sub.cancelAtPeriodEnd &&
+    sub.currentPeriodEnd !== null &&
+    sub.currentPeriodEnd > now);
 
 const FEATURE_WORDS = { sso: 'single sign-on (SSO)', scim: 'SCIM provisioning' } as const;
 

@@ -179,6 +179,29 @@ export class SubscriptionsService {
   }
 
   /**
+   * Stores what a provider answered to the org's cancel request: `cancelAtPeriodEnd` and
+   * `currentPeriodEnd` only (the status and its timestamp come by webhook), and only while
+   * the row is still that subscription. Under the org's lock, so a webhook applied at the same
+   * moment cannot overwrite it with the row it read before.
+   */
+  async keepCancelAnswer(
+    orgId: string,
+    provider: Exclude<BillingProviderName, 'manual'>,
+    subscriptionId: string,
+    answer: { cancelAtPeriodEnd: boolean; currentPeriodEnd: Date | null },
+  ): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      await this.lock(m, orgId);
+      await m
+        .getRepository(OrgSubscription)
+        .update(
+          { orgId, provider, subscriptionId },
+          { cancelAtPeriodEnd: answer.cancelAtPeriodEnd, currentPeriodEnd: answer.currentPeriodEnd },
+        );
+    });
+  }
+
+  /**
    * Applies a provider's subscription state in the caller's transaction (the webhook job's,
    * with the stored event's status), then `afterCommit` announces the plan. Never moves
    * backwards: a state older than the one applied last (the provider's own timestamps) is
@@ -194,6 +217,18 @@ export class SubscriptionsService {
     const before = await this.lock(m, state.orgId);
     const sameSubscription =
       before?.provider === state.provider && before.subscriptionId === state.subscriptionId;
+    // A canceled state with no period end says nothing about the end the org asked for: PayPal
+    // cancels at once, and its CANCELLED object has no next billing time (and no scheduled
+    // cancel), while the cancel route stored the paid period's end on the row. Keep the row's,
+    // so the org keeps its plan until then (EntitlementsService.planOf). A state that names
+    // its period end (Stripe's deletion) is applied as it is.
+    if (
+      sameSubscription &&
+      state.status === 'canceled' &&
+      state.currentPeriodEnd === null &&
+      before.cancelAtPeriodEnd
+    )
+      state = { ...state, cancelAtPeriodEnd: true, currentPeriodEnd: before.currentPeriodEnd };
     if (before?.providerUpdatedAt && state.updatedAt < before.providerUpdatedAt)
       return { applied: false, reason: 'stale', afterCommit: noop };
     if (before && !sameSubscription && !grants(state.status) && grants(before.status))
