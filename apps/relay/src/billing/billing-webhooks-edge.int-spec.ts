@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { StripeProvider } from '@fdt/billing';
 import { loadPlatformConfig } from '@fdt/server-core/edge';
 import {
   createTestDatabase,
@@ -24,7 +23,7 @@ import { freePort, type ServerProcess, startServerProcess } from '../testing/ser
 import { TestAgent } from '../testing/test-agent.js';
 
 // The whole chain of a paid upgrade on real processes: a Stripe checkout (the real SDK against
-// the fake Stripe API), Stripe's signed webhooks delivered to the real api route (api from its
+// the fake Stripe API, started through the api's checkout route), Stripe's signed webhooks delivered to the real api route (api from its
 // dist), applied by the real worker (from its dist), announced on Redis pub/sub, and enforced
 // by this relay (in process) on an agent that stays connected. Build first: tsc -b apps/api apps/worker.
 
@@ -39,7 +38,7 @@ describe('a paid upgrade through Stripe webhooks reaches a connected agent at th
   let agent: TestAgent;
   let origin: Listening<http.Server>;
   let stripeFake: FakeStripe;
-  let stripe: StripeProvider;
+  let ownerToken: string;
   let apiUrl: string;
   let tlsDir: string;
   let orgId: string;
@@ -60,12 +59,6 @@ describe('a paid upgrade through Stripe webhooks reaches a connected agent at th
 
   beforeAll(async () => {
     stripeFake = await startFakeStripe({ prices: [{ id: 'price_pro', unitAmount: 2000, currency: 'usd' }] });
-    stripe = new StripeProvider({
-      secretKey: stripeFake.secretKey,
-      webhookSecret: stripeFake.webhookSecret,
-      apiUrl: stripeFake.apiUrl,
-      webhookMaxAgeSeconds: 300,
-    });
     db = await createTestDatabase();
     const secret = randomBytes(24).toString('base64url');
     const [apiPort, apiAdmin, workerAdmin] = await Promise.all([freePort(), freePort(), freePort()]);
@@ -123,7 +116,7 @@ describe('a paid upgrade through Stripe webhooks reaches a connected agent at th
     });
     if (owner.status !== 201) throw new Error(`signup: ${owner.status} ${JSON.stringify(owner.body)}`);
     orgId = (owner.body.org as { id: string }).id;
-    const ownerToken = owner.body.accessToken as string;
+    ownerToken = owner.body.accessToken as string;
     const at = await json(`${apiUrl}/api/v1/authtokens`, 'POST', { description: 'edge' }, ownerToken);
     const session = await until('a session token (relay registered)', async () => {
       const s = await json(`${apiUrl}/api/v1/agent/sessions`, 'POST', {}, at.body.token as string);
@@ -164,15 +157,16 @@ describe('a paid upgrade through Stripe webhooks reaches a connected agent at th
     await until('one held', async () => held.length === 1);
     expect(await status()).toBe(429);
 
-    const started = await stripe.createCheckout({
-      orgId,
-      plan: { id: 'pro', prices: { stripe: 'price_pro' } },
-      successUrl: 'https://fdt.example.com/billing?done=1',
-      cancelUrl: 'https://fdt.example.com/billing',
-      idempotencyKey: `checkout:${orgId}:pro`,
-    });
+    // The owner starts the checkout through the api (the real SDK against the fake Stripe API).
+    const started = await json(
+      `${apiUrl}/api/v1/billing/checkout`,
+      'POST',
+      { planId: 'pro', provider: 'stripe' },
+      ownerToken,
+    );
+    expect(started.status).toBe(201);
     const from = stripeFake.events.length;
-    stripeFake.completeCheckout(started.reference);
+    stripeFake.completeCheckout(started.body.reference as string);
     const events = stripeFake.events.slice(from);
     for (const e of events)
       expect((await stripeFake.deliver(`${apiUrl}/api/v1/billing/webhooks/stripe`, e)).status).toBe(200);
