@@ -56,7 +56,9 @@ if (want('unit')) jest('unit', names('unit'));
 // --forceExit: a test that fails half-way may leave a child process whose pipes keep Jest
 // alive after the last result; the run must end with its verdict, not hang CI until its timeout.
 if (want('int')) jest('int', names('int'), ['--maxWorkers=2', '--forceExit']);
-if (want('e2e') && names('e2e').length) jest('e2e', names('e2e'), ['--runInBand', '--forceExit']);
+// e2e hooks start real processes (api, relay, worker): 90 s before a hook or test times out.
+if (want('e2e') && names('e2e').length)
+  jest('e2e', names('e2e'), ['--runInBand', '--forceExit', '--testTimeout=90000']);
 
 console.log('');
 if (failedSteps.length) console.log(`failed steps: ${failedSteps.join(', ')}`);
