@@ -466,6 +466,11 @@ describe('billing: plans, entitlements, manual plans, the ledger, and who may se
     expect(
       (await op.patch('/api/v1/platform/billing/plans/pro', { limits: { maxDomains: -1 } })).status,
     ).toBe(400);
+    for (const limits of [{ maxMembers: 0 }, { maxTunnels: 1.5 }, { maxTunnels: '5' }])
+      expect([limits, (await op.patch('/api/v1/platform/billing/plans/pro', { limits })).status]).toEqual([
+        limits,
+        400,
+      ]);
     expect((await op.patch('/api/v1/platform/billing/plans/pro', { limits: { unknown: 1 } })).status).toBe(
       400,
     );

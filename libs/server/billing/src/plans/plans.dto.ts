@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -20,117 +21,66 @@ import type { Plan } from './plan.entity.js';
 // null: unlimited. Bytes per month go far past int32; every count stays a safe integer.
 const MAX_LIMIT = Number.MAX_SAFE_INTEGER;
 
-export class PlanLimitsDto {
-  @ApiProperty({ nullable: true, type: Number, description: 'Tunnels per agent session; null: unlimited' })
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_LIMIT)
-  maxTunnels!: number | null;
-
-  @ApiProperty({ nullable: true, type: Number, description: 'Concurrent connections per tunnel' })
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_LIMIT)
-  maxConnsPerTunnel!: number | null;
-
-  @ApiProperty({ nullable: true, type: Number })
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_LIMIT)
-  maxReservedNames!: number | null;
-
-  @ApiProperty({ nullable: true, type: Number })
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_LIMIT)
-  maxReservedTcpPorts!: number | null;
-
-  @ApiProperty({ nullable: true, type: Number, description: 'Custom domains per org' })
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_LIMIT)
-  maxDomains!: number | null;
-
-  @ApiProperty({ nullable: true, type: Number, description: 'Members per org, pending invitations included' })
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LIMIT)
-  maxMembers!: number | null;
-
-  @ApiProperty({
+/** A plan limit: an integer from `min` (0) to MAX_LIMIT, or null for unlimited; optional in PATCH bodies. */
+function Limit(opts: { min?: number; description?: string; optional?: boolean } = {}): PropertyDecorator {
+  const doc = {
     nullable: true,
     type: Number,
-    description: 'Bytes through the org’s tunnels per month (UTC)',
-  })
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_LIMIT)
+    ...(opts.description ? { description: opts.description } : {}),
+  };
+  return applyDecorators(
+    ...(opts.optional ? [ApiPropertyOptional(doc), IsOptional()] : [ApiProperty(doc)]),
+    ValidateIf((_, v) => v !== null),
+    IsInt(),
+    Min(opts.min ?? 0),
+    Max(MAX_LIMIT),
+  );
+}
+
+export class PlanLimitsDto {
+  @Limit({ description: 'Tunnels per agent session; null: unlimited' })
+  maxTunnels!: number | null;
+
+  @Limit({ description: 'Concurrent connections per tunnel' })
+  maxConnsPerTunnel!: number | null;
+
+  @Limit()
+  maxReservedNames!: number | null;
+
+  @Limit()
+  maxReservedTcpPorts!: number | null;
+
+  @Limit({ description: 'Custom domains per org' })
+  maxDomains!: number | null;
+
+  @Limit({ min: 1, description: 'Members per org, pending invitations included' })
+  maxMembers!: number | null;
+
+  @Limit({ description: 'Bytes through the org’s tunnels per month (UTC)' })
   bandwidthBytesPerMonth!: number | null;
 }
 
 /** PATCH: any subset of the limits. */
 export class PlanLimitsPatchDto {
-  @ApiPropertyOptional({ nullable: true, type: Number })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_LIMIT)
+  @Limit({ optional: true })
   maxTunnels?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, type: Number })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_LIMIT)
+  @Limit({ optional: true })
   maxConnsPerTunnel?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, type: Number })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_LIMIT)
+  @Limit({ optional: true })
   maxReservedNames?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, type: Number })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_LIMIT)
+  @Limit({ optional: true })
   maxReservedTcpPorts?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, type: Number })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_LIMIT)
+  @Limit({ optional: true })
   maxDomains?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, type: Number })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LIMIT)
+  @Limit({ min: 1, optional: true })
   maxMembers?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, type: Number })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_LIMIT)
+  @Limit({ optional: true })
   bandwidthBytesPerMonth?: number | null;
 }
 
