@@ -2,11 +2,14 @@ import { X509Certificate } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import tls from 'node:tls';
 import type { INestApplication } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CertificatesService } from '@fdt/certificates';
 import { createHttpApp, listen, loadPlatformConfig } from '@fdt/server-core';
 import {
   createTestDatabase,
+  selfSignedCertificate,
   startChallTestSrv,
   startPebble,
   TEST_REDIS_URL,
@@ -22,6 +25,7 @@ import { waitFor } from './testing/wait-for.js';
 
 const HOST = 'app.customer.test';
 const ALPN_HOST = 'alpn.customer.test';
+const UPLOAD_HOST = 'upload.customer.test';
 
 /** The certificate a TLS client gets from `port` with SNI `servername`, verified against `ca`. */
 function handshake(
@@ -123,6 +127,26 @@ describe('ACME against pebble, challenges answered by a real relay process', () 
     expect(intermediate?.verify(root.publicKey)).toBe(true);
   }, 90_000);
 
+  it('keeps the ACME account key and the certificate key encrypted at rest (FDT_ENCRYPTION_KEY)', async () => {
+    const ds = worker.app.get<DataSource>(getDataSourceToken());
+    const accounts = await ds.query<Array<{ directory_url: string; key_sealed: string }>>(
+      'SELECT directory_url, key_sealed FROM acme_accounts',
+    );
+    expect(accounts.map((a) => a.directory_url)).toEqual([pebble.directoryUrl]);
+    const [cert] = await ds.query<Array<{ key_sealed: string; source: string }>>(
+      'SELECT key_sealed, source FROM certificates WHERE hostname = $1',
+      [HOST],
+    );
+    expect(cert?.source).toBe('managed');
+    for (const sealed of [accounts[0]?.key_sealed, cert?.key_sealed]) {
+      expect(sealed).toMatch(/^v1\./);
+      expect(sealed).not.toMatch(/PRIVATE KEY|BEGIN/);
+    }
+    // What relays get is the opened key of the served certificate.
+    const [pair] = await worker.app.get(CertificatesService).forRelays(HOST);
+    expect(pair?.keyPem).toContain('PRIVATE KEY');
+  });
+
   it("the relay serves it: a TLS client with SNI app.customer.test gets a chain to pebble's root", async () => {
     const root = await pebble.roots();
     // Over pub/sub (fdt.certificate.changed) and the relay-only route, without a restart.
@@ -154,6 +178,31 @@ describe('ACME against pebble, challenges answered by a real relay process', () 
     expect(renewed.peer.subjectaltname).toContain(`DNS:${HOST}`);
     expect((await worker.app.get(CertificatesService).statusFor(HOST)).status).toMatch(/^(active|renewing)$/);
   }, 40_000);
+
+  it('an uploaded certificate travels the same way: the running relay serves it, then its replacement, on the next handshake', async () => {
+    const certificates = worker.app.get(CertificatesService);
+    const serve = async (pem: { certPem: string; keyPem: string }) => {
+      expect(await certificates.upload({ orgId: null, hostname: UPLOAD_HOST, ...pem })).toMatchObject({
+        status: 'active',
+      });
+      const serial = new X509Certificate(pem.certPem).serialNumber;
+      // Trusting only this self-signed certificate: authorized means the relay served exactly it.
+      return waitFor(
+        'the relay to serve the uploaded certificate',
+        async () => {
+          const h = await handshake(relay.ports.https, UPLOAD_HOST, pem.certPem);
+          return h.authorized && h.peer.serialNumber === serial ? h : undefined;
+        },
+        10_000,
+      );
+    };
+    const first = await serve(selfSignedCertificate([UPLOAD_HOST]));
+    expect(first.peer.subjectaltname).toContain(`DNS:${UPLOAD_HOST}`);
+    await serve(selfSignedCertificate([UPLOAD_HOST]));
+    // Not renewed by the worker: an upload is the org's to replace.
+    expect((await certificates.statusFor(UPLOAD_HOST)).status).toBe('active');
+    await certificates.remove(UPLOAD_HOST);
+  }, 30_000);
 
   it('TLS-ALPN-01: the relay answers acme-tls/1 on its HTTPS port, and then serves the certificate', async () => {
     const certificates = worker.app.get(CertificatesService);
