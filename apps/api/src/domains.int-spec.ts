@@ -292,7 +292,7 @@ describe('custom domains: add, verify through real DNS (pebble-challtestsrv), on
       expect(item.certificate).toEqual((await viewer.get(`/api/v1/domains/${item.id}`)).body.certificate);
   });
 
-  it("puts only the org's verified domains in its agents' session claims, each with its TLS mode", async () => {
+  it("puts only the org's verified domains in its agents' session claims, each with its TLS mode, a bound one under its reserved name", async () => {
     await h.client().post(
       '/api/v1/relays/heartbeat',
       {
@@ -328,6 +328,22 @@ describe('custom domains: add, verify through real DNS (pebble-challtestsrv), on
     expect(custom.map((x) => x.host)).not.toContain('slow.customer.test');
     // The other org's agents get none of them.
     expect((await claimsOf(other)).map((x) => x.host).filter((x) => x.includes('customer.test'))).toEqual([]);
+    // Bound to a reserved name of the org, the domain is claimed under that name (the name its
+    // tunnel is known by at the relay); unbound, under its own host name again.
+    const app = custom.find((x) => x.host === 'app.customer.test');
+    const appId = (await owner.get('/api/v1/domains')).body.items.find(
+      (x: { hostname: string }) => x.hostname === app?.host,
+    ).id;
+    expect((await owner.patch(`/api/v1/domains/${appId}`, { boundName: 'my-shop' })).status).toBe(200);
+    expect((await claimsOf(owner)).find((x) => x.host === 'app.customer.test')).toEqual({
+      name: 'my-shop',
+      host: 'app.customer.test',
+      tls: 'terminate',
+    });
+    expect((await owner.patch(`/api/v1/domains/${appId}`, { boundName: null })).status).toBe(200);
+    expect((await claimsOf(owner)).find((x) => x.host === 'app.customer.test')?.name).toBe(
+      'app.customer.test',
+    );
   });
 
   it('deletes a domain, which frees its hostname for another org', async () => {
