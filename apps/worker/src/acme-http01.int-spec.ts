@@ -164,9 +164,19 @@ describe('ACME against pebble, challenges answered by a real relay process', () 
     expect(other.authorized).toBe(false);
   }, 30_000);
 
-  it('renews when the renewal window is longer than the lifetime, and the running relay serves the new certificate', async () => {
+  it('renews when the renewal window is longer than the lifetime: the running relay serves the new certificate on the next handshake, and a request on a connection made before completes on it', async () => {
     const root = await pebble.roots();
-    const before = (await handshake(relay.ports.https, HOST, root)).peer.serialNumber;
+    // A connection made with the current certificate, its request head half sent.
+    const open = await new Promise<tls.TLSSocket>((resolve, reject) => {
+      const s = tls.connect({ host: '127.0.0.1', port: relay.ports.https, servername: HOST, ca: root }, () =>
+        resolve(s),
+      );
+      s.on('error', reject);
+    });
+    let answer = '';
+    open.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    open.write(`GET /still-here HTTP/1.1\r\nHost: ${HOST}\r\n`);
+    const before = open.getPeerCertificate().serialNumber;
     const renewed = await waitFor(
       'a renewed certificate at the relay',
       async () => {
@@ -177,6 +187,13 @@ describe('ACME against pebble, challenges answered by a real relay process', () 
     );
     expect(renewed.peer.subjectaltname).toContain(`DNS:${HOST}`);
     expect((await worker.app.get(CertificatesService).statusFor(HOST)).status).toMatch(/^(active|renewing)$/);
+    // The connection made before the renewal was not dropped: its request completes on it.
+    expect(open.destroyed).toBe(false);
+    open.write('Connection: close\r\n\r\n');
+    await new Promise((r) => open.once('end', r));
+    expect(answer).toMatch(/^HTTP\/1\.1 \d{3} /);
+    expect(open.getPeerCertificate().serialNumber).toBe(before);
+    open.destroy();
   }, 40_000);
 
   it('an uploaded certificate travels the same way: the running relay serves it, then its replacement, on the next handshake', async () => {
