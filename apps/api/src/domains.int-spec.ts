@@ -93,6 +93,34 @@ describe('custom domains: add, verify through real DNS (pebble-challtestsrv), on
     expect(event.summary).toEqual({ hostname: 'app.customer.test', cname: false });
   });
 
+  it('verify on a verified domain requests again a managed certificate that failed, and nothing otherwise', async () => {
+    const d = (await owner.get('/api/v1/domains')).body.items.find(
+      (x: { hostname: string }) => x.hostname === 'app.customer.test',
+    );
+    const certificate = async () => (await owner.get(`/api/v1/domains/${d.id}`)).body.certificate;
+    const generation = async () =>
+      (await h.ds.query('SELECT generation FROM certificates WHERE hostname = $1', [d.hostname]))[0]
+        .generation as number;
+    // Pending: verify again changes nothing.
+    const pending = await generation();
+    expect((await owner.post(`/api/v1/domains/${d.id}/verify`)).body.status).toBe('verified');
+    expect(await generation()).toBe(pending);
+    // The order failed (say the name did not point at the edge yet): verify asks for it again.
+    await h.ds.query(
+      "UPDATE certificates SET status = 'failed', last_error = 'http-01 challenge failed', next_attempt_at = NULL WHERE hostname = $1",
+      [d.hostname],
+    );
+    expect(await certificate()).toMatchObject({ status: 'failed', lastError: 'http-01 challenge failed' });
+    expect((await viewer.post(`/api/v1/domains/${d.id}/verify`)).status).toBe(403);
+    const res = await owner.post(`/api/v1/domains/${d.id}/verify`);
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('verified');
+    expect(await certificate()).toMatchObject({ status: 'pending', lastError: null });
+    expect(await generation()).toBeGreaterThan(pending);
+    const [event] = await auditEvents(owner, 'domain.certificate_requested');
+    expect(event.summary).toEqual({ hostname: 'app.customer.test', lastError: 'http-01 challenge failed' });
+  });
+
   it("attack: another org cannot add, read, verify, change or delete this org's hostname, nor squat one forever", async () => {
     for (const hostname of [
       'app.customer.test',

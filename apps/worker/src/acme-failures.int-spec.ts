@@ -8,6 +8,7 @@ import { CertificatesService } from '@fdt/certificates';
 import { loadPlatformConfig } from '@fdt/server-core';
 import {
   createTestDatabase,
+  selfSignedCertificate,
   startChallTestSrv,
   startPebble,
   TEST_REDIS_URL,
@@ -98,6 +99,53 @@ describe('ACME failures answer clearly', () => {
     const metrics = (await new TestClient(w.url).get('/metrics')).text;
     expect(metrics).toMatch(/fdt_acme_orders_total\{result="error"\} 3/);
     expect(metrics).toMatch(/fdt_certificates\{source="managed",status="failed"\} 1/);
+    // A first issuance is given up: nothing scheduled (the owner requests it again).
+    const [row] = await w.app
+      .get<DataSource>(getDataSourceToken())
+      .query<Array<{ next_attempt_at: Date | null }>>(
+        "SELECT next_attempt_at FROM certificates WHERE hostname = 'down.customer.test'",
+      );
+    expect(row?.next_attempt_at).toBeNull();
+  }, 90_000);
+
+  it('ACME server down at renewal: failed with lastError, the current certificate stays served, and the renewal is tried again, not given up', async () => {
+    const { worker: w } = await worker({
+      FDT_ACME_DIRECTORY_URL: `https://localhost:${await closedPort()}/dir`,
+      FDT_ACME_RETRY_ATTEMPTS: '1',
+    });
+    const certificates = w.app.get(CertificatesService);
+    const ds = w.app.get<DataSource>(getDataSourceToken());
+    const host = 'renew.customer.test';
+    // A managed certificate in service, due for renewal now.
+    const current = selfSignedCertificate([host]);
+    await certificates.upload({ orgId: null, hostname: host, ...current });
+    await ds.query(
+      "UPDATE certificates SET source = 'managed', challenge = 'http-01', next_attempt_at = now() - interval '1 second' WHERE hostname = $1",
+      [host],
+    );
+    expect(await certificates.enqueueDue(0)).toBe(1);
+    // One run per order (FDT_ACME_RETRY_ATTEMPTS=1), yet the runs go on with backoff.
+    for (const until = Date.now() + 60_000; ;) {
+      const [row] = await ds.query<
+        Array<{ attempts: number; status: string; next_attempt_at: Date | null; last_error: string | null }>
+      >('SELECT attempts, status, next_attempt_at, last_error FROM certificates WHERE hostname = $1', [host]);
+      if (row && row.attempts >= 3) {
+        expect(row.last_error).toMatch(/ECONNREFUSED/);
+        expect(row.status).toMatch(/^(failed|renewing)$/);
+        break;
+      }
+      if (Date.now() > until) throw new Error(`the renewal stopped: ${JSON.stringify(row)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const failed = await waitForStatus(certificates, host, 'failed', 20_000);
+    expect(failed.lastError).toMatch(/ECONNREFUSED/);
+    const [row] = await ds.query<Array<{ next_attempt_at: Date | null }>>(
+      'SELECT next_attempt_at FROM certificates WHERE hostname = $1',
+      [host],
+    );
+    expect(row?.next_attempt_at).not.toBeNull();
+    // Relays keep serving the certificate it was to replace.
+    expect((await certificates.forRelays(host)).map((c) => c.certPem)).toEqual([current.certPem]);
   }, 90_000);
 
   it('a challenge that fails: the order is invalid and the certificate failed at once, saying why', async () => {

@@ -206,7 +206,8 @@ export class CertificatesService {
     const due = await this.certificates.find({
       where: {
         source: 'managed',
-        status: In(['pending', 'issuing', 'active', 'renewing']),
+        // failed ones with a next attempt: renewals still retried (first issuances have none)
+        status: In(['pending', 'issuing', 'active', 'renewing', 'failed']),
         nextAttemptAt: LessThanOrEqual(new Date(now.getTime() + horizonMs)),
       },
     });
@@ -298,16 +299,29 @@ export class CertificatesService {
     const lastError = (e instanceof DomainException ? `${e.code}: ${message(e)}` : message(e)).slice(0, 2000);
     const generation = job.generation + 1;
     this.metrics.order(e instanceof AcmeOrderInvalidError ? 'invalid' : 'error');
-    if (final) {
+    // A renewal is never given up while the certificate it replaces is still served: after its
+    // runs it shows failed with lastError, and is tried again at the (capped) backoff until one
+    // succeeds or that certificate expires (a CA outage, a DNS change since undone).
+    const served = Boolean(cert.certPem && cert.notAfter && cert.notAfter > new Date());
+    if (final && !served) {
       await this.settle(job, { status: 'failed', attempts, lastError, generation, nextAttemptAt: null });
       this.logger.warn(`certificate for ${cert.hostname} failed after ${attempts} run(s): ${lastError}`);
       return;
     }
     const delay = retryDelayMs(this.policy, attempts, retryAfterMs(e));
     const nextAttemptAt = new Date(Date.now() + delay);
-    if (!(await this.settle(job, { attempts, lastError, generation, nextAttemptAt }))) return;
+    const fields = {
+      attempts,
+      lastError,
+      generation,
+      nextAttemptAt,
+      ...(final ? { status: 'failed' as const } : {}),
+    };
+    if (!(await this.settle(job, fields))) return;
     this.logger.warn(
-      `certificate for ${cert.hostname}: run ${attempts} failed (${lastError}); retrying in ${delay} ms`,
+      final
+        ? `renewal of the certificate for ${cert.hostname} failed after ${attempts} run(s) (${lastError}); the current one stays in service, trying again in ${delay} ms`
+        : `certificate for ${cert.hostname}: run ${attempts} failed (${lastError}); retrying in ${delay} ms`,
     );
     await this.enqueue(cert.id, generation, delay);
   }

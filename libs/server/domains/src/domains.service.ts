@@ -168,10 +168,17 @@ export class DomainsService {
     return added;
   }
 
-  /** Checks the records now (the user asked); a failure answers with its code and is stored. */
+  /**
+   * Checks the records now (the user asked); a failure answers with its code and is stored.
+   * On a verified domain it checks nothing, but requests again a managed certificate that
+   * failed (once its cause is fixed: the name now points at the edge, the CA is back).
+   */
   async verify(actor: Actor, id: string): Promise<Domain> {
     const d = await this.get(actor.orgId, id);
-    if (d.status === 'verified') return d;
+    if (d.status === 'verified') {
+      await this.retryFailedCertificate(actor, d);
+      return d;
+    }
     const result = await this.verifier.verify(d.hostname, d.challenge);
     const updated = await this.record(d, result, actor, false);
     if (!result.ok) {
@@ -377,6 +384,22 @@ export class DomainsService {
     });
     if (result.ok && updated.status === 'verified') await this.requestCertificate(updated);
     return updated;
+  }
+
+  private async retryFailedCertificate(actor: Actor, d: Domain): Promise<void> {
+    if (d.tlsMode !== 'terminate' || d.certificateSource !== 'managed') return;
+    const before = await this.certificateOf(d);
+    if (before.status !== 'failed') return;
+    await this.requestCertificate(d);
+    await this.ds.transaction((m) =>
+      this.audit.record(m, {
+        orgId: d.orgId,
+        actor,
+        action: 'domain.certificate_requested',
+        target: { type: 'domain', id: d.id },
+        summary: { hostname: d.hostname, lastError: before.lastError },
+      }),
+    );
   }
 
   /** A verified, terminated, managed domain gets a certificate; wildcards only by DNS-01. */
