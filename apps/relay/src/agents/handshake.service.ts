@@ -128,7 +128,15 @@ export class HandshakeService {
 
   /** The network-bound checks of one tunnel request, before anything is held. */
   private async want(req: TunnelRequest, claims: AgentSessionClaims): Promise<Wanted> {
-    const [where, org] = await Promise.all([this.where(req, claims), this.orgPolicy(req, claims)]);
+    if (req.domain) {
+      // A custom domain bound to a reserved name (PATCH /api/v1/domains/:id {boundName}) is
+      // claimed under that name and takes its policy from the first request. where() answers
+      // a domain without the network, so asking it first costs nothing.
+      const where = await this.where(req, claims);
+      const bound = 'host' in where && where.reserved && where.name !== where.host ? where.name : undefined;
+      return { ...where, req, org: await this.orgPolicy(req, bound ?? req.name, claims) };
+    }
+    const [where, org] = await Promise.all([this.where(req, claims), this.orgPolicy(req, req.name, claims)]);
     return { ...where, req, org };
   }
 
@@ -137,18 +145,22 @@ export class HandshakeService {
    * names: its verifiers come from the api (relay secret), never from a token an agent holds.
    * No answer from the api, no tunnel: it is never granted without the auth it should have.
    */
-  private async orgPolicy(req: TunnelRequest, claims: AgentSessionClaims): Promise<EdgePolicy> {
-    const claimed = (req.name && claims.tunnelPolicies?.[req.name]) || claims.policy;
+  private async orgPolicy(
+    req: TunnelRequest,
+    name: string | undefined,
+    claims: AgentSessionClaims,
+  ): Promise<EdgePolicy> {
+    const claimed = (name && claims.tunnelPolicies?.[name]) || claims.policy;
     const { basicAuthUsers, ...rest } = claimed;
     if (!basicAuthUsers?.length) return rest;
     try {
-      if (!req.name) throw new ApiCallError('an org-wide basic-auth policy has no tunnel name to look up');
-      return (await this.api.tunnelPolicy(claims.org, req.name)) ?? {};
+      if (!name) throw new ApiCallError('an org-wide basic-auth policy has no tunnel name to look up');
+      return (await this.api.tunnelPolicy(claims.org, name)) ?? {};
     } catch (e) {
       const why = e instanceof ApiCallError ? e.message : String(e);
       throw new HandshakeProblem(
         HandshakeErrorCode.Internal,
-        `could not fetch the basic-auth policy of ${req.name ?? 'this tunnel'} from the api (${why}); try again`,
+        `could not fetch the basic-auth policy of ${name ?? 'this tunnel'} from the api (${why}); try again`,
         req.id,
       );
     }
