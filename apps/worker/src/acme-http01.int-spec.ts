@@ -1,12 +1,13 @@
 import { X509Certificate } from 'node:crypto';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import tls from 'node:tls';
 import type { INestApplication } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CertificatesService } from '@fdt/certificates';
-import { createHttpApp, listen, loadPlatformConfig } from '@fdt/server-core';
+import { DomainsService } from '@fdt/domains';
+import { type Actor, createHttpApp, listen, loadPlatformConfig } from '@fdt/server-core';
 import {
   createTestDatabase,
   selfSignedCertificate,
@@ -26,6 +27,8 @@ import { waitFor } from './testing/wait-for.js';
 const HOST = 'app.customer.test';
 const ALPN_HOST = 'alpn.customer.test';
 const UPLOAD_HOST = 'upload.customer.test';
+/** A custom domain added and verified through DomainsService, its certificate by FDT_ACME_CHALLENGE. */
+const DOMAIN_HOST = 'shop.customer.test';
 
 /** The certificate a TLS client gets from `port` with SNI `servername`, verified against `ca`. */
 function handshake(
@@ -58,6 +61,7 @@ describe('ACME against pebble, challenges answered by a real relay process', () 
     dns = await startChallTestSrv();
     await dns.addA(HOST, ['127.0.0.1']);
     await dns.addA(ALPN_HOST, ['127.0.0.1']);
+    await dns.addA(DOMAIN_HOST, ['127.0.0.1']);
     const shared = { REDIS_URL: TEST_REDIS_URL, FDT_PORTS_NAMESPACE: namespace };
     // The api side first: it migrates the database the worker then uses.
     const apiConfig = loadPlatformConfig(testEnv(db.url, { ...shared, FDT_API_PORT: '0' }));
@@ -88,6 +92,9 @@ describe('ACME against pebble, challenges answered by a real relay process', () 
         // floor (the retry base) allows, so the test sees renewals reach the relay.
         FDT_ACME_RENEW_BEFORE: String(20 * 365 * 86400),
         FDT_ACME_RETRY_BASE: '3',
+        // Custom domains' certificates by TLS-ALPN-01 (the requests above name their challenge).
+        FDT_ACME_CHALLENGE: 'tls-alpn-01',
+        FDT_DNS_RESOLVERS: dns.dnsAddress,
       }),
     );
   }, 120_000);
@@ -239,6 +246,53 @@ describe('ACME against pebble, challenges answered by a real relay process', () 
       20_000,
     );
     expect(got.peer.subjectaltname).toContain(`DNS:${ALPN_HOST}`);
+  }, 60_000);
+
+  it("FDT_ACME_CHALLENGE=tls-alpn-01: a custom domain added and verified gets its managed certificate by TLS-ALPN-01, answered by the relay's HTTPS port", async () => {
+    const domains = worker.app.get(DomainsService);
+    const certificates = worker.app.get(CertificatesService);
+    const actor: Actor = {
+      type: 'user',
+      orgId: randomUUID(),
+      role: 'owner',
+      userId: randomUUID(),
+      label: 'owner@example.test',
+    };
+    const d = await domains.add(actor, { hostname: DOMAIN_HOST });
+    await dns.setTxt(`_fdt-challenge.${DOMAIN_HOST}`, `fdt-domain-verification=${d.challenge}`);
+    expect((await domains.verify(actor, d.id)).status).toBe('verified');
+    const ds = worker.app.get<DataSource>(getDataSourceToken());
+    const [row] = await ds.query<Array<{ challenge: string; org_id: string }>>(
+      'SELECT challenge, org_id FROM certificates WHERE hostname = $1',
+      [DOMAIN_HOST],
+    );
+    expect(row).toEqual({ challenge: 'tls-alpn-01', org_id: actor.orgId });
+    await waitFor('an active certificate for the domain', async () => {
+      const s = await certificates.statusFor(DOMAIN_HOST);
+      if (s.status === 'failed') throw new Error(`issuance failed: ${s.lastError}\n${relay.output()}`);
+      return s.status === 'active' || s.status === 'renewing' ? s : undefined;
+    });
+    const root = await pebble.roots();
+    const got = await waitFor(
+      'the relay to serve the domain certificate',
+      async () => {
+        const h = await handshake(relay.ports.https, DOMAIN_HOST, root);
+        return h.authorized ? h : undefined;
+      },
+      20_000,
+    );
+    expect(got.peer.subjectaltname).toContain(`DNS:${DOMAIN_HOST}`);
+    // A wildcard still takes DNS-01 (no provider here: the order fails, the choice is what counts).
+    const wild = await domains.add(actor, { hostname: '*.apps.customer.test' });
+    await dns.setTxt('_fdt-challenge.apps.customer.test', `fdt-domain-verification=${wild.challenge}`);
+    expect((await domains.verify(actor, wild.id)).status).toBe('verified');
+    const [wildRow] = await ds.query<Array<{ challenge: string }>>(
+      'SELECT challenge FROM certificates WHERE hostname = $1',
+      ['*.apps.customer.test'],
+    );
+    expect(wildRow?.challenge).toBe('dns-01');
+    await domains.remove(actor, wild.id);
+    await domains.remove(actor, d.id);
   }, 60_000);
 
   it('hands certificates and keys only to relays: GET /api/v1/relays/certificates without the relay secret is 401', async () => {

@@ -402,14 +402,17 @@ export class DomainsService {
     );
   }
 
-  /** A verified, terminated, managed domain gets a certificate; wildcards only by DNS-01. */
+  /**
+   * A verified, terminated, managed domain gets a certificate: by FDT_ACME_CHALLENGE (http-01
+   * or tls-alpn-01), a wildcard only by DNS-01.
+   */
   private async requestCertificate(d: Domain): Promise<void> {
     if (!this.certificates || d.tlsMode !== 'terminate' || d.certificateSource !== 'managed') return;
     try {
       await this.certificates.requestManaged({
         orgId: d.orgId,
         hostnames: [d.hostname],
-        challenge: d.wildcard ? 'dns-01' : 'http-01',
+        challenge: d.wildcard ? 'dns-01' : this.config.acme.challenge,
       });
     } catch (e) {
       this.log.warn(`could not request a certificate for ${d.hostname}: ${(e as Error).message}`);

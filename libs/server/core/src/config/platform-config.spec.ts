@@ -208,6 +208,15 @@ describe('DNS-01 propagation wait config', () => {
   });
 });
 
+describe('ACME challenge config', () => {
+  it('validates custom domains by http-01 unless FDT_ACME_CHALLENGE picks tls-alpn-01 (dns-01 is not a choice: wildcards only)', () => {
+    expect(dev().acme.challenge).toBe('http-01');
+    expect(dev({ FDT_ACME_CHALLENGE: 'tls-alpn-01' }).acme.challenge).toBe('tls-alpn-01');
+    expect(() => dev({ FDT_ACME_CHALLENGE: 'dns-01' })).toThrow(/FDT_ACME_CHALLENGE/);
+    expect(() => dev({ FDT_ACME_CHALLENGE: 'tls-sni-01' })).toThrow(/FDT_ACME_CHALLENGE/);
+  });
+});
+
 describe('billing provider config', () => {
   const stripe = { FDT_STRIPE_SECRET_KEY: 'sk_test_abc123', FDT_STRIPE_WEBHOOK_SECRET: 'whsec_abc123' };
   const razorpay = {

@@ -227,6 +227,9 @@ export const platformConfigSchema = z.object({
   // Failed orders: runs before `failed`, and the first retry delay (doubling, jittered, capped at 6 h).
   FDT_ACME_RETRY_ATTEMPTS: z.coerce.number().int().positive().default(8),
   FDT_ACME_RETRY_BASE: seconds.default(60),
+  // How a custom domain's managed certificate is validated: HTTP-01 on the relays' HTTP port, or
+  // TLS-ALPN-01 on their HTTPS port. Wildcards and the base-domain certificate always use DNS-01.
+  FDT_ACME_CHALLENGE: z.enum(['http-01', 'tls-alpn-01']).default('http-01'),
   // DNS-01: how long to wait, after the provider accepted the TXT record, for it to be visible
   // through FDT_DNS_RESOLVERS (else the system's) before the CA is asked to look; 0: do not wait.
   FDT_DNS_PROPAGATION_TIMEOUT: z.coerce.number().int().min(0).max(3600).default(120),
@@ -433,6 +436,8 @@ export interface PlatformConfig {
     retryAttempts: number;
     /** first retry delay (doubling, with jitter); also the soonest a renewal follows an issuance */
     retryBaseSeconds: number;
+    /** challenge for a custom (non-wildcard) domain's certificate; wildcards always use dns-01 */
+    challenge: 'http-01' | 'tls-alpn-01';
     /** DNS-01: seconds to wait for the TXT record to be visible (FDT_DNS_RESOLVERS) before the CA looks; 0: no wait */
     dnsPropagationTimeoutSeconds: number;
   };
@@ -662,6 +667,7 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       renewBeforeSeconds: c.FDT_ACME_RENEW_BEFORE,
       retryAttempts: c.FDT_ACME_RETRY_ATTEMPTS,
       retryBaseSeconds: c.FDT_ACME_RETRY_BASE,
+      challenge: c.FDT_ACME_CHALLENGE,
       dnsPropagationTimeoutSeconds: c.FDT_DNS_PROPAGATION_TIMEOUT,
     },
     billing: billingConfig(c),
