@@ -12,6 +12,15 @@ import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.adapter.js';
 import { MemoryRouteRegistry } from './registry/memory-route-registry.adapter.js';
 import type { RouteRegistry } from './registry/route-registry.port.js';
 import { RedisRouteRegistry } from './registry/redis-route-registry.adapter.js';
+import type { BridgePeer } from './bridge/bridge-peer.js';
+import {
+  BridgeInspectionLog,
+  BridgeKeyValueStore,
+  BridgePubSub,
+  BridgeRateLimiter,
+  BridgeRouteRegistry,
+  type BridgedPort,
+} from './bridge/bridge-ports.js';
 import { closeRedis, createRedisClient } from './shared/redis.js';
 import type { InspectionLog } from './inspection/inspection-log.port.js';
 import { MemoryInspectionLog } from './inspection/memory-inspection-log.adapter.js';
@@ -38,6 +47,14 @@ export interface PortsConfig {
   queueSchema?: string;
   timeoutMs?: number;
   onError?: PortErrorReporter;
+  /**
+   * Single-node only: the ports named in `remote` are proxies of another process's (the one at
+   * the other end of `peer`, which serves them with `servePorts`); the others stay in this
+   * process. `npm start` runs its relay in a child process this way: the parent keeps pub/sub,
+   * registry, rate limits and key-value state and serves them, the relay child keeps the
+   * inspection log it writes per request and serves it to the parent's api.
+   */
+  bridge?: { peer: BridgePeer; remote: readonly BridgedPort[] };
 }
 
 export interface Ports {
@@ -57,12 +74,32 @@ export function createPorts(config: PortsConfig): Ports {
   const onError = config.onError ?? reportToConsole;
 
   if (config.adapters === 'single-node') {
+    const peer = config.bridge?.peer;
+    const remote = (port: BridgedPort): BridgePeer | undefined =>
+      config.bridge?.remote.includes(port) ? peer : undefined;
+    const bridged = {
+      pubsub: remote('pubsub'),
+      registry: remote('registry'),
+      rateLimiter: remote('rateLimiter'),
+      inspection: remote('inspection'),
+      kv: remote('kv'),
+    };
     return assemble({
-      pubsub: new MemoryPubSub({ namespace, onError }),
-      registry: new MemoryRouteRegistry({ namespace }),
-      rateLimiter: new MemoryRateLimiter({ namespace }),
-      inspection: new MemoryInspectionLog({ namespace }),
-      kv: new MemoryKeyValueStore({ namespace }),
+      pubsub: bridged.pubsub
+        ? new BridgePubSub(bridged.pubsub, { namespace, onError })
+        : new MemoryPubSub({ namespace, onError }),
+      registry: bridged.registry
+        ? new BridgeRouteRegistry(bridged.registry, { namespace })
+        : new MemoryRouteRegistry({ namespace }),
+      rateLimiter: bridged.rateLimiter
+        ? new BridgeRateLimiter(bridged.rateLimiter, { namespace })
+        : new MemoryRateLimiter({ namespace }),
+      inspection: bridged.inspection
+        ? new BridgeInspectionLog(bridged.inspection, { namespace })
+        : new MemoryInspectionLog({ namespace }),
+      kv: bridged.kv
+        ? new BridgeKeyValueStore(bridged.kv, { namespace })
+        : new MemoryKeyValueStore({ namespace }),
       queue: BullMqJobQueue.postgres({
         databaseUrl: config.databaseUrl,
         schema: config.queueSchema ?? 'public',
@@ -74,6 +111,7 @@ export function createPorts(config: PortsConfig): Ports {
   }
 
   if (!config.redisUrl) throw new Error('createPorts: the redis adapters need redisUrl (REDIS_URL)');
+  if (config.bridge) throw new Error('createPorts: a ports bridge is for the single-node adapters only');
   // One command connection serves the publisher, the registry and the rate limiter; pub/sub
   // adds its subscriber connection and BullMQ its own.
   const redis: Redis = createRedisClient(config.redisUrl, timeoutMs, onError, 'fdt-ports');

@@ -18,4 +18,6 @@ export * from './inspection/redis-inspection-log.adapter.js';
 export * from './kv/kv-store.port.js';
 export * from './kv/memory-kv-store.adapter.js';
 export * from './kv/redis-kv-store.adapter.js';
+export * from './bridge/bridge-peer.js';
+export * from './bridge/bridge-ports.js';
 export type { RedisConnection } from './shared/redis.js';

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { TEST_REDIS_URL } from '@fdt/testing';
+import { bridgeChild } from './testing/bridge-child.js';
 import {
+  BridgeInspectionLog,
   MemoryInspectionLog,
   PortClosedError,
   PortLimitError,
@@ -13,11 +15,20 @@ import {
   type NewInspectionRecord,
 } from './index.js';
 
+// The bridge: proxies here, the single-node log in a real child process (under npm start the
+// relay child serves it and the parent's api reads it).
+const child = bridgeChild(['inspection']);
+afterAll(() => child.stop());
+
 const adapters: [string, (namespace: string, perTunnel?: number) => InspectionLog][] = [
   ['memory', (namespace, perTunnel) => new MemoryInspectionLog({ namespace, perTunnel })],
   [
     'redis',
     (namespace, perTunnel) => new RedisInspectionLog({ namespace, perTunnel, redis: TEST_REDIS_URL }),
+  ],
+  [
+    'bridge to a child process',
+    (namespace, perTunnel) => new BridgeInspectionLog(child.peer(), { namespace, perTunnel }),
   ],
 ];
 

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { TEST_REDIS_URL } from '@fdt/testing';
+import { bridgeChild } from './testing/bridge-child.js';
 import {
+  BridgeKeyValueStore,
   type KeyValueStore,
   MemoryKeyValueStore,
   PortClosedError,
@@ -10,11 +12,19 @@ import {
   RedisKeyValueStore,
 } from './index.js';
 
+// The bridge: proxies here, the single-node adapter in a real child process (npm start's relay child).
+const child = bridgeChild(['kv']);
+afterAll(() => child.stop());
+
 const adapters: [string, (namespace: string, maxValueBytes?: number) => KeyValueStore][] = [
   ['memory', (namespace, maxValueBytes) => new MemoryKeyValueStore({ namespace, maxValueBytes })],
   [
     'redis',
     (namespace, maxValueBytes) => new RedisKeyValueStore({ namespace, maxValueBytes, redis: TEST_REDIS_URL }),
+  ],
+  [
+    'bridge to a child process',
+    (namespace, maxValueBytes) => new BridgeKeyValueStore(child.peer(), { namespace, maxValueBytes }),
   ],
 ];
 

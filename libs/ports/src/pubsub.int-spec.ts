@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { TEST_REDIS_URL } from '@fdt/testing';
-import { MemoryPubSub, PortLimitError, RedisPubSub, type PubSub, type PubSubOptions } from './index.js';
+import { bridgeChild } from './testing/bridge-child.js';
+import {
+  BridgePubSub,
+  MemoryPubSub,
+  PortLimitError,
+  RedisPubSub,
+  type PubSub,
+  type PubSubOptions,
+} from './index.js';
 
 /** Messages a handler received, and a way to wait for the n-th without sleeping. */
 class Inbox<T = unknown> {
@@ -27,9 +35,14 @@ class Inbox<T = unknown> {
   }
 }
 
+// The bridge: proxies here, the single-node adapter in a real child process (npm start's relay child).
+const child = bridgeChild(['pubsub']);
+afterAll(() => child.stop());
+
 const adapters: [string, (opts: PubSubOptions) => PubSub][] = [
   ['memory', (opts) => new MemoryPubSub(opts)],
   ['redis', (opts) => new RedisPubSub({ ...opts, redis: TEST_REDIS_URL })],
+  ['bridge to a child process', (opts) => new BridgePubSub(child.peer(), opts)],
 ];
 
 describe.each(adapters)('PubSub contract: %s', (_name, create) => {

@@ -1,12 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { TEST_REDIS_URL } from '@fdt/testing';
-import { MemoryRateLimiter, PortLimitError, RedisRateLimiter, type RateLimiter } from './index.js';
+import { bridgeChild } from './testing/bridge-child.js';
+import {
+  BridgeRateLimiter,
+  MemoryRateLimiter,
+  PortLimitError,
+  RedisRateLimiter,
+  type RateLimiter,
+} from './index.js';
+
+// The bridge: proxies here, the single-node adapter in a real child process (npm start's relay child).
+const child = bridgeChild(['rateLimiter']);
+afterAll(() => child.stop());
 
 const adapters: [string, (namespace: string) => RateLimiter][] = [
   ['memory', (namespace) => new MemoryRateLimiter({ namespace })],
   ['redis', (namespace) => new RedisRateLimiter({ namespace, redis: TEST_REDIS_URL })],
+  ['bridge to a child process', (namespace) => new BridgeRateLimiter(child.peer(), { namespace })],
 ];
 
 describe.each(adapters)('RateLimiter contract: %s', (_name, create) => {

@@ -1,12 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { TEST_REDIS_URL } from '@fdt/testing';
-import { MemoryRouteRegistry, PortLimitError, RedisRouteRegistry, type RouteRegistry } from './index.js';
+import { bridgeChild } from './testing/bridge-child.js';
+import {
+  BridgeRouteRegistry,
+  MemoryRouteRegistry,
+  PortLimitError,
+  RedisRouteRegistry,
+  type RouteRegistry,
+} from './index.js';
+
+// The bridge: proxies here, the single-node adapter in a real child process (npm start's relay child).
+const child = bridgeChild(['registry']);
+afterAll(() => child.stop());
 
 const adapters: [string, (namespace: string) => RouteRegistry][] = [
   ['memory', (namespace) => new MemoryRouteRegistry({ namespace })],
   ['redis', (namespace) => new RedisRouteRegistry({ namespace, redis: TEST_REDIS_URL })],
+  ['bridge to a child process', (namespace) => new BridgeRouteRegistry(child.peer(), { namespace })],
 ];
 
 describe.each(adapters)('RouteRegistry contract: %s', (_name, create) => {
