@@ -320,25 +320,27 @@ describe('mux session limits', () => {
     const limits: string[] = [];
     relay.on('limit', (r) => limits.push(r));
     relay.on('error', () => undefined);
+    const closed = new Promise<void>((r) => relay.once('close', () => r()));
     const body = Buffer.alloc(MuxLimits.initialWindow);
-    const streams: MuxStream[] = [];
     let refused: unknown;
-    for (let i = 0; i < 64 && !refused; i++) {
+    let maxOutbound = 0;
+    // Open streams as visitors would, a few milliseconds apart, each writing a whole window:
+    // more than the kernel's buffers and the budget hold, so the queue fills and stays full.
+    for (let i = 0; i < 64 && !relay.destroyed; i++) {
       try {
         const s = relay.request({ ':path': `/${i}` });
         s.on('error', () => undefined);
         s.write(body);
-        streams.push(s);
       } catch (e) {
-        refused = e;
+        refused ??= e;
       }
-      // Let the kernel's buffers fill, as they would over time.
-      await new Promise((r) => setImmediate(r));
+      maxOutbound = Math.max(maxOutbound, relay.bufferedBytes.outbound);
+      await new Promise((r) => setTimeout(r, 2));
     }
     expect(refused).toBeInstanceOf(MuxBusyError);
     // The kernel holds some; the session at most its budget and a frame.
-    expect(relay.bufferedBytes.outbound).toBeLessThan(budget + MuxLimits.dataPayload + 1024);
-    await new Promise<void>((r) => relay.once('close', () => r()));
+    expect(maxOutbound).toBeLessThan(budget + MuxLimits.dataPayload + 1024);
+    await closed;
     expect(limits).toEqual(['outbound_stalled']);
   });
 

@@ -63,8 +63,9 @@ export class MuxBusyError extends Error {
 
 /**
  * An agent link's multiplexer over one socket (TLS in production). Frames written in one
- * tick leave in one write (cork until the next tick), so a response's head, body and end
- * are one TLS record. A malformed or oversize frame closes the link with GOAWAY and a code.
+ * event-loop iteration leave in one write (corked until setImmediate), so a response's head,
+ * body and end, and the frames of every other stream served in that iteration, share one
+ * TLS record and one syscall. A malformed or oversize frame closes the link with GOAWAY and a code.
  *
  * Bounded against a peer that does not play along (docs/protocol.md, limits): unread received
  * bytes past the budget reset the stream holding most; a full outbound queue parks DATA, refuses
@@ -268,7 +269,11 @@ export class MuxSession extends EventEmitter<SessionEvents> implements StreamHos
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(this.uncork);
+      // Flushed after the poll phase, not on the next tick: every socket that was readable
+      // in this loop iteration (each visitor's request, each origin's response) adds its
+      // frames first, so one writev carries them all. Per tick it was a write per request;
+      // measured under load A this took the link's CPU per request down by a third each side.
+      setImmediate(this.uncork);
     }
     this.socket.write(buf);
     if (this.stallTimer === undefined && this.socket.writableLength >= this.budget) this.watchStall();
@@ -285,7 +290,13 @@ export class MuxSession extends EventEmitter<SessionEvents> implements StreamHos
     this.stallTimer = undefined;
     if (this._destroyed || this.failed) return;
     const queued = this.socket.writableLength;
-    if (queued < this.budget) return;
+    if (queued < this.budget) {
+      // Below the budget but not drained: streams parked on a full queue would wait for a
+      // 'drain' that a slow peer may never give. Let them go on now; if the queue fills
+      // again, their writes arm this watch again.
+      if (this.socket.writableNeedDrain) this.onDrain();
+      return;
+    }
     if (queued < this.stallMark) return this.watchStall();
     this.emit('limit', 'outbound_stalled');
     this.protocolFailure(
