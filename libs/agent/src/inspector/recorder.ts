@@ -104,13 +104,13 @@ class BodyCapture {
     this.size += chunk.length;
     if (this.kept >= this.cap) return;
     const part = chunk.length <= this.cap - this.kept ? chunk : chunk.subarray(0, this.cap - this.kept);
-    // a copy: the stream may reuse its buffer
+    // a copy: the stream may reuse its buffer (and a slice would pin a whole socket read)
     this.chunks.push(Buffer.from(part));
     this.kept += part.length;
   }
 
   finish(contentType: string | undefined): CapturedBody {
-    const b = Buffer.concat(this.chunks, this.kept);
+    const b = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.kept);
     const truncated = this.size > this.kept;
     const text =
       b.length === 0 || (contentType && TEXTUAL.test(contentType)) ? decodeUtf8(b, truncated) : undefined;
@@ -120,83 +120,147 @@ class BodyCapture {
   }
 }
 
-export function summary(e: Exchange): ExchangeSummary {
-  const { request: _req, response: _res, ...s } = e;
+export function summary(e: ExchangeSummary): ExchangeSummary {
+  const { request: _req, response: _res, ...s } = e as Exchange;
   return s;
 }
 
-/** The ring of recent exchanges; emits `exchange` for each one recorded. */
+/**
+ * One recorded exchange as it passed: raw header lists and the captured bytes. The shapes
+ * the inspector serves (header maps, decoded bodies, ISO times) are built when someone looks,
+ * not per request: an agent under load records thousands a second that nobody opens.
+ */
+class Recorded {
+  private full: Exchange | undefined;
+  private brief: ExchangeSummary | undefined;
+  constructor(
+    readonly id: string,
+    private readonly tunnel: string,
+    private readonly method: string,
+    private readonly path: string,
+    private readonly status: number,
+    private readonly durationMs: number,
+    private readonly startedMs: number,
+    private readonly replayOf: string | undefined,
+    private readonly req: { raw: readonly string[]; body: BodyCapture },
+    private readonly res: { status: number; raw: readonly string[]; body: BodyCapture },
+  ) {}
+
+  summary(): ExchangeSummary {
+    return (this.brief ??= {
+      id: this.id,
+      tunnel: this.tunnel,
+      method: this.method,
+      path: this.path,
+      status: this.status,
+      durationMs: this.durationMs,
+      startedAt: new Date(this.startedMs).toISOString(),
+      requestSize: this.req.body.size,
+      responseSize: this.res.body.size,
+      ...(this.replayOf ? { replayOf: this.replayOf } : {}),
+    });
+  }
+
+  exchange(): Exchange {
+    if (this.full) return this.full;
+    const reqHeaders = headerMap(this.req.raw);
+    const resHeaders = headerMap(this.res.raw);
+    this.full = {
+      ...this.summary(),
+      request: { headers: reqHeaders, body: this.req.body.finish(first(reqHeaders, 'content-type')) },
+      response: {
+        status: this.res.status || this.status,
+        headers: resHeaders,
+        body: this.res.body.finish(first(resHeaders, 'content-type')),
+      },
+    };
+    return this.full;
+  }
+}
+
+/**
+ * The ring of recent exchanges; emits `exchange` for each one recorded (built only while
+ * someone listens).
+ */
 export class ExchangeRecorder extends EventEmitter<{ exchange: [Exchange] }> {
   readonly maxExchanges: number;
   readonly maxBodyBytes: number;
-  private readonly ring: Exchange[] = [];
-  private readonly byId = new Map<string, Exchange>();
+  /** a circular buffer: `next` is where the next exchange goes (the oldest once full) */
+  private readonly ring: Array<Recorded | undefined>;
+  private next = 0;
+  private readonly byId = new Map<string, Recorded>();
 
   constructor(o: RecorderOptions = {}) {
     super();
     this.maxExchanges = Math.max(1, o.maxExchanges ?? DEFAULT_MAX_EXCHANGES);
     this.maxBodyBytes = Math.max(0, o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    this.ring = new Array<Recorded | undefined>(this.maxExchanges);
   }
 
   /** Newest first. */
   list(): Exchange[] {
-    return [...this.ring].reverse();
+    return this.newestFirst().map((r) => r.exchange());
+  }
+
+  /** Newest first, without bodies or headers (cheap: nothing is decoded). */
+  summaries(): ExchangeSummary[] {
+    return this.newestFirst().map((r) => r.summary());
   }
 
   get(id: string): Exchange | undefined {
-    return this.byId.get(id);
+    return this.byId.get(id)?.exchange();
   }
 
   begin(tunnel: string, method: string, path: string, replayOf?: string): ExchangeTap {
-    const startedAt = new Date();
-    const reqBody = new BodyCapture(this.maxBodyBytes);
-    const resBody = new BodyCapture(this.maxBodyBytes);
-    let reqHeaders: HeaderMap = {};
-    let resHeaders: HeaderMap = {};
-    let resStatus = 0;
+    const startedMs = Date.now();
+    const req = { raw: [] as readonly string[], body: new BodyCapture(this.maxBodyBytes) };
+    const res = { status: 0, raw: [] as readonly string[], body: new BodyCapture(this.maxBodyBytes) };
     let finished = false;
     return {
-      request: (raw) => void (reqHeaders = headerMap(raw)),
-      requestChunk: (c) => reqBody.add(c),
+      request: (raw) => void (req.raw = raw),
+      requestChunk: (c) => req.body.add(c),
       response: (status, raw) => {
-        resStatus = status;
-        resHeaders = headerMap(raw);
+        res.status = status;
+        res.raw = raw;
       },
-      responseChunk: (c) => resBody.add(c),
+      responseChunk: (c) => res.body.add(c),
       done: (status, durationMs) => {
         if (finished || !status) return undefined;
         finished = true;
-        const e: Exchange = {
-          id: randomUUID(),
+        const r = new Recorded(
+          randomUUID(),
           tunnel,
           method,
           path,
           status,
           durationMs,
-          startedAt: startedAt.toISOString(),
-          requestSize: reqBody.size,
-          responseSize: resBody.size,
-          ...(replayOf ? { replayOf } : {}),
-          request: { headers: reqHeaders, body: reqBody.finish(first(reqHeaders, 'content-type')) },
-          response: {
-            status: resStatus || status,
-            headers: resHeaders,
-            body: resBody.finish(first(resHeaders, 'content-type')),
-          },
-        };
-        this.add(e);
-        return e.id;
+          startedMs,
+          replayOf,
+          req,
+          res,
+        );
+        this.add(r);
+        return r.id;
       },
     };
   }
 
-  private add(e: Exchange): void {
-    this.ring.push(e);
-    this.byId.set(e.id, e);
-    while (this.ring.length > this.maxExchanges) {
-      const old = this.ring.shift();
-      if (old) this.byId.delete(old.id);
+  private newestFirst(): Recorded[] {
+    const out: Recorded[] = [];
+    const n = this.maxExchanges;
+    for (let i = 1; i <= n; i++) {
+      const r = this.ring[(this.next - i + n) % n];
+      if (r) out.push(r);
     }
-    this.emit('exchange', e);
+    return out;
+  }
+
+  private add(r: Recorded): void {
+    const old = this.ring[this.next];
+    if (old) this.byId.delete(old.id);
+    this.ring[this.next] = r;
+    this.next = (this.next + 1) % this.maxExchanges;
+    this.byId.set(r.id, r);
+    if (this.listenerCount('exchange') > 0) this.emit('exchange', r.exchange());
   }
 }

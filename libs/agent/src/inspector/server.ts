@@ -153,7 +153,6 @@ export class InspectorServer {
       this.server = server;
       const a = server.address() as net.AddressInfo;
       this._url = `http://${net.isIPv6(a.address) ? `[${a.address}]` : a.address}:${a.port}`;
-      this.o.recorder.on('exchange', this.onExchange);
       this.heartbeat = setInterval(() => {
         for (const res of this.sse) res.write(': ping\n\n');
       }, 15_000);
@@ -205,7 +204,7 @@ export class InspectorServer {
       if (parts[0] !== 'api' || parts[1] !== 'requests')
         throw new HttpError(404, 'not_found', 'no such route');
       if (parts.length === 2 && method === 'GET')
-        return this.json(res, 200, { items: this.o.recorder.list().map(summary) });
+        return this.json(res, 200, { items: this.o.recorder.summaries() });
       if (parts.length === 3 && parts[2] === 'stream' && method === 'GET') return this.stream(req, res);
       if (parts.length === 3 && method === 'GET') return this.json(res, 200, this.find(parts[2]));
       if (parts.length === 4 && parts[3] === 'replay' && method === 'POST') {
@@ -244,9 +243,14 @@ export class InspectorServer {
       connection: 'keep-alive',
     });
     res.write(': connected\n\n');
+    // The recorder builds an exchange's full shape only while someone listens: subscribe
+    // with the first live page, leave with the last (an agent nobody watches pays nothing).
+    if (this.sse.size === 0) this.o.recorder.on('exchange', this.onExchange);
     this.sse.add(res);
     req.socket.setNoDelay(true);
-    res.on('close', () => this.sse.delete(res));
+    res.on('close', () => {
+      if (this.sse.delete(res) && this.sse.size === 0) this.o.recorder.off('exchange', this.onExchange);
+    });
   }
 
   /** Sends the (edited) recorded request to the local service again; records it; resolves to its id. */
