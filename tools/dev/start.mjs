@@ -1,9 +1,13 @@
-// `npm start`: the whole platform in one process with embedded defaults.
+// `npm start`: the whole platform with embedded defaults, in two processes: this one (api,
+// worker, embedded PostgreSQL) and the relay in a child of its own (tools/dev/relay-child.mjs),
+// so that the data plane has an event loop and a heap to itself.
 // - PostgreSQL: PGlite under .fdt/pgdata unless DATABASE_URL is set.
-// - Redis: only when REDIS_URL is set; otherwise the single-node adapters (in-process
-//   pub/sub, registry and rate limits; jobs in PostgreSQL).
+// - Redis: only when REDIS_URL is set; otherwise the single-node adapters (pub/sub, registry,
+//   rate limits and key-value state in this process, which the relay child reaches over its IPC
+//   channel; the inspection log in the relay child, which the api reads over it; jobs in
+//   PostgreSQL).
 // Seeds a dev org, owner and agent authtoken, prints them and writes .fdt/dev.json.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
@@ -71,14 +75,26 @@ env.FDT_ENCRYPTION_KEY ??= secrets.encryptionKey;
 env.FDT_RELAY_SECRET ??= secrets.relaySecret;
 
 const { loadPlatformConfig } = await import('@fdt/server-core');
+const { BridgePeer, ipcEndpoint, servePorts } = await import('@fdt/ports');
+let config = loadPlatformConfig(env);
+// Single-node: this process holds pub/sub, registry, rate limits and key-value state and serves
+// them to the relay child; the inspection log is the relay's, and the api reads it from there.
+let peer;
+if (config.adapters === 'single-node') {
+  const onError = (error, context) =>
+    console.error(`fdt: ${context}: ${error instanceof Error ? error.message : String(error)}`);
+  peer = servePorts(new BridgePeer({ onError }), ['pubsub', 'registry', 'rateLimiter', 'kv'], { onError });
+  config = { ...config, portsBridge: { peer, remote: ['inspection'] } };
+}
+
+// Forked now so that it loads its modules while this process starts the api; it starts the
+// relay (which registers with the api) once told the api listens, beside the worker.
+const relay = startRelayProcess(peer);
 const { startApi } = await import('@fdt/api');
 const { startWorker } = await import('@fdt/worker');
-const { startRelay } = await import('@fdt/relay');
-const config = loadPlatformConfig(env);
-
 const api = await startApi(config);
-const worker = await startWorker(config);
-const relay = await startRelay(config);
+relay.start();
+const [worker] = await Promise.all([startWorker(config), relay.ready]);
 
 const dev = await seed(api.app, readJson(join(stateDir, 'dev.json')));
 const devJson = {
@@ -98,7 +114,7 @@ console.log(`
   Sign in         ${devJson.adminEmail} / ${devJson.adminPassword}
   Agent authtoken ${devJson.authtoken}
   Tunnels         http://<name>.localhost:${config.relay.httpPort}  https://<name>.localhost:${config.relay.httpsPort} (dev CA: .fdt/tls/ca.pem)
-  Metrics         ${api.metricsUrl}   Relay admin ${relay.url}   Worker admin ${worker.url}
+  Metrics         ${api.metricsUrl}   Relay admin ${(await relay.ready).url}   Worker admin ${worker.url}
   Saved to        .fdt/dev.json
 
   Try it:         FDT_AUTHTOKEN=${devJson.authtoken} npx fdt tunnel start http 3000
@@ -110,19 +126,70 @@ admin.done?.then((ok) =>
 );
 
 let stopping = false;
-async function stop(signal) {
+async function stop(signal, code = 0) {
   if (stopping) return;
   stopping = true;
   log(`${signal}: stopping...`);
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
-  for (const s of [relay, worker]) await s.close().catch((e) => console.error(e));
+  // The relay first, while this process still serves the ports it says goodbye through.
+  await relay.close();
+  await worker.close().catch((e) => console.error(e));
   await api.app.close().catch((e) => console.error(e));
   await embedded?.stop().catch((e) => console.error(e));
-  process.exit(0);
+  process.exit(code);
 }
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
+void relay.exited.then(({ code, signal }) => {
+  if (stopping) return;
+  log(`the relay process exited (${signal ?? `code ${code}`}); stopping`);
+  void stop('relay exit', 1);
+});
+
+/**
+ * Forks the relay (tools/dev/relay-child.mjs) with the V8 flags it ships with (apps/relay
+ * `start`, docker/Dockerfile), its output on ours, and `peer` on its IPC channel. It loads its
+ * modules at once and starts the relay on `start()`; `ready` resolves with its admin URL and
+ * ports once it listens. The child exits when this process goes, even by kill -9 (its channel
+ * closes).
+ */
+function startRelayProcess(bridge) {
+  const child = fork(join(import.meta.dirname, 'relay-child.mjs'), [], {
+    cwd: process.cwd(),
+    execArgv: ['--max-semi-space-size=1'],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  bridge?.attach(ipcEndpoint(child));
+  process.on('exit', () => child.kill('SIGKILL'));
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const ready = new Promise((resolve, reject) => {
+    child.on('message', (m) => {
+      if (m?.fdtDev !== 1) return;
+      if (m.t === 'relay-ready') resolve({ url: m.url, ports: m.ports });
+      else if (m.t === 'relay-failed') reject(new Error(`the relay did not start:\n${m.error}`));
+    });
+    void exited.then(({ code, signal }) =>
+      reject(new Error(`the relay process exited (${signal ?? `code ${code}`}) before it was ready`)),
+    );
+  });
+  ready.catch(() => undefined);
+  return {
+    child,
+    ready,
+    exited,
+    start: () => child.connected && child.send({ fdtDev: 1, t: 'start' }),
+    /** SIGTERM, and SIGKILL if it has not exited 8 s later. */
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
 
 /** Starts `ng build` of apps/admin when its output is older than its sources (or missing). */
 function buildAdminIfStale() {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
+import type { PortsConfig } from '@fdt/ports';
 import { z } from 'zod';
 import { isCidr } from '../http/trusted-proxies.js';
 
@@ -276,6 +277,11 @@ export interface PlatformConfig {
   redisUrl?: string;
   /** 'redis' when REDIS_URL is set (scaled shape), otherwise 'single-node'. */
   adapters: 'redis' | 'single-node';
+  /**
+   * Never from the environment: `npm start` sets it in its process and in its relay child, so
+   * that single-node ports live in one process and reach the other over IPC (see createPorts).
+   */
+  portsBridge?: PortsConfig['bridge'];
   bindHost?: string;
   api: {
     port: number;

@@ -36,6 +36,7 @@ export class PlatformPortsModule implements OnApplicationShutdown {
               databaseUrl: config.databaseUrl,
               namespace: config.portsNamespace,
               queueSchema: config.queueSchema,
+              bridge: config.portsBridge,
               onError: (error, context) =>
                 logger.warn(`${context}: ${error instanceof Error ? error.message : String(error)}`),
             }),
