@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type ChallTestSrv, startChallTestSrv } from '@fdt/testing';
 import type { Page } from 'playwright-core';
-import { type Stack, startStack } from '../stack.js';
+import { freePort, type Proc, ROOT, spawnNode, type Stack, startStack, waitFor } from '../stack.js';
 import { call, PASSWORD, seedOrg } from './api.js';
 import { axe, type Browser, launch, screenshot, waitDisabled } from './browser.js';
 
@@ -41,6 +41,7 @@ describe('the admin Custom domains page in Chromium against the real api, relay 
   let browser: Browser;
   let page: Page;
   let certDir: string;
+  let worker: Proc | undefined;
   const consoleErrors: string[] = [];
 
   const go = (path: string) => page.goto(stack.apiUrl + path);
@@ -54,6 +55,17 @@ describe('the admin Custom domains page in Chromium against the real api, relay 
     await page.waitForURL(/\/dashboard$/);
   };
   const row = (host: string) => page.locator(`tr[data-domain="${host}"]`);
+  /** Refreshes the list until `host`'s certificate shows `status` (the worker moves it on its own). */
+  const certificateShows = (host: string, status: string) =>
+    waitFor(
+      `the certificate of ${host} to be ${status}`,
+      async () => {
+        await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+        await new Promise((r) => setTimeout(r, 500));
+        return (await row(host).getByTestId('certificate-status').textContent()) === status;
+      },
+      45_000,
+    );
   const expectAccessible = async (what: string) => {
     const violations = await axe(page);
     expect({ page: what, violations }).toEqual({ page: what, violations: [] });
@@ -91,6 +103,7 @@ describe('the admin Custom domains page in Chromium against the real api, relay 
   afterAll(async () => {
     if (process.env.FDT_E2E_DEBUG) console.log(`api:\n${stack?.api.output()}`);
     await browser?.close();
+    await worker?.stop();
     await stack?.close();
     await dns?.stop();
     if (certDir) rmSync(certDir, { recursive: true, force: true });
@@ -208,6 +221,46 @@ describe('the admin Custom domains page in Chromium against the real api, relay 
     await expect(page.getByTestId('certificate').textContent()).resolves.toContain(`CN=${UPLOAD_HOST}`);
   });
 
+  it('offers to request a failed managed certificate again, through the verify route (audited)', async () => {
+    // A worker whose ACME CA does not answer: the managed certificate of the verified domain
+    // (requested when it verified, waiting in the queue) fails after one run, with its error.
+    const workerAdmin = await freePort();
+    worker = spawnNode(join(ROOT, 'apps/worker/dist/main.js'), [], {
+      ...stack.env,
+      FDT_WORKER_ADMIN_PORT: String(workerAdmin),
+      FDT_ACME_DIRECTORY_URL: 'http://127.0.0.1:9/directory',
+      FDT_ACME_RETRY_ATTEMPTS: '1',
+    });
+    await waitFor(
+      `worker /readyz (output: ${worker.output().slice(-600)})`,
+      async () => (await fetch(`http://127.0.0.1:${workerAdmin}/readyz`)).ok,
+      30_000,
+    );
+    await row(HOST).getByRole('button', { name: HOST }).click();
+    await certificateShows(HOST, 'failed');
+    await expect(page.getByTestId('certificate').textContent()).resolves.toContain('Last error');
+    // Verified: no "Verify now" any more; the failed certificate has its own action.
+    expect(await page.getByTestId('verify-domain').count()).toBe(0);
+    const again = page.getByRole('button', { name: 'Request certificate again' });
+    await expectAccessible('domains, certificate failed');
+    await again.click();
+    await page.getByTestId('announcer').getByText(`A certificate for ${HOST} was requested again.`).waitFor();
+    const audit = await call<{ items: { action: string; summary: { hostname?: string } }[] }>(
+      stack.apiUrl,
+      'GET',
+      '/api/v1/audit?action=domain.certificate_requested',
+      { bearer: await bearer() },
+    );
+    expect(audit.items.map((e) => e.summary.hostname)).toEqual([HOST]);
+    // The worker ran it again (and, with the CA still down, failed it again): the action is back.
+    await certificateShows(HOST, 'failed');
+    await again.waitFor();
+    // Not for an uploaded certificate, which the org replaces itself.
+    await row(UPLOAD_HOST).getByRole('button', { name: UPLOAD_HOST }).click();
+    await page.getByTestId('certificate').getByText('Uploaded', { exact: true }).waitFor();
+    expect(await again.count()).toBe(0);
+  });
+
   it('shows a viewer the domains but no way to change them, and why', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/sign-in/);
@@ -230,6 +283,7 @@ describe('the admin Custom domains page in Chromium against the real api, relay 
       .waitFor();
     await row(HOST).getByRole('button', { name: HOST }).click();
     await waitDisabled(page.getByRole('button', { name: `Remove ${HOST}` }));
+    await waitDisabled(page.getByRole('button', { name: 'Request certificate again' }));
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/sign-in/);
   });

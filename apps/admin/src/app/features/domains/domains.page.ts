@@ -181,6 +181,26 @@ export class DomainsPage {
     }
   }
 
+  /**
+   * A managed certificate that failed (docs/errors.md lists why): once the cause is fixed, the
+   * verify route of a verified domain orders it again (audited domain.certificate_requested).
+   */
+  protected async requestCertificate(d: Domain): Promise<void> {
+    this.actionError.set(null);
+    this.busy.set('certificate');
+    try {
+      await unwrap(
+        this.session.api.POST('/api/v1/domains/{id}/verify', { params: { path: { id: d.id } } }),
+      );
+      this.announcer.say(`A certificate for ${d.hostname} was requested again.`);
+    } catch (e) {
+      this.actionError.set(errorMessage(e));
+    } finally {
+      this.busy.set(null);
+      this.domains.reload();
+    }
+  }
+
   protected async save(d: Domain): Promise<void> {
     this.actionError.set(null);
     const boundName = this.editBoundName() || null;
