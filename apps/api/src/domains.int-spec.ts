@@ -396,6 +396,79 @@ describe('custom domains: add, verify through real DNS (pebble-challtestsrv), on
   });
 });
 
+describe('custom domains with FDT_ACME_CHALLENGE=tls-alpn-01: acmeChallenge reports the challenge taken', () => {
+  let h: Harness;
+  let dns: ChallTestSrv;
+  let owner: TestClient;
+
+  beforeAll(async () => {
+    dns = await startChallTestSrv();
+    h = await startHarness({
+      FDT_BASE_DOMAIN: 'tunnels.example.test',
+      FDT_DNS_RESOLVERS: dns.dnsAddress,
+      FDT_ACME_CHALLENGE: 'tls-alpn-01',
+    });
+    ({ client: owner } = await h.signup());
+  });
+  afterAll(async () => {
+    await h?.close();
+    await dns?.stop();
+  });
+
+  const addAndVerify = async (hostname: string) => {
+    const added = await owner.post('/api/v1/domains', { hostname });
+    expect(added.status).toBe(201);
+    await dns.setTxt(`_fdt-challenge.${hostname.replace(/^\*\./, '')}`, txtOf(added.body).value);
+    const verified = await owner.post(`/api/v1/domains/${added.body.id}/verify`);
+    expect(verified.status).toBe(200);
+    expect(verified.body.status).toBe('verified');
+    return { added: added.body, verified: verified.body };
+  };
+  const storedChallenge = async (hostname: string) =>
+    (await h.ds.query('SELECT challenge FROM certificates WHERE hostname = $1', [hostname]))[0]?.challenge;
+
+  it('a domain reports tls-alpn-01 before and after verification, its certificate requested by it', async () => {
+    const { added, verified } = await addAndVerify('alpn.customer.test');
+    expect(added.acmeChallenge).toBe('tls-alpn-01');
+    expect(verified.acmeChallenge).toBe('tls-alpn-01');
+    expect(await storedChallenge('alpn.customer.test')).toBe('tls-alpn-01');
+    const one = (await owner.get(`/api/v1/domains/${added.id}`)).body;
+    expect(one.acmeChallenge).toBe('tls-alpn-01');
+    // The challenge is the domain's field, not one more of its certificate's.
+    expect(Object.keys(one.certificate).sort()).toEqual(['issuer', 'lastError', 'notAfter', 'status']);
+    const listed = (await owner.get('/api/v1/domains')).body.items.find(
+      (x: { id: string }) => x.id === added.id,
+    );
+    expect(listed).toEqual(one);
+  });
+
+  it('a wildcard reports dns-01', async () => {
+    const { added, verified } = await addAndVerify('*.apps.customer.test');
+    expect(added).toMatchObject({ wildcard: true, acmeChallenge: 'dns-01' });
+    expect(verified.acmeChallenge).toBe('dns-01');
+    expect((await owner.get(`/api/v1/domains/${added.id}`)).body.acmeChallenge).toBe('dns-01');
+  });
+
+  it("reports the challenge a certificate was requested with, not the setting's, until it is requested again", async () => {
+    // A certificate ordered while the installation still used http-01 keeps that challenge (and
+    // its renewals do) until it is requested again.
+    const { added } = await addAndVerify('older.customer.test');
+    await h.ds.query("UPDATE certificates SET challenge = 'http-01' WHERE hostname = $1", [added.hostname]);
+    expect((await owner.get(`/api/v1/domains/${added.id}`)).body.acmeChallenge).toBe('http-01');
+    const listed = (await owner.get('/api/v1/domains')).body.items.find(
+      (x: { id: string }) => x.id === added.id,
+    );
+    expect(listed.acmeChallenge).toBe('http-01');
+    const patched = await owner.patch(`/api/v1/domains/${added.id}`, { boundName: null });
+    expect(patched.body.acmeChallenge).toBe('http-01');
+    // Failed, then requested again: by the setting now.
+    await h.ds.query("UPDATE certificates SET status = 'failed' WHERE hostname = $1", [added.hostname]);
+    const again = await owner.post(`/api/v1/domains/${added.id}/verify`);
+    expect(again.body.acmeChallenge).toBe('tls-alpn-01');
+    expect(await storedChallenge(added.hostname)).toBe('tls-alpn-01');
+  });
+});
+
 describe('custom domains in strict mode (FDT_DOMAIN_VERIFY_STRICT): the CNAME is required too', () => {
   let h: Harness;
   let dns: ChallTestSrv;

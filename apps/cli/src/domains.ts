@@ -16,7 +16,7 @@ export interface DomainRow {
   status: 'pending_verification' | 'verified' | 'failed';
   tlsMode: 'terminate' | 'passthrough';
   certificateSource: 'managed' | 'uploaded';
-  acmeChallenge: 'http-01' | 'dns-01';
+  acmeChallenge: 'http-01' | 'tls-alpn-01' | 'dns-01';
   boundName: string | null;
   verification: {
     records: DnsRecord[];

@@ -1625,10 +1625,10 @@ export interface components {
     };
     CustomDomainDetailDto: {
       /**
-       * @description The ACME challenge its managed certificate takes
+       * @description The ACME challenge its managed certificate takes: the one it was requested with, else the one it would be (FDT_ACME_CHALLENGE: http-01 or tls-alpn-01; dns-01 for a wildcard)
        * @enum {string}
        */
-      acmeChallenge: 'http-01' | 'dns-01';
+      acmeChallenge: 'http-01' | 'tls-alpn-01' | 'dns-01';
       boundName: string | null;
       certificate: components['schemas']['DomainCertificateDto'];
       /** @enum {string} */
@@ -1649,10 +1649,10 @@ export interface components {
     };
     CustomDomainDto: {
       /**
-       * @description The ACME challenge its managed certificate takes
+       * @description The ACME challenge its managed certificate takes: the one it was requested with, else the one it would be (FDT_ACME_CHALLENGE: http-01 or tls-alpn-01; dns-01 for a wildcard)
        * @enum {string}
        */
-      acmeChallenge: 'http-01' | 'dns-01';
+      acmeChallenge: 'http-01' | 'tls-alpn-01' | 'dns-01';
       boundName: string | null;
       /** @enum {string} */
       certificateSource: 'managed' | 'uploaded';

@@ -42,6 +42,8 @@ export interface CertificateStatusView {
   notAfter: Date | null;
   issuer: string | null;
   lastError: string | null;
+  /** what a managed certificate is validated by (null: uploaded); absent when there is none */
+  challenge?: AcmeChallengeType | null;
 }
 
 const HOSTNAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
@@ -341,7 +343,13 @@ export class CertificatesService {
 }
 
 function view(c: Certificate): CertificateStatusView {
-  return { status: c.status, notAfter: c.notAfter, issuer: c.issuer, lastError: c.lastError };
+  return {
+    status: c.status,
+    notAfter: c.notAfter,
+    issuer: c.issuer,
+    lastError: c.lastError,
+    challenge: c.challenge,
+  };
 }
 
 function normalizeHost(h: string): string {

@@ -1,12 +1,15 @@
 // What domains need of certificates, as a port: the certificates lib provides it (its
 // CertificatesService satisfies this shape) and domains never depends on how issuance works.
 export type CertificateStatus = 'none' | 'pending' | 'issuing' | 'active' | 'renewing' | 'failed';
+export type AcmeChallenge = 'http-01' | 'tls-alpn-01' | 'dns-01';
 
 export interface CertificateState {
   status: CertificateStatus;
   notAfter: Date | string | null;
   issuer: string | null;
   lastError: string | null;
+  /** the challenge a managed certificate was requested with (null: uploaded; absent: none) */
+  challenge?: AcmeChallenge | null;
 }
 
 export interface DomainCertificates {
@@ -16,7 +19,7 @@ export interface DomainCertificates {
   requestManaged(input: {
     orgId: string | null;
     hostnames: string[];
-    challenge: 'http-01' | 'tls-alpn-01' | 'dns-01';
+    challenge: AcmeChallenge;
   }): Promise<unknown>;
   upload(input: {
     orgId: string | null;

@@ -29,7 +29,7 @@ import {
   CustomDomainListDto,
   UpdateCustomDomainDto,
 } from './domains.dto.js';
-import { NO_CERTIFICATE } from './certificates.port.js';
+import { type CertificateState, NO_CERTIFICATE } from './certificates.port.js';
 import { DomainsService } from './domains.service.js';
 import type { Domain } from './entities/index.js';
 import { recordsFor } from './verification/domain-verifier.js';
@@ -43,14 +43,15 @@ export class CustomDomainsController {
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
   ) {}
 
-  private dto = (d: Domain): CustomDomainDto => ({
+  /** `certificate`: the domain's certificate, whose stored challenge `acmeChallenge` reports. */
+  private dto = (d: Domain, certificate?: CertificateState): CustomDomainDto => ({
     id: d.id,
     hostname: d.hostname,
     wildcard: d.wildcard,
     status: d.status,
     tlsMode: d.tlsMode,
     certificateSource: d.certificateSource,
-    acmeChallenge: d.wildcard ? 'dns-01' : 'http-01',
+    acmeChallenge: this.domains.acmeChallengeOf(d, certificate),
     boundName: d.boundName,
     verification: {
       records: recordsFor(d.hostname, d.challenge, this.config.domains.edgeCnameTarget),
@@ -64,22 +65,30 @@ export class CustomDomainsController {
     createdAt: d.createdAt,
   });
 
+  private detail = (d: Domain, certificate: CertificateState): CustomDomainDetailDto => ({
+    ...this.dto(d, certificate),
+    certificate: certificateDto(certificate),
+  });
+
+  /** A domain as a mutation leaves it, reporting its certificate's challenge as GET does. */
+  private async current(d: Domain): Promise<CustomDomainDto> {
+    return this.dto(d, await this.domains.certificateOf(d));
+  }
+
   @Get()
   @ApiOkResponse({ type: CustomDomainListDto })
   @RequirePermission(Permission.DomainsRead)
   async list(@CurrentActor() actor: Actor): Promise<CustomDomainListDto> {
     const domains = await this.domains.list(actor.orgId);
     const certificates = await this.domains.certificatesOf(domains);
-    return {
-      items: domains.map((d) => ({ ...this.dto(d), certificate: certificates.get(d.id) ?? NO_CERTIFICATE })),
-    };
+    return { items: domains.map((d) => this.detail(d, certificates.get(d.id) ?? NO_CERTIFICATE)) };
   }
 
   @Post()
   @ApiCreatedResponse({ type: CustomDomainDto })
   @RequirePermission(Permission.DomainsManage)
   async add(@CurrentActor() actor: Actor, @Body() dto: AddCustomDomainDto): Promise<CustomDomainDto> {
-    return this.dto(await this.domains.add(actor, dto));
+    return this.current(await this.domains.add(actor, dto));
   }
 
   @Get(':id')
@@ -90,7 +99,7 @@ export class CustomDomainsController {
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<CustomDomainDetailDto> {
     const d = await this.domains.get(actor.orgId, id);
-    return { ...this.dto(d), certificate: await this.domains.certificateOf(d) };
+    return this.detail(d, await this.domains.certificateOf(d));
   }
 
   @Post(':id/verify')
@@ -101,7 +110,7 @@ export class CustomDomainsController {
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<CustomDomainDto> {
-    return this.dto(await this.domains.verify(actor, id));
+    return this.current(await this.domains.verify(actor, id));
   }
 
   @Patch(':id')
@@ -112,18 +121,20 @@ export class CustomDomainsController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: UpdateCustomDomainDto,
   ): Promise<CustomDomainDto> {
-    return this.dto(await this.domains.update(actor, id, dto));
+    return this.current(await this.domains.update(actor, id, dto));
   }
 
   @Put(':id/certificate')
   @ApiOkResponse({ type: DomainCertificateDto })
   @RequirePermission(Permission.DomainsManage)
-  uploadCertificate(
+  async uploadCertificate(
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: UploadDomainCertificateDto,
   ): Promise<DomainCertificateDto> {
-    return this.domains.uploadCertificate(actor, id, { certPem: dto.certPem, keyPem: dto.keyPem });
+    return certificateDto(
+      await this.domains.uploadCertificate(actor, id, { certPem: dto.certPem, keyPem: dto.keyPem }),
+    );
   }
 
   @Delete(':id')
@@ -132,4 +143,9 @@ export class CustomDomainsController {
   remove(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.domains.remove(actor, id);
   }
+}
+
+/** The certificate as the API shows it (its challenge is the domain's `acmeChallenge`). */
+function certificateDto(s: CertificateState): DomainCertificateDto {
+  return { status: s.status, notAfter: s.notAfter, issuer: s.issuer, lastError: s.lastError };
 }

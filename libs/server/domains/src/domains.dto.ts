@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import type { CertificateStatus } from './certificates.port.js';
+import type { AcmeChallenge, CertificateStatus } from './certificates.port.js';
 import { DOMAIN_STATUSES, type DomainStatus } from './entities/index.js';
 
 const TLS_MODES = ['terminate', 'passthrough'] as const;
 const CERTIFICATE_SOURCES = ['managed', 'uploaded'] as const;
 const CERTIFICATE_STATUSES = ['none', 'pending', 'issuing', 'active', 'renewing', 'failed'] as const;
+const ACME_CHALLENGES: AcmeChallenge[] = ['http-01', 'tls-alpn-01', 'dns-01'];
 
 export class AddCustomDomainDto {
   @ApiProperty({
@@ -94,10 +95,12 @@ export class CustomDomainDto {
   @ApiProperty({ enum: TLS_MODES }) tlsMode!: (typeof TLS_MODES)[number];
   @ApiProperty({ enum: CERTIFICATE_SOURCES }) certificateSource!: (typeof CERTIFICATE_SOURCES)[number];
   @ApiProperty({
-    enum: ['http-01', 'dns-01'],
-    description: 'The ACME challenge its managed certificate takes',
+    enum: ACME_CHALLENGES,
+    description:
+      'The ACME challenge its managed certificate takes: the one it was requested with, else the one ' +
+      'it would be (FDT_ACME_CHALLENGE: http-01 or tls-alpn-01; dns-01 for a wildcard)',
   })
-  acmeChallenge!: 'http-01' | 'dns-01';
+  acmeChallenge!: AcmeChallenge;
   @ApiProperty({ nullable: true, type: String }) boundName!: string | null;
   @ApiProperty({ type: DomainVerificationDto }) verification!: DomainVerificationDto;
   @ApiProperty({ nullable: true, type: Date }) verifiedAt!: Date | null;

@@ -15,6 +15,7 @@ import {
   ROUTE_REGISTRY,
 } from '@fdt/server-core';
 import {
+  type AcmeChallenge,
   type CertificateState,
   DOMAIN_CERTIFICATES,
   type DomainCertificates,
@@ -96,6 +97,18 @@ export class DomainsService {
 
   certificateOf(d: Domain): Promise<CertificateState> {
     return this.certificates ? this.certificates.statusFor(d.hostname) : Promise.resolve(NO_CERTIFICATE);
+  }
+
+  /**
+   * The ACME challenge of a domain's managed certificate: the one its certificate was requested
+   * with, else the one it would be (FDT_ACME_CHALLENGE; dns-01 for a wildcard).
+   */
+  acmeChallengeOf(d: Domain, certificate?: CertificateState): AcmeChallenge {
+    return certificate?.challenge ?? this.challengeFor(d);
+  }
+
+  private challengeFor(d: Domain): AcmeChallenge {
+    return d.wildcard ? 'dns-01' : this.config.acme.challenge;
   }
 
   /** The certificate of each domain, keyed by domain id, in one lookup (a list page, not N). */
@@ -412,7 +425,7 @@ export class DomainsService {
       await this.certificates.requestManaged({
         orgId: d.orgId,
         hostnames: [d.hostname],
-        challenge: d.wildcard ? 'dns-01' : this.config.acme.challenge,
+        challenge: this.challengeFor(d),
       });
     } catch (e) {
       this.log.warn(`could not request a certificate for ${d.hostname}: ${(e as Error).message}`);
