@@ -5,10 +5,11 @@ import type { InspectionLog } from '@fdt/ports';
 import { INSPECTION_LOG } from '@fdt/server-core';
 import { testEnv } from '@fdt/testing';
 import { RoutingTable } from './routing/routing-table.js';
+import { proxyBalancer } from './testing/balancer.js';
 import { type Edge, hostOf, startEdge } from './testing/harness.js';
 import { listen, type Listening, tcpEcho } from './testing/origins.js';
 import { RawVisitor } from './testing/raw-visitor.js';
-import type { TestAgent } from './testing/test-agent.js';
+import { TestAgent } from './testing/test-agent.js';
 
 const env = () => testEnv('postgres://unused@127.0.0.1:1/unused');
 // 127.0.0.0/8 is loopback on Linux: 127.0.0.2 stands for an address that is not a trusted proxy.
@@ -52,6 +53,8 @@ const get = (path: string, host: string, extra = '') =>
 interface Setup {
   edge: Edge;
   agent: TestAgent;
+  /** in front of the agent port when the PROXY protocol is on (the agent comes through it) */
+  agentBalancer?: Listening<net.Server>;
   origin: Listening<http.Server>;
   echo: Listening<net.Server>;
   hits: string[];
@@ -66,14 +69,24 @@ async function setup(relayEnv: Record<string, string>, prefix: string): Promise<
   const origin = await listen(o.server);
   const echo = await tcpEcho();
   const allow = [`${CLIENT.split('.').slice(0, 3).join('.')}.0/24`, '2001:db8::/32'];
-  const agent = await edge.agent([
-    { id: 'web', proto: 'http', name: `${prefix}-web`, local: origin.port },
-    { id: 'doc', proto: 'http', name: `${prefix}-doc`, local: origin.port, allowCidrs: allow },
-    { id: 'tcp', proto: 'tcp', local: echo.port, allowCidrs: allow },
-  ]);
+  const tunnels = [
+    { id: 'web', proto: 'http' as const, name: `${prefix}-web`, local: origin.port },
+    { id: 'doc', proto: 'http' as const, name: `${prefix}-doc`, local: origin.port, allowCidrs: allow },
+    { id: 'tcp', proto: 'tcp' as const, local: echo.port, allowCidrs: allow },
+  ];
+  // With the PROXY protocol on, the agent port expects a header from 127.0.0.1 too: the agent
+  // comes through a balancer (agent-proxy-protocol.int-spec.ts tests that port).
+  const agentBalancer =
+    relayEnv.FDT_RELAY_PROXY_PROTOCOL === 'true'
+      ? await proxyBalancer(edge.relay.ports.agent, 'PROXY TCP4 192.0.2.10 10.0.0.5 50000 4443\r\n')
+      : undefined;
+  const agent = agentBalancer
+    ? await TestAgent.connect({ port: agentBalancer.port, token: await edge.api.token(), tunnels })
+    : await edge.agent(tunnels);
   return {
     edge,
     agent,
+    agentBalancer,
     origin,
     echo,
     hits: o.hits,
@@ -83,6 +96,7 @@ async function setup(relayEnv: Record<string, string>, prefix: string): Promise<
 }
 
 async function teardown(s: Setup | undefined): Promise<void> {
+  await s?.agentBalancer?.close();
   await s?.edge.close();
   await s?.origin.close();
   await s?.echo.close();

@@ -10,13 +10,15 @@ import {
   HandshakeErrorCode,
   HandshakeProblem,
 } from '@fdt/protocol';
-import { PLATFORM_CONFIG, type PlatformConfig } from '@fdt/server-core/edge';
+import { PLATFORM_CONFIG, type PlatformConfig, trustedProxyMatcher } from '@fdt/server-core/edge';
 import { AgentPattern } from '../constants.js';
+import type { ProxiedAddress } from '../ingress/connections/proxy-protocol.js';
+import { readProxyHeader } from '../ingress/connections/read-proxy-header.js';
 import { CertificateStore } from '../ingress/tls/certificate-store.js';
 import { RelayMetrics } from '../metrics/relay-metrics.js';
 import { AgentContext } from './agent-context.js';
 import { AgentLink } from './agent-link.js';
-import { HandshakeSlots } from './handshake-slots.js';
+import { type HandshakeSlot, HandshakeSlots } from './handshake-slots.js';
 import type {
   AgentClosedMessage,
   AgentHelloMessage,
@@ -27,12 +29,24 @@ import { readFirstFrame } from './read-hello.js';
 
 // After an error frame the agent has this long to read it before the socket is dropped.
 const ERROR_LINGER_MS = 1_000;
+// As on the public listeners: a balancer sends its PROXY header with the connection.
+const PROXY_HEADER_TIMEOUT_MS = 5_000;
+
+/** A connection past its TCP accept: its handshake slot and the agent's address. */
+interface Admitted {
+  slot: HandshakeSlot;
+  /** the socket's peer, or the client a trusted proxy's PROXY header named */
+  peer: ProxiedAddress;
+}
 
 /**
- * The agent listener, as a Nest custom transport (after nestjs/nest's ServerTCP): TLS or
- * plain TCP chosen at start, one hello frame per connection read with a deadline and a size
- * bound, handed to the `agent.hello` handler; on welcome the socket becomes the mux link
- * the ingress opens visitor streams on. Handlers decide; this class only moves bytes.
+ * The agent listener, as a Nest custom transport (after nestjs/nest's ServerTCP): a TCP
+ * listener; with FDT_RELAY_PROXY_PROTOCOL, a connection from FDT_TRUSTED_PROXIES first gives
+ * its PROXY header (the agent's address, for the per-address handshake cap and everything
+ * after); then TLS or plain TCP chosen at start, one hello frame per connection read with a
+ * deadline and a size bound, handed to the `agent.hello` handler; on welcome the socket
+ * becomes the mux link the ingress opens visitor streams on. Handlers decide; this class only
+ * moves bytes.
  */
 @Injectable()
 export class AgentTransport extends Server implements CustomTransportStrategy {
@@ -40,6 +54,11 @@ export class AgentTransport extends Server implements CustomTransportStrategy {
   private readonly sockets = new Set<Socket>();
   private readonly links = new Set<AgentLink>();
   private readonly slots: HandshakeSlots;
+  private readonly trusted: (address: string | undefined) => boolean;
+  // Connections handed to the TLS server, found again from the TLS socket it builds by their
+  // four-tuple (the TLS socket reports the TCP connection's own peer): one entry per
+  // connection in its TLS handshake.
+  private readonly awaitingTls = new Map<string, Admitted>();
   private boundPort?: number;
 
   constructor(
@@ -52,6 +71,7 @@ export class AgentTransport extends Server implements CustomTransportStrategy {
     this.slots = new HandshakeSlots(r.maxHandshakes, r.maxHandshakesPerIp, config.trustedProxies, (d) =>
       d > 0 ? metrics.handshakesInProgress.inc() : metrics.handshakesInProgress.dec(),
     );
+    this.trusted = trustedProxyMatcher(config.trustedProxies);
   }
 
   get port(): number {
@@ -61,34 +81,39 @@ export class AgentTransport extends Server implements CustomTransportStrategy {
 
   listen(callback: (err?: unknown) => void): void {
     const r = this.config.relay;
-    const server = r.agentTls
-      ? createTlsServer(
-          {
-            cert: this.certificates.defaultPair.certPem,
-            key: this.certificates.defaultPair.keyPem,
-            handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-            minVersion: 'TLSv1.2',
-          },
-          (socket: TLSSocket) => this.accept(socket),
-        )
-      : createTcpServer({ noDelay: true }, (socket) => this.accept(socket));
-    // Sockets we dropped as busy: the TLS server still wraps them and reports a tlsClientError
-    // (ECONNRESET), which is not a TLS failure and was already counted under its own code.
-    const dropped = new WeakSet<Socket>();
-    if (r.agentTls)
-      server.on('tlsClientError', (_e: Error, tlsSocket: TLSSocket) => {
-        // Node offers no public link from a server-side TLSSocket to the socket it wraps.
-        const raw = (tlsSocket as unknown as { _parent?: Socket })._parent;
-        if (!raw || !dropped.has(raw)) this.metrics.handshakeFailed('tls');
+    // TLS is spoken after the PROXY header, so the TLS server never listens: the TCP
+    // listener hands it each connection once the header is read.
+    let serve = (socket: Socket, admitted: Admitted) => this.accept(socket, admitted);
+    if (r.agentTls) {
+      const tlsServer = createTlsServer(
+        {
+          cert: this.certificates.defaultPair.certPem,
+          key: this.certificates.defaultPair.keyPem,
+          handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+          minVersion: 'TLSv1.2',
+        },
+        (socket: TLSSocket) => {
+          const key = tuple(socket);
+          const admitted = this.awaitingTls.get(key);
+          this.awaitingTls.delete(key);
+          if (admitted) this.accept(socket, admitted);
+          else socket.destroy();
+        },
+      );
+      // Node reports a TLS failure here and leaves the socket open, the handshake timeout
+      // included: without the destroy, a client that never says hello would keep its slot.
+      tlsServer.on('tlsClientError', (_e: Error, socket: TLSSocket) => {
+        this.metrics.handshakeFailed('tls');
+        socket.destroy();
       });
-    // Bounded, in all and per address, from the TCP accept: beyond, new agents are dropped (they retry with backoff).
-    server.prependListener('connection', (raw: Socket) => {
-      const refused = this.slots.open(raw);
-      if (!refused) return;
-      this.metrics.handshakeFailed(refused);
-      dropped.add(raw);
-      raw.destroy();
-    });
+      serve = (socket, admitted) => {
+        const key = tuple(socket);
+        this.awaitingTls.set(key, admitted);
+        socket.once('close', () => this.awaitingTls.delete(key));
+        tlsServer.emit('connection', socket);
+      };
+    }
+    const server = createTcpServer({ noDelay: true }, (raw) => this.admit(raw, serve));
     this.server = server;
     server.once('error', (e) => callback(e));
     server.listen({ port: r.agentPort, host: this.config.bindHost }, () => {
@@ -96,6 +121,43 @@ export class AgentTransport extends Server implements CustomTransportStrategy {
       this.boundPort = typeof a === 'object' && a ? a.port : r.agentPort;
       callback();
     });
+  }
+
+  /**
+   * A new TCP connection: a handshake slot, bounded in all and per address from the accept
+   * (beyond, the connection is dropped; agents retry with backoff); then the PROXY header
+   * where one is due, which moves the slot to the agent's address; then `serve`.
+   */
+  private admit(raw: Socket, serve: (socket: Socket, admitted: Admitted) => void): void {
+    raw.on('error', () => undefined);
+    const slot = this.slots.open(raw);
+    if (typeof slot === 'string') {
+      this.metrics.handshakeFailed(slot);
+      return void raw.destroy();
+    }
+    this.sockets.add(raw);
+    raw.once('close', () => this.sockets.delete(raw));
+    const own: ProxiedAddress = { address: raw.remoteAddress ?? '?', port: raw.remotePort ?? 0 };
+    if (!this.config.relay.proxyProtocol || !this.trusted(raw.remoteAddress))
+      return serve(raw, { slot, peer: own });
+    readProxyHeader(raw, PROXY_HEADER_TIMEOUT_MS).then(
+      (client) => {
+        if (raw.destroyed) return;
+        // LOCAL/UNKNOWN (the balancer's own health check) keeps the balancer's address.
+        if (client && !slot.moveTo(client.address)) {
+          this.metrics.handshakeFailed('busy_address');
+          return void raw.destroy();
+        }
+        serve(raw, { slot, peer: client ?? own });
+        // The header read left the socket paused.
+        raw.resume();
+      },
+      () => {
+        // Missing, malformed, too long or too slow: closed without a word, before TLS.
+        this.metrics.handshakeFailed('proxy_header_invalid');
+        raw.destroy();
+      },
+    );
   }
 
   async close(): Promise<void> {
@@ -114,19 +176,19 @@ export class AgentTransport extends Server implements CustomTransportStrategy {
     return this.server as T;
   }
 
-  private accept(socket: Socket): void {
-    if (socket.destroyed) return;
+  private accept(socket: Socket, { slot, peer }: Admitted): void {
+    if (socket.destroyed) return slot.release();
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
-    this.handshake(socket)
+    this.handshake(socket, peer)
       .catch((e: unknown) => this.logger.error(`agent handshake crashed: ${String(e)}`))
-      .finally(() => this.slots.done(socket));
+      .finally(() => slot.release());
   }
 
-  private async handshake(socket: Socket): Promise<void> {
-    const remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+  private async handshake(socket: Socket, peer: ProxiedAddress): Promise<void> {
+    const remoteAddress = `${peer.address}:${peer.port}`;
     let first: { value: unknown; rest: Buffer };
     try {
       first = await readFirstFrame(socket, HANDSHAKE_TIMEOUT_MS);
@@ -203,3 +265,7 @@ const internal = (): HandshakeError => ({
   code: HandshakeErrorCode.Internal,
   message: 'the relay failed to read the hello',
 });
+
+function tuple(s: Socket): string {
+  return `${s.remoteAddress}|${s.remotePort}|${s.localAddress}|${s.localPort}`;
+}

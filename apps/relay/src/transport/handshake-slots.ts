@@ -2,19 +2,33 @@ import type { Socket } from 'node:net';
 import { trustedProxyMatcher } from '@fdt/server-core/edge';
 import { normalizeIp } from '../policy/cidr.js';
 
+/** Why a new connection got no slot (the caller drops it and counts the code). */
+export type SlotRefusal = 'busy' | 'busy_address';
+
+/** One connection's handshake slot, held from the TCP accept. */
+export interface HandshakeSlot {
+  /**
+   * The agent's own address, named by a PROXY header from a trusted proxy: the slot moves into
+   * that address's share. False when the share is full (the slot stays where it was; the
+   * caller drops the connection).
+   */
+  moveTo(address: string): boolean;
+  /** The handshake is over (welcomed or refused) or the connection closed: the slot goes to the next. */
+  release(): void;
+}
+
 /**
  * Handshakes in progress on the agent listener, in all and per source address, from the TCP
  * accept (so a TLS handshake that never ends holds one too) until the hello is answered or the
  * connection closes. One address that opens connections and never says hello (no credentials
  * needed for that) fills only its own share, and agents from elsewhere still get in.
- * Addresses of FDT_TRUSTED_PROXIES (a balancer in front, carrying many agents) count only in
- * the total.
+ * A connection from FDT_TRUSTED_PROXIES (a balancer in front, carrying many agents) counts
+ * only in the total until its PROXY header names the agent (moveTo); one without a header
+ * (FDT_RELAY_PROXY_PROTOCOL off, or a LOCAL/UNKNOWN header) stays counted in the total only.
  */
 export class HandshakeSlots {
   private total = 0;
   private readonly perIp = new Map<string, number>();
-  /** Slots by the connection's four-tuple: the TLS socket built over a TCP one reports the same. */
-  private readonly held = new Map<string, () => void>();
   private readonly trusted: (address: string | undefined) => boolean;
 
   constructor(
@@ -27,37 +41,47 @@ export class HandshakeSlots {
     this.trusted = trustedProxyMatcher(trustedProxies);
   }
 
-  /** A new TCP connection: takes its slot, or says why there is none (the caller drops it). */
-  open(socket: Socket): 'busy' | 'busy_address' | undefined {
+  /** A new TCP connection: takes its slot (given back on close at the latest), or says why there is none. */
+  open(socket: Socket): HandshakeSlot | SlotRefusal {
     if (this.total >= this.max) return 'busy';
-    const ip = this.trusted(socket.remoteAddress) ? undefined : normalizeIp(socket.remoteAddress);
-    const n = ip === undefined ? 0 : (this.perIp.get(ip) ?? 0);
-    if (ip !== undefined && n >= this.maxPerIp) return 'busy_address';
+    let ip = this.trusted(socket.remoteAddress) ? undefined : normalizeIp(socket.remoteAddress);
+    if (ip !== undefined && !this.take(ip)) return 'busy_address';
     this.total += 1;
     this.onCount(1);
-    if (ip !== undefined) this.perIp.set(ip, n + 1);
-    const key = tuple(socket);
-    const release = () => {
-      if (this.held.get(key) !== release) return;
-      this.held.delete(key);
-      this.total -= 1;
-      this.onCount(-1);
-      if (ip === undefined) return;
-      const left = (this.perIp.get(ip) ?? 1) - 1;
-      if (left > 0) this.perIp.set(ip, left);
-      else this.perIp.delete(ip);
+    let held = true;
+    const slot: HandshakeSlot = {
+      moveTo: (address) => {
+        const to = normalizeIp(address);
+        if (!held) return false;
+        if (to === ip) return true;
+        if (!this.take(to)) return false;
+        if (ip !== undefined) this.give(ip);
+        ip = to;
+        return true;
+      },
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.total -= 1;
+        this.onCount(-1);
+        if (ip !== undefined) this.give(ip);
+      },
     };
-    this.held.set(key, release);
-    socket.once('close', release);
-    return undefined;
+    socket.once('close', slot.release);
+    return slot;
   }
 
-  /** The connection's handshake is over (welcomed or refused): its slot goes to the next. */
-  done(socket: Socket): void {
-    this.held.get(tuple(socket))?.();
+  /** One more slot in `ip`'s share, if it has room. */
+  private take(ip: string): boolean {
+    const n = this.perIp.get(ip) ?? 0;
+    if (n >= this.maxPerIp) return false;
+    this.perIp.set(ip, n + 1);
+    return true;
   }
-}
 
-function tuple(s: Socket): string {
-  return `${s.remoteAddress}|${s.remotePort}|${s.localAddress}|${s.localPort}`;
+  private give(ip: string): void {
+    const left = (this.perIp.get(ip) ?? 1) - 1;
+    if (left > 0) this.perIp.set(ip, left);
+    else this.perIp.delete(ip);
+  }
 }
