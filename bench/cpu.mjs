@@ -1,17 +1,23 @@
-// npm run bench:cpu [-- --seconds S --conns N --path /1k --close]
-// CPU time the relay and the agent spend per request under load A (or D with --close), read
-// from /proc before and after a wrk run. Unlike req/s, this holds still when other work
+// npm run bench:cpu [-- --config production|user|user-json --seconds S --conns N --path /1k --close]
+// CPU time the relay side and the agent spend per request under load A (or D with --close),
+// read from /proc before and after a wrk run. Unlike req/s, this holds still when other work
 // shares the machine, so it is the number to compare while optimising the data plane.
-import { readFileSync, mkdtempSync } from 'node:fs';
+// --config production: relay and api as separate processes, the SDK agent over TLS.
+//   user: `npm start` + `fdt tunnel start http` in a terminal; user-json: the same CLI with
+//   --log json. "relay" is the relay's process; "server side" adds the api (production) or
+//   is npm start's whole tree (api, worker, embedded PostgreSQL, relay). The CLI counts as
+//   its process tree.
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startNginx } from './lib/origin.mjs';
-import { rssMiB, stopAll } from './lib/procs.mjs';
+import { cpuUs, rssMiB, stopAll } from './lib/procs.mjs';
 import { wrk } from './lib/workloads.mjs';
 
 const { values: opt } = parseArgs({
   options: {
+    config: { type: 'string', default: 'production' },
     seconds: { type: 'string', default: '5' },
     conns: { type: 'string', default: '32' },
     path: { type: 'string', default: '/1k' },
@@ -22,38 +28,57 @@ const { values: opt } = parseArgs({
 const F = { api: 18300, relayAdmin: 18301, agent: 18443, http: 18380, https: 18343, tcpFirst: 18400 };
 const ORIGIN = 18080;
 const dir = mkdtempSync(join(os.tmpdir(), 'fdt-cpu-'));
-const TICK_US = 1e6 / 100; // USER_HZ
-
-/** utime + stime of a process, in microseconds. */
-function cpuUs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
-}
 
 await startNginx(join(dir, 'nginx'), ORIGIN);
-const { startFdt } = await import('./lib/fdt-leg.mjs');
-const fdt = await startFdt(join(dir, 'fdt'), { ports: F, origin: ORIGIN, tcpOrigin: ORIGIN });
-const host = new URL(fdt.urls.http).host;
-const url = `http://127.0.0.1:${F.http}${opt.path}`;
+let target; // { url, host, relayPids(), agentPids(), allPids() }
+if (opt.config === 'production') {
+  const { startFdt } = await import('./lib/fdt-leg.mjs');
+  const fdt = await startFdt(join(dir, 'fdt'), { ports: F, origin: ORIGIN, tcpOrigin: ORIGIN });
+  target = {
+    url: `http://127.0.0.1:${F.http}${opt.path}`,
+    host: new URL(fdt.urls.http).hostname,
+    relayPids: () => [fdt.relay.pid],
+    allPids: () => [fdt.relay.pid, fdt.api.pid],
+    agentPids: () => [fdt.agent.pid],
+  };
+} else if (opt.config === 'user' || opt.config === 'user-json') {
+  const { startNpmStart, startCli } = await import('./lib/user-leg.mjs');
+  const platform = await startNpmStart(join(dir, 'user'));
+  const cli = await startCli(platform, 'http', ORIGIN, { tty: opt.config === 'user' });
+  const u = new URL(cli.url);
+  target = {
+    url: `http://127.0.0.1:${u.port}${opt.path}`,
+    host: u.hostname,
+    relayPids: () => [platform.relayPid()],
+    allPids: platform.allPids,
+    agentPids: cli.pids,
+  };
+} else throw new Error(`--config: production, user or user-json, not ${opt.config}`);
+
 const run = (seconds) =>
-  wrk(url, { conns: Number(opt.conns), seconds, host: host.split(':')[0], close: opt.close });
+  wrk(target.url, { conns: Number(opt.conns), seconds, host: target.host, close: opt.close });
 await run(2); // warm up: JIT, pools
 const rows = [];
 for (let i = 0; i < Number(opt.rounds); i++) {
-  const before = { relay: cpuUs(fdt.relay.pid), agent: cpuUs(fdt.agent.pid) };
+  const pids = { relay: target.relayPids(), all: target.allPids(), agent: target.agentPids() };
+  const before = {};
+  for (const [k, p] of Object.entries(pids)) before[k] = await cpuUs(p);
   const r = await run(Number(opt.seconds));
   const requests = r.rps * Number(opt.seconds);
+  const perReq = async (k) => (((await cpuUs(pids[k])) - before[k]) / requests).toFixed(1);
   rows.push({
     rps: Math.round(r.rps),
     p99: r.p99,
-    relayUsPerReq: (cpuUs(fdt.relay.pid) - before.relay) / requests,
-    agentUsPerReq: (cpuUs(fdt.agent.pid) - before.agent) / requests,
-    relayRssMiB: await rssMiB(fdt.relay.pid),
-    agentRssMiB: await rssMiB(fdt.agent.pid),
+    'relay µs/req': await perReq('relay'),
+    'server side µs/req': await perReq('all'),
+    'agent µs/req': await perReq('agent'),
+    'relay MiB': Math.round(await rssMiB(pids.relay)),
+    'server side MiB': Math.round(await rssMiB(pids.all)),
+    'agent MiB': Math.round(await rssMiB(pids.agent)),
     errors: r.errors,
   });
 }
-console.table(rows.map((r) => ({ ...r, relayUsPerReq: r.relayUsPerReq.toFixed(1), agentUsPerReq: r.agentUsPerReq.toFixed(1) })));
-await stopAll();
+console.log(`config: ${opt.config}`);
+console.table(rows);
+stopAll();
 process.exit(0);

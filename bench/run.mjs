@@ -1,20 +1,24 @@
-// npm run bench [-- --rounds N --seconds S --legs direct,haproxy,ssh,fdt]
-// Measures, in one interleaved run on loopback, the workloads of issue 3 through each leg
-// and reports medians as ratios to the direct connection. See docs/benchmarks.md.
+// npm run bench [-- --rounds N --seconds S --legs direct,haproxy,ssh,fdt,user]
+// Measures, in one interleaved run on loopback, the workloads through each leg and reports
+// medians as ratios to the direct connection, with CPU per request and memory of fdt's
+// processes under load A. Legs: fdt = the production layout (api and relay as separate
+// processes, the SDK agent over TLS); user = the user's configuration (`npm start` as it ships
+// and the CLI agent as users start it: `fdt tunnel start http <port>` in a terminal, and with
+// `--log json`). See docs/benchmarks.md.
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startNginx, startTcpSource } from './lib/origin.mjs';
 import { startHaproxy, startSshReverse } from './lib/peers.mjs';
-import { rssMiB, stopAll } from './lib/procs.mjs';
+import { cpuUs, rssMiB, stopAll } from './lib/procs.mjs';
 import { curlMBps, median, tcpBulkMBps, wrk } from './lib/workloads.mjs';
 
 const { values: opt } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '5' },
-    legs: { type: 'string', default: 'direct,haproxy,ssh,fdt' },
+    legs: { type: 'string', default: 'direct,haproxy,ssh,fdt,user' },
     'idle-agents': { type: 'string', default: '2000' },
     out: { type: 'string', default: join(import.meta.dirname, 'results', 'latest.json') },
   },
@@ -73,13 +77,39 @@ if (wanted.includes('fdt')) {
   fdt = await startFdt(join(dir, 'fdt'), { ports: F, origin: P.origin, tcpOrigin: P.tcpOrigin });
   const u = new URL(fdt.urls.http);
   legs.push({
-    name: 'fdt',
+    name: 'fdt (production layout)',
     http: `http://127.0.0.1:${F.http}`,
     host: u.host,
     tcpPort: Number(new URL(fdt.urls.tcp).port),
-    pid: fdt.relay.pid,
-    agentPid: fdt.agent.pid,
+    // what is measured under A: the relay's process, the server side, the agent
+    procs: {
+      relay: () => [fdt.relay.pid],
+      server: () => [fdt.relay.pid, fdt.api.pid],
+      agent: () => [fdt.agent.pid],
+    },
   });
+}
+let user;
+if (wanted.includes('user')) {
+  log(
+    'starting the user configuration (npm start, then fdt tunnel start http/tcp: in a terminal and with --log json)',
+  );
+  const { startUserConfig } = await import('./lib/user-leg.mjs');
+  user = await startUserConfig(join(dir, 'user'), { origin: P.origin, tcpOrigin: P.tcpOrigin });
+  for (const [name, { web, raw }] of Object.entries(user.legs)) {
+    const u = new URL(web.url);
+    legs.push({
+      name,
+      http: `http://127.0.0.1:${u.port}`,
+      host: u.host,
+      tcpPort: Number(new URL(raw.url).port),
+      procs: {
+        relay: () => [user.platform.relayPid()],
+        server: user.platform.allPids,
+        agent: web.pids,
+      },
+    });
+  }
 }
 
 const workloads = {
@@ -91,34 +121,67 @@ const workloads = {
 };
 
 const samples = {}; // workload -> leg -> [result]
-const peakRss = {};
+const underA = {}; // leg -> [{ relayUs, serverUs, agentUs, relayMiB, serverMiB, agentMiB }] per round
 for (let r = 1; r <= rounds; r++) {
   for (const [w, fn] of Object.entries(workloads)) {
     // Interleave: every leg runs each workload once per round, in rotating order.
     const order = legs.map((_, i) => legs[(i + r) % legs.length]);
     for (const leg of order) {
       log(`round ${r}/${rounds} ${w} via ${leg.name}`);
+      const watch = leg.procs && w.startsWith('A');
+      const pids = watch
+        ? Object.fromEntries(Object.entries(leg.procs).map(([k, f]) => [k, f()]))
+        : undefined;
+      const before = {};
+      if (pids) for (const [k, p] of Object.entries(pids)) before[k] = await cpuUs(p);
       const res = await fn(leg);
       ((samples[w] ??= {})[leg.name] ??= []).push(res);
-      if (leg.pid && w.startsWith('A')) {
-        peakRss.relay = Math.max(peakRss.relay ?? 0, await rssMiB(leg.pid));
-        peakRss.agent = Math.max(peakRss.agent ?? 0, await rssMiB(leg.agentPid));
+      if (pids) {
+        const requests = res.rps * seconds;
+        const m = {};
+        for (const [k, p] of Object.entries(pids)) {
+          m[`${k}Us`] = ((await cpuUs(p)) - before[k]) / requests;
+          m[`${k}MiB`] = await rssMiB(p);
+        }
+        (underA[leg.name] ??= []).push(m);
       }
     }
   }
 }
 
 const extras = {};
-if (fdt) {
+if (fdt || user) {
   const { idleAgentMemory, timeToOnline } = await import('./lib/fdt-extras.mjs');
-  log('time from `fdt tunnel start` to the first 200');
-  extras.timeToOnline = await timeToOnline(fdt, P.origin);
+  if (fdt) {
+    log('time from `fdt tunnel start` to the first 200 (production layout)');
+    extras.timeToOnline = await timeToOnline(fdt, P.origin);
+  }
+  if (user) {
+    log('time from `fdt tunnel start` to the first 200 (npm start)');
+    extras.timeToOnlineNpmStart = await timeToOnline(
+      { apiUrl: user.platform.apiUrl, authtoken: user.platform.authtoken },
+      P.origin,
+    );
+  }
   const n = Number(opt['idle-agents']);
-  if (n > 0) {
+  if (fdt && n > 0) {
     log(`relay memory with ${n} idle agents`);
     extras.idleAgents = await idleAgentMemory(fdt, P.origin, n);
   }
 }
+
+// Under A, per leg: medians over the rounds of CPU per request and the peak RSS.
+const underLoadA = Object.fromEntries(
+  Object.entries(underA).map(([leg, xs]) => [
+    leg,
+    Object.fromEntries(
+      Object.keys(xs[0]).map((k) => [
+        k,
+        k.endsWith('Us') ? median(xs.map((x) => x[k])) : Math.max(...xs.map((x) => x[k])),
+      ]),
+    ),
+  ]),
+);
 
 const metric = (w) => (w.startsWith('A') || w.startsWith('D') ? 'rps' : 'mbps');
 const summary = {};
@@ -148,9 +211,9 @@ const result = {
     memGiB: Math.round(os.totalmem() / 1024 ** 3),
     node: process.version,
   },
-  method: { rounds, seconds, interleaved: true, tcpBytes: TCP_BYTES, agentLinkTls: true },
+  method: { rounds, seconds, interleaved: true, tcpBytes: TCP_BYTES },
   summary,
-  peakRssMiB: peakRss,
+  underLoadA,
   ...extras,
 };
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
@@ -165,12 +228,25 @@ for (const [w, byLeg] of Object.entries(summary)) {
     `${m === 'rps' ? Math.round(s.rps) + ' req/s' : s.mbps.toFixed(0) + ' MB/s'} (${s.ratio.toFixed(2)}x)${s.p99ms !== undefined ? `, p99 ${s.p99ms.toFixed(1)} ms` : ''}`;
   console.log(`| ${w} | ${legs.map((l) => (byLeg[l.name] ? cell(byLeg[l.name]) : '-')).join(' | ')} |`);
 }
-if (peakRss.relay)
+if (Object.keys(underLoadA).length) {
   console.log(
-    `\nfdt RSS under A: relay ${peakRss.relay.toFixed(0)} MiB, agent ${peakRss.agent.toFixed(0)} MiB`,
+    '\n| under A | relay µs/req | server side µs/req | agent µs/req | relay MiB | server side MiB | agent MiB |\n|---|---|---|---|---|---|---|',
   );
-if (extras.timeToOnline) console.log(`time to online (CLI spawn to first 200): median ${extras.timeToOnline.medianMs.toFixed(0)} ms`);
-if (extras.idleAgents) console.log(`relay with ${extras.idleAgents.agents} idle agents: ${extras.idleAgents.relayRssAfterMiB.toFixed(0)} MiB RSS, ${extras.idleAgents.kibPerAgent.toFixed(1)} KiB per agent`);
+  for (const [leg, m] of Object.entries(underLoadA))
+    console.log(
+      `| ${leg} | ${m.relayUs.toFixed(0)} | ${m.serverUs.toFixed(0)} | ${m.agentUs.toFixed(0)} | ${m.relayMiB.toFixed(0)} | ${m.serverMiB.toFixed(0)} | ${m.agentMiB.toFixed(0)} |`,
+    );
+}
+if (extras.timeToOnline)
+  console.log(
+    `time to online (CLI spawn to first 200): median ${extras.timeToOnline.medianMs.toFixed(0)} ms`,
+  );
+if (extras.timeToOnlineNpmStart)
+  console.log(`time to online under npm start: median ${extras.timeToOnlineNpmStart.medianMs.toFixed(0)} ms`);
+if (extras.idleAgents)
+  console.log(
+    `relay with ${extras.idleAgents.agents} idle agents: ${extras.idleAgents.relayRssAfterMiB.toFixed(0)} MiB RSS, ${extras.idleAgents.kibPerAgent.toFixed(1)} KiB per agent`,
+  );
 console.log(`results: ${opt.out}`);
 stopAll();
 process.exit(0);

@@ -25,23 +25,36 @@ function readJsonLine(child, pred) {
 export async function idleAgentMemory(fdt, origin, n) {
   const before = await rssMiB(fdt.relay.pid);
   const child = start('node', [join(import.meta.dirname, 'idle-agents.mjs'), String(n)], {
-    env: { FDT_API_URL: fdt.apiUrl, FDT_AUTHTOKEN: fdt.authtoken, FDT_CA_FILE: fdt.ca, ORIGIN: String(origin) },
+    env: {
+      FDT_API_URL: fdt.apiUrl,
+      FDT_AUTHTOKEN: fdt.authtoken,
+      FDT_CA_FILE: fdt.ca,
+      ORIGIN: String(origin),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await readJsonLine(child, (v) => v.ready === n);
   await new Promise((r) => setTimeout(r, 3000)); // let the relay settle (GC, buffers)
   const after = await rssMiB(fdt.relay.pid);
   child.kill('SIGKILL');
-  return { agents: n, relayRssBeforeMiB: before, relayRssAfterMiB: after, kibPerAgent: ((after - before) * 1024) / n };
+  return {
+    agents: n,
+    relayRssBeforeMiB: before,
+    relayRssAfterMiB: after,
+    kibPerAgent: ((after - before) * 1024) / n,
+  };
 }
 
 function get(url) {
   const u = new URL(url);
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port: u.port, path: '/1k', headers: { host: u.host }, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port: u.port, path: '/1k', headers: { host: u.host }, agent: false },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
     req.on('error', () => resolve(0));
   });
 }
@@ -51,10 +64,19 @@ export async function timeToOnline(fdt, origin, times = 5) {
   const samples = [];
   for (let i = 0; i < times; i++) {
     const t0 = performance.now();
-    const cli = start('node', [join(root, 'apps/cli/bin/run.js'), 'tunnel', 'start', 'http', String(origin), '--log', 'json'], {
-      env: { FDT_API_URL: fdt.apiUrl, FDT_AUTHTOKEN: fdt.authtoken, FDT_CA_FILE: fdt.ca },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // The installed bin, as `npx fdt` runs it (its shebang carries the CLI's V8 flags).
+    const cli = start(
+      join(root, 'node_modules/.bin/fdt'),
+      ['tunnel', 'start', 'http', String(origin), '--log', 'json'],
+      {
+        env: {
+          FDT_API_URL: fdt.apiUrl,
+          FDT_AUTHTOKEN: fdt.authtoken,
+          ...(fdt.ca ? { FDT_CA_FILE: fdt.ca } : {}),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const online = await readJsonLine(cli, (v) => v.event === 'tunnel_online');
     while ((await get(online.url)) !== 200) await new Promise((r) => setTimeout(r, 5));
     samples.push(performance.now() - t0);

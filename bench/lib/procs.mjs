@@ -48,9 +48,33 @@ export function run(cmd, args, opts = {}) {
   });
 }
 
-export function rssMiB(pid) {
-  return import('node:fs').then(({ readFileSync }) => {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  });
+/** Resident memory of a process, or the sum over several (a process tree), in MiB. */
+export async function rssMiB(pids) {
+  const { readFileSync } = await import('node:fs');
+  let kb = 0;
+  for (const pid of [pids].flat()) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      /* exited */
+    }
+  }
+  return kb / 1024;
+}
+
+const TICK_US = 1e6 / 100; // USER_HZ
+/** utime + stime of a process, or the sum over several, in microseconds. */
+export async function cpuUs(pids) {
+  const { readFileSync } = await import('node:fs');
+  let us = 0;
+  for (const pid of [pids].flat()) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      us += (Number(f[11]) + Number(f[12])) * TICK_US;
+    } catch {
+      /* exited */
+    }
+  }
+  return us;
 }

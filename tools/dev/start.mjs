@@ -157,7 +157,8 @@ void relay.exited.then(({ code, signal }) => {
 function startRelayProcess(bridge) {
   const child = fork(join(import.meta.dirname, 'relay-child.mjs'), [], {
     cwd: process.cwd(),
-    execArgv: ['--max-semi-space-size=1'],
+    // BENCH_RELAY_NODE_FLAGS replaces them for benchmark experiments (bench/, docs/benchmarks.md).
+    execArgv: (process.env.BENCH_RELAY_NODE_FLAGS ?? '--max-semi-space-size=1').split(' ').filter(Boolean),
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
