@@ -278,8 +278,20 @@ export class HttpProxy {
     }
     recorder?.response(status, headers, stream);
     let bodyStarted = false;
-    stream.once('data', () => (bodyStarted = true));
-    stream.pipe(res);
+    // The body, with backpressure: what pipe() does, without the dozen closures and listeners
+    // it sets up per request (6% of the relay's allocations under load A). A visitor that has
+    // gone closes the stream (the 'close' handler above), so nothing waits on a dead 'drain'.
+    stream.on('data', (chunk: Buffer) => {
+      bodyStarted = true;
+      if (res.destroyed) return;
+      if (!res.write(chunk)) {
+        stream.pause();
+        res.once('drain', () => stream.resume());
+      }
+    });
+    stream.once('end', () => {
+      if (!res.destroyed) res.end();
+    });
     // Streaming answers (SSE, chunked) reach the visitor before their first byte of body. A
     // body already here (the usual case: it came in the same read as the head and has been
     // written by now) leaves with the head, in one write.
