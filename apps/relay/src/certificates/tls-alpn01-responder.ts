@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { createSecureContext, createServer, type SecureContext, type Server } from 'node:tls';
+import { createSecureContext, createServer, type SecureContext, type Server, type TLSSocket } from 'node:tls';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { KeyValueStore } from '@fdt/ports';
 import { ACME_TLS_ALPN_PROTOCOL, type AcmeTlsAlpnAnswer, acmeTlsAlpnKey } from '@fdt/protocol';
@@ -35,7 +35,10 @@ export class TlsAlpn01Responder implements OnApplicationShutdown {
       // The validation is the handshake itself: nothing is sent after it.
       (s) => s.end(),
     );
-    this.server.on('tlsClientError', () => undefined);
+    // Node reports a TLS failure here and leaves the socket open, the handshake timeout
+    // included: without the destroy, a client that goes silent after its ClientHello would
+    // keep the connection until it leaves.
+    this.server.on('tlsClientError', (_e: Error, socket: TLSSocket) => socket.destroy());
   }
 
   /**
