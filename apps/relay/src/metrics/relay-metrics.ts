@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, register } from 'prom-client';
 
-// `npm start` hosts every app in one process on prom-client's default registry (see
-// PlatformMetricsModule), and tests start several relays: metrics are created once and
-// shared, and gauges move by inc/dec so that each relay adds its own share.
+// Tests start several relays in one process on prom-client's default registry (see
+// PlatformMetricsModule; `npm start` hosts api and worker in one process and the relay in its
+// own child): metrics are created once and shared, and gauges move by inc/dec so that each
+// relay adds its own share.
 function once<T>(name: string, make: () => T): T {
   return (register.getSingleMetric(name) as T | undefined) ?? make();
 }

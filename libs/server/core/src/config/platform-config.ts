@@ -343,7 +343,7 @@ export interface PlatformConfig {
     maxVisitorConns: number;
     /** Agent handshakes in progress at once from one address. */
     maxHandshakesPerIp: number;
-    /** Public listeners read a PROXY protocol header (v1/v2), required from, and only from, trustedProxies. */
+    /** Public listeners and the agent listener read a PROXY protocol header (v1/v2), required from, and only from, trustedProxies. */
     proxyProtocol: boolean;
     /**
      * Relay-to-relay forwarding: a visitor who reaches a relay that does not hold the tunnel

@@ -11,7 +11,8 @@ const FRESH_MS = 10_000;
 
 type Check = () => PromiseLike<HealthIndicatorResult>;
 
-// `npm start` hosts every app in one process on one registry: each app adds its own checks.
+// `npm start` hosts api and worker in one process on one registry (the relay runs in its own
+// child process): each app adds its own checks.
 const refreshers = new Set<() => Promise<void>>();
 
 const NAME = 'fdt_dependency_up';

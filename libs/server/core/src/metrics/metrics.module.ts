@@ -8,8 +8,9 @@ import { APP_NAME, METRICS_ADMIN_PORT } from './metrics.tokens.js';
 
 /**
  * /metrics through @willsoto/nestjs-prometheus, plus an HTTP request histogram by route and
- * status. `npm start` hosts api, relay and worker in one process on prom-client's default
- * registry, so default metrics are collected once and every series carries an `app` label.
+ * status. `npm start` hosts api and worker in one process (the relay runs in its own child
+ * process) on prom-client's default registry, so default metrics are collected once and every
+ * series carries an `app` label.
  * With `adminPort`, /metrics is served there (MetricsAdminServer) and not on the app's own
  * port: for the api, whose port is public.
  */
