@@ -12,7 +12,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startNginx } from './lib/origin.mjs';
-import { cpuUs, rssMiB, stopAll } from './lib/procs.mjs';
+import { cpuUs, rssMiB, settle, stopAll } from './lib/procs.mjs';
 import { wrk } from './lib/workloads.mjs';
 
 const { values: opt } = parseArgs({
@@ -57,6 +57,7 @@ if (opt.config === 'production') {
 
 const run = (seconds) =>
   wrk(target.url, { conns: Number(opt.conns), seconds, host: target.host, close: opt.close });
+await settle(() => [...target.allPids(), ...target.agentPids()]);
 await run(2); // warm up: JIT, pools
 const rows = [];
 for (let i = 0; i < Number(opt.rounds); i++) {

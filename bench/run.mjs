@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startNginx, startTcpSource } from './lib/origin.mjs';
 import { startHaproxy, startSshReverse } from './lib/peers.mjs';
-import { cpuUs, rssMiB, stopAll } from './lib/procs.mjs';
+import { cpuUs, rssMiB, settle, stopAll } from './lib/procs.mjs';
 import { curlMBps, median, tcpBulkMBps, wrk } from './lib/workloads.mjs';
 
 const { values: opt } = parseArgs({
@@ -119,6 +119,9 @@ const workloads = {
   'D new conn per request c32': (l) => wrk(`${l.http}/1k`, { conns: 32, seconds, host: l.host, close: true }),
   'E raw TCP bulk': (l) => tcpBulkMBps(l.tcpPort, TCP_BYTES),
 };
+
+log('waiting for the started processes to settle');
+await settle(() => legs.flatMap((l) => (l.procs ? [...l.procs.server(), ...l.procs.agent()] : [])));
 
 const samples = {}; // workload -> leg -> [result]
 const underA = {}; // leg -> [{ relayUs, serverUs, agentUs, relayMiB, serverMiB, agentMiB }] per round

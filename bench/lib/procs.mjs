@@ -78,3 +78,17 @@ export async function cpuUs(pids) {
   }
   return us;
 }
+
+/**
+ * Waits until processes are nearly idle (under 10% of a core over a second), at most `maxMs`:
+ * a platform that just started is still migrating, seeding and warming caches, which would
+ * otherwise land on the first round's measurement.
+ */
+export async function settle(pids, maxMs = 30_000) {
+  const until = Date.now() + maxMs;
+  while (Date.now() < until) {
+    const before = await cpuUs(pids());
+    await new Promise((r) => setTimeout(r, 1000));
+    if ((await cpuUs(pids())) - before < 100_000) return;
+  }
+}
