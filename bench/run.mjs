@@ -169,7 +169,10 @@ if (fdt || user) {
   const n = Number(opt['idle-agents']);
   if (fdt && n > 0) {
     log(`relay memory with ${n} idle agents`);
-    extras.idleAgents = await idleAgentMemory(fdt, P.origin, n);
+    // A failure here is reported, not fatal: the rounds above are the run's main result.
+    extras.idleAgents = await idleAgentMemory(fdt, P.origin, n).catch((e) => ({
+      error: String(e.message ?? e).slice(0, 500),
+    }));
   }
 }
 
@@ -246,7 +249,8 @@ if (extras.timeToOnline)
   );
 if (extras.timeToOnlineNpmStart)
   console.log(`time to online under npm start: median ${extras.timeToOnlineNpmStart.medianMs.toFixed(0)} ms`);
-if (extras.idleAgents)
+if (extras.idleAgents?.error) console.log(`idle agents: failed: ${extras.idleAgents.error}`);
+else if (extras.idleAgents)
   console.log(
     `relay with ${extras.idleAgents.agents} idle agents: ${extras.idleAgents.relayRssAfterMiB.toFixed(0)} MiB RSS, ${extras.idleAgents.kibPerAgent.toFixed(1)} KiB per agent`,
   );

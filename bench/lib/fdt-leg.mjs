@@ -36,6 +36,10 @@ export async function startFdt(dir, { ports, origin, tcpOrigin }) {
     FDT_RELAY_TLS_DIR: join(dir, 'tls'),
     FDT_RATE_LIMIT_PER_MINUTE: '1000000',
     FDT_RELAY_CAPACITY: '100000',
+    // Every agent and visitor of the bench comes from 127.0.0.1: the per-address caps that
+    // keep one source from starving a relay would refuse the 2,000 idle agents.
+    FDT_RELAY_MAX_HANDSHAKES_PER_IP: '100000',
+    FDT_RELAY_MAX_CONNS_PER_IP: '100000',
     FDT_RELAY_HEARTBEAT_SECONDS: '2',
     ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
   };
