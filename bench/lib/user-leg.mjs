@@ -4,8 +4,7 @@
 // `fdt tunnel start http <port>` with default flags in a terminal (a pty from script(1): the
 // live status view), and the same with `--log json` (stdout a pipe, read and dropped).
 // Processes are measured as trees: a CLI that re-runs itself under another Node counts whole.
-import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { accessSync, constants, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { start } from './procs.mjs';
 
@@ -138,7 +137,7 @@ export async function startUserConfig(dir, { origin, tcpOrigin }) {
 
 function existsBin() {
   try {
-    execFileSync('test', ['-x', fdtBin]);
+    accessSync(fdtBin, constants.X_OK);
     return true;
   } catch {
     return false;
