@@ -75,7 +75,15 @@ export class EdgeIngress implements OnApplicationShutdown {
       }),
       'https',
     );
-    this.httpsServer.on('tlsClientError', () => this.metrics.rejected('tls_handshake_failed'));
+    // A handshake that fails or times out (a visitor silent after its ClientHello): Node reports
+    // it here, then passes it on as clientError and leaves the socket open. There is no HTTP
+    // to answer in: a 400 written on it never goes out and its end() callback never runs, so
+    // the socket (and its visitor-connection slot) would stay until the visitor leaves.
+    // Destroyed first (prepended: before Node's own listener), clientError finds it closed.
+    this.httpsServer.prependListener('tlsClientError', (_e: Error, socket: TLSSocket) => {
+      this.metrics.rejected('tls_handshake_failed');
+      socket.destroy();
+    });
     // A handshake without SNI gets the server's own context: it follows the store's default
     // (the platform's ACME certificate once loaded), from the next handshake on.
     const httpsServer = this.httpsServer;
@@ -183,7 +191,10 @@ export class EdgeIngress implements OnApplicationShutdown {
     return server;
   }
 
-  /** Bytes that are not HTTP, a head too large or too slow: answered (400 / 431 / 408), never a crash. */
+  /**
+   * Bytes that are not HTTP, a head too large or too slow: answered (400 / 431 / 408), never a
+   * crash. A failed TLS handshake comes here too, already destroyed (see tlsClientError).
+   */
   private clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
