@@ -4,7 +4,8 @@ import type { JobCounts, JobQueue } from '@fdt/ports';
 import { JOB_QUEUE } from '@fdt/server-core';
 import { JOB_PROCESSORS, type JobProcessor } from '../jobs/job-processor.js';
 
-// One registry per process (`npm start` hosts every app in one; tests start several workers).
+// One registry per process (`npm start` hosts the api and the worker in one, the relay in its
+// own child; tests start several workers).
 function once<T>(name: string, make: () => T): T {
   return (register.getSingleMetric(name) as T | undefined) ?? make();
 }

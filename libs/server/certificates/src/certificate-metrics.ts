@@ -4,7 +4,8 @@ import { Counter, Gauge, register } from 'prom-client';
 import type { Repository } from 'typeorm';
 import { Certificate } from './entities/certificate.entity.js';
 
-// One registry per process (npm start hosts every app in one): metrics are made once.
+// One registry per process (npm start hosts the api and the worker in one, the relay in its own
+// child): metrics are made once.
 function once<T>(name: string, make: () => T): T {
   return (register.getSingleMetric(name) as T | undefined) ?? make();
 }

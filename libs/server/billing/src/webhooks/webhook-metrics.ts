@@ -1,6 +1,7 @@
 import { Counter, Histogram, register } from 'prom-client';
 
-// One registry per process (`npm start` hosts every app in one; tests start several apps).
+// One registry per process (`npm start` hosts the api and the worker in one, the relay in its
+// own child; tests start several apps).
 function once<T>(name: string, make: () => T): T {
   return (register.getSingleMetric(name) as T | undefined) ?? make();
 }

@@ -5,7 +5,8 @@ export type LoginFailureReason = 'invalid_credentials' | 'locked';
 
 const NAME = 'fdt_auth_login_failures_total';
 
-// One registry per process (`npm start` hosts every app in one, tests start several apis).
+// One registry per process (`npm start` hosts the api and the worker in one, the relay in its
+// own child; tests start several apis).
 const failures = (): Counter<'reason'> =>
   (register.getSingleMetric(NAME) as Counter<'reason'> | undefined) ??
   new Counter({
