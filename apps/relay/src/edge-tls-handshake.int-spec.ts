@@ -1,9 +1,7 @@
 import http from 'node:http';
-import net, { type AddressInfo, type Socket } from 'node:net';
-import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { testEnv } from '@fdt/testing';
-import { peekClientHello } from './ingress/tls/client-hello.js';
+import { captureClientHello } from './testing/client-hello.js';
 import { type Edge, hostOf, startEdge } from './testing/harness.js';
 import { listen, type Listening } from './testing/origins.js';
 import { RawVisitor } from './testing/raw-visitor.js';
@@ -22,34 +20,7 @@ const PARTIAL_IP = '127.0.0.4';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A real ClientHello from Node's TLS client (SNI `servername`), captured by a plain TCP server. */
-async function clientHello(servername: string): Promise<Buffer> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const got = new Promise<Buffer>((resolve) => {
-    server.once('connection', (s: Socket) => {
-      let all = Buffer.alloc(0);
-      s.on('data', (d: Buffer) => {
-        all = Buffer.concat([all, d]);
-        if (peekClientHello(all).state !== 'partial') {
-          resolve(all);
-          s.destroy();
-        }
-      });
-    });
-  });
-  const c = tls.connect({
-    port: (server.address() as AddressInfo).port,
-    host: '127.0.0.1',
-    servername,
-    ALPNProtocols: ['http/1.1'],
-    rejectUnauthorized: false,
-  });
-  c.on('error', () => undefined);
-  const hello = await got;
-  c.destroy();
-  server.close();
-  return hello;
-}
+const clientHello = (servername: string) => captureClientHello(servername, ['http/1.1']);
 
 describe('a visitor silent in its TLS handshake on the HTTPS port', () => {
   let edge: Edge;

@@ -1,11 +1,10 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
-import net, { type AddressInfo, type Socket } from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RedisKeyValueStore } from '@fdt/ports';
 import { ACME_TLS_ALPN_PROTOCOL, type AcmeTlsAlpnAnswer, acmeTlsAlpnKey } from '@fdt/protocol';
 import { deleteRedisKeys, selfSignedCertificate, TEST_REDIS_URL, testEnv } from '@fdt/testing';
-import { peekClientHello } from '../ingress/tls/client-hello.js';
+import { captureClientHello } from '../testing/client-hello.js';
 import { type Edge, startEdge } from '../testing/harness.js';
 import { RawVisitor } from '../testing/raw-visitor.js';
 
@@ -13,34 +12,7 @@ import { RawVisitor } from '../testing/raw-visitor.js';
 const RESPONDER_HANDSHAKE_MS = 10_000;
 
 /** A real ClientHello from Node's TLS client (SNI `servername`, ALPN `acme-tls/1`), captured by a plain TCP server. */
-async function acmeClientHello(servername: string): Promise<Buffer> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const got = new Promise<Buffer>((resolve) => {
-    server.once('connection', (s: Socket) => {
-      let all = Buffer.alloc(0);
-      s.on('data', (d: Buffer) => {
-        all = Buffer.concat([all, d]);
-        if (peekClientHello(all).state !== 'partial') {
-          resolve(all);
-          s.destroy();
-        }
-      });
-    });
-  });
-  const c = tls.connect({
-    port: (server.address() as AddressInfo).port,
-    host: '127.0.0.1',
-    servername,
-    ALPNProtocols: [ACME_TLS_ALPN_PROTOCOL],
-    rejectUnauthorized: false,
-  });
-  c.on('error', () => undefined);
-  const hello = await got;
-  c.destroy();
-  server.close();
-  return hello;
-}
+const acmeClientHello = (servername: string) => captureClientHello(servername, [ACME_TLS_ALPN_PROTOCOL]);
 
 describe('TLS-ALPN-01 answers at the relay', () => {
   let edge: Edge;

@@ -1,38 +1,6 @@
-import { connect, type TLSSocket } from 'node:tls';
-import { createServer as createTcp, type AddressInfo, type Socket } from 'node:net';
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { captureClientHello as captureHello } from '../../testing/client-hello.js';
 import { peekClientHello } from './client-hello.js';
-
-// Real ClientHellos from Node's TLS client, captured by a plain TCP server.
-async function captureHello(servername?: string, ALPNProtocols?: string[]): Promise<Buffer> {
-  const server = createTcp();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const got = new Promise<Buffer>((resolve) => {
-    server.once('connection', (s: Socket) => {
-      const chunks: Buffer[] = [];
-      s.on('data', (d) => {
-        chunks.push(d);
-        const all = Buffer.concat(chunks);
-        if (peekClientHello(all).state !== 'partial') {
-          resolve(all);
-          s.destroy();
-        }
-      });
-    });
-  });
-  const c: TLSSocket = connect({
-    port: (server.address() as AddressInfo).port,
-    host: '127.0.0.1',
-    servername,
-    ALPNProtocols,
-    rejectUnauthorized: false,
-  });
-  c.on('error', () => undefined);
-  const hello = await got;
-  c.destroy();
-  server.close();
-  return hello;
-}
 
 describe('ClientHello peek', () => {
   let withSni: Buffer;
