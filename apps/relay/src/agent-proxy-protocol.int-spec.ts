@@ -10,6 +10,7 @@ import { type Edge, hostOf, startEdge } from './testing/harness.js';
 import { listen, type Listening } from './testing/origins.js';
 import { RawVisitor } from './testing/raw-visitor.js';
 import { TestAgent } from './testing/test-agent.js';
+import { inet4Block, inet6Block, proxyV2, SIG } from './testing/proxy-headers.js';
 
 // The relay trusts 127.0.0.1 (the balancer); 127.0.0.0/8 is loopback on Linux, so 127.0.0.2
 // stands for an address that is not a trusted proxy.
@@ -20,25 +21,9 @@ const AGENT_A = '203.0.113.7';
 const AGENT_B = '198.51.100.20';
 const AGENT_C = '192.0.2.55';
 
-const SIG = Buffer.from('0d0a0d0a000d0a515549540a', 'hex');
-const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
-/** A PROXY v2 header: command 1 PROXY / 0 LOCAL, family+transport byte, the address block. */
-const v2 = (command: number, famTransport: number, addresses: Buffer, version = 2) =>
-  Buffer.concat([
-    SIG,
-    Buffer.from([(version << 4) | command, famTransport]),
-    u16(addresses.length),
-    addresses,
-  ]);
-const inet = (src: string, srcPort: number) =>
-  Buffer.concat([
-    Buffer.from(src.split('.').map(Number)),
-    Buffer.from([10, 0, 0, 5]),
-    u16(srcPort),
-    u16(4443),
-  ]);
-const inet6 = (srcHex: string, srcPort: number) =>
-  Buffer.concat([Buffer.from(srcHex, 'hex'), Buffer.alloc(15), Buffer.from([1]), u16(srcPort), u16(4443)]);
+const v2 = proxyV2;
+const inet = (src: string, srcPort: number) => inet4Block(src, srcPort, '10.0.0.5', 4443);
+const inet6 = (srcHex: string, srcPort: number) => inet6Block(srcHex, srcPort, 4443);
 const v1 = (src: string, srcPort: number) => `PROXY TCP4 ${src} 10.0.0.5 ${srcPort} 4443\r\n`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -10,31 +10,16 @@ import { type Edge, hostOf, startEdge } from './testing/harness.js';
 import { listen, type Listening, tcpEcho } from './testing/origins.js';
 import { RawVisitor } from './testing/raw-visitor.js';
 import { TestAgent } from './testing/test-agent.js';
+import { inet4Block, inet6Block, proxyV2, SIG } from './testing/proxy-headers.js';
 
 const env = () => testEnv('postgres://unused@127.0.0.1:1/unused');
 // 127.0.0.0/8 is loopback on Linux: 127.0.0.2 stands for an address that is not a trusted proxy.
 const UNTRUSTED = '127.0.0.2';
 const CLIENT = '203.0.113.9';
 
-const SIG = Buffer.from('0d0a0d0a000d0a515549540a', 'hex');
-const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
-/** A PROXY v2 header: command 1 PROXY / 0 LOCAL, family+transport byte, the address block. */
-const v2 = (command: number, famTransport: number, addresses: Buffer, version = 2) =>
-  Buffer.concat([
-    SIG,
-    Buffer.from([(version << 4) | command, famTransport]),
-    u16(addresses.length),
-    addresses,
-  ]);
-const inet = (src: string, srcPort: number) =>
-  Buffer.concat([
-    Buffer.from(src.split('.').map(Number)),
-    Buffer.from([192, 0, 2, 1]),
-    u16(srcPort),
-    u16(80),
-  ]);
-const inet6 = (srcHex: string, srcPort: number) =>
-  Buffer.concat([Buffer.from(srcHex, 'hex'), Buffer.alloc(15), Buffer.from([1]), u16(srcPort), u16(80)]);
+const v2 = proxyV2;
+const inet = (src: string, srcPort: number) => inet4Block(src, srcPort, '192.0.2.1', 80);
+const inet6 = (srcHex: string, srcPort: number) => inet6Block(srcHex, srcPort, 80);
 
 /** A local service that tells what it saw. */
 function echoOrigin() {
