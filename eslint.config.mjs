@@ -73,7 +73,15 @@ const depConstraints = [
   },
 ];
 
-const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'libs/testing/**', 'e2e/**'];
+// apps/*/src/testing: test support that the apps' builds exclude (tsconfig), so it may use the harness.
+const testFiles = [
+  '**/*.spec.ts',
+  '**/*.int-spec.ts',
+  '**/*.e2e-spec.ts',
+  'libs/testing/**',
+  'e2e/**',
+  'apps/*/src/testing/**',
+];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.nx/**', '.fdt/**', 'tmp/**', '.tools/**', '**/*.mjs'] },
