@@ -1,7 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import net from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   type FakePayPal,
@@ -13,6 +9,7 @@ import {
   testEnv,
 } from '@fdt/testing';
 import { type Harness, startHarness } from '../test/harness.js';
+import { startWorkerProcess as startWorker, until } from '../test/worker-process.js';
 
 // Cancel at the period's end, end to end: the org's cancel route (the real SDKs against the
 // provider fakes), the provider's webhooks to the real route, applied by the worker as a real
@@ -20,71 +17,10 @@ import { type Harness, startHarness } from '../test/harness.js';
 // GET /api/v1/billing shows it. PayPal cancels at once and sends CANCELLED the same day: the
 // org keeps the period it paid for, and is on free once that period has ended.
 
-const WORKER_MAIN = join(import.meta.dirname, '../../worker/dist/main.js');
 const PRICES = {
   pro: { stripe: 'price_pro', paypal: 'P-PRO' },
   business: { stripe: 'price_business', paypal: 'P-BUSINESS' },
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-/** The worker from its dist, ready when its admin port answers /readyz. */
-async function startWorker(env: Record<string, string | undefined>): Promise<{ stop(): Promise<void> }> {
-  if (!existsSync(WORKER_MAIN))
-    throw new Error(`${WORKER_MAIN} is missing: build it first (tsc -b apps/worker)`);
-  const adminPort = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [WORKER_MAIN], {
-    env: { ...env, FDT_WORKER_ADMIN_PORT: String(adminPort) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-50_000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const gone = () => child.exitCode !== null || child.signalCode !== null;
-  const stop = async () => {
-    if (gone()) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const end = Date.now() + 45_000;
-  for (;;) {
-    if (gone()) throw new Error(`worker exited (${child.exitCode}):\n${out}`);
-    const ok = await fetch(`http://127.0.0.1:${adminPort}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return { stop };
-    if (Date.now() > end) {
-      child.kill('SIGKILL');
-      await exited;
-      throw new Error(`worker not ready in 45 s:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('billing: cancel at the period end keeps the paid period, whatever the provider does', () => {
   let h: Harness;

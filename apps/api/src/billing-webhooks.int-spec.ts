@@ -1,8 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
-import { existsSync } from 'node:fs';
 import net from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -34,6 +31,7 @@ import {
   testEnv,
 } from '@fdt/testing';
 import { type Harness, startHarness } from '../test/harness.js';
+import { freePort, startWorkerProcess, until, type WorkerProcess } from '../test/worker-process.js';
 
 // Provider webhooks end to end on real processes: the api in process (the route: verify on the
 // raw body, store once, queue), the worker as a real process from its dist (applies each event
@@ -41,7 +39,6 @@ import { type Harness, startHarness } from '../test/harness.js';
 // real SDK, its real signatures). Build the worker first: tsc -b apps/worker.
 
 const OPERATOR = 'webhook-ops@platform.test';
-const WORKER_MAIN = join(import.meta.dirname, '../../worker/dist/main.js');
 const PRICES = {
   pro: { stripe: 'price_pro', razorpay: 'plan_pro', paypal: 'P-PRO' },
   business: { stripe: 'price_business', razorpay: 'plan_business', paypal: 'P-BUSINESS' },
@@ -50,87 +47,6 @@ const pro = { id: 'pro', prices: PRICES.pro };
 // A price no plan of the catalog names until the test adds it: its events fail visibly.
 const orphan = { id: 'orphan', prices: { stripe: 'price_orphan' } };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-interface WorkerProcess {
-  child: ChildProcess;
-  output(): string;
-  /** kill -9: no shutdown hook runs, a running job is left as it was */
-  kill(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-async function startWorkerProcess(
-  env: Record<string, string | undefined>,
-  adminPort: number,
-): Promise<WorkerProcess> {
-  if (!existsSync(WORKER_MAIN))
-    throw new Error(`${WORKER_MAIN} is missing: build it first (tsc -b apps/worker)`);
-  const child = spawn(process.execPath, [WORKER_MAIN], {
-    env: { ...env, FDT_WORKER_ADMIN_PORT: String(adminPort) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-50_000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const gone = () => child.exitCode !== null || child.signalCode !== null;
-  const proc: WorkerProcess = {
-    child,
-    output: () => out,
-    async kill() {
-      if (!gone()) child.kill('SIGKILL');
-      await exited;
-    },
-    async stop() {
-      if (gone()) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-  const until = Date.now() + 45_000;
-  for (;;) {
-    if (gone()) throw new Error(`worker exited (${child.exitCode}):\n${out}`);
-    const ok = await fetch(`http://127.0.0.1:${adminPort}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return proc;
-    if (Date.now() > until) {
-      await proc.kill();
-      throw new Error(`worker not ready in 45 s:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/**
- * Forwards to the fake Stripe API; while `hold` is on, a subscription fetch (what the worker
- * does while applying an event, before its transaction) gets no answer: the job is then
- * caught mid-run, stored and not applied.
- */
 async function startHoldingProxy(target: string) {
   const sockets = new Set<net.Socket>();
   const state = { hold: false, held: 0 };
