@@ -12,7 +12,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startNginx } from './lib/origin.mjs';
-import { cpuUs, rssMiB, settle, stopAll } from './lib/procs.mjs';
+import { cpuUs, rssMiB, settle, stopAll, stopGracefully } from './lib/procs.mjs';
 import { wrk } from './lib/workloads.mjs';
 
 const { values: opt } = parseArgs({
@@ -81,5 +81,7 @@ for (let i = 0; i < Number(opt.rounds); i++) {
 }
 console.log(`config: ${opt.config}`);
 console.table(rows);
+// With --cpu-prof in the flags, the processes write their profiles on a graceful exit.
+if (process.env.BENCH_GRACEFUL_STOP) await stopGracefully();
 stopAll();
 process.exit(0);

@@ -19,6 +19,15 @@ export function start(cmd, args, opts = {}) {
 export function stopAll() {
   for (const c of children) c.kill('SIGKILL');
 }
+
+/** SIGTERM first, so that processes can write what they write on exit (--cpu-prof). */
+export async function stopGracefully(ms = 5000) {
+  for (const c of children) c.kill('SIGTERM');
+  const until = Date.now() + ms;
+  while (Date.now() < until && children.size > 0)
+    await new Promise((r) => setTimeout(r, 100));
+  stopAll();
+}
 process.on('exit', stopAll);
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(130));
 

@@ -1,7 +1,7 @@
-import http from 'node:http';
-import https from 'node:https';
 import net from 'node:net';
+import { PassThrough } from 'node:stream';
 import tls from 'node:tls';
+import type { Dispatcher } from 'undici';
 import {
   AgentStreamError,
   type DecodedHeaders,
@@ -13,6 +13,7 @@ import {
 import type { ConnectionEvent, RequestEvent } from './events.js';
 import { toLocalRequestHeaders, toStreamResponseHeaders } from './headers.js';
 import type { ExchangeTap } from './inspector/recorder.js';
+import { hostHeader, LocalPools } from './local-pools.js';
 import { formatTarget, type LocalTarget } from './target.js';
 
 export interface StreamRoute {
@@ -47,8 +48,25 @@ const header = (h: StreamHeaders, name: string): string | undefined => {
 
 const ignore = (): void => undefined;
 
-const hostHeader = (t: LocalTarget) =>
-  net.isIP(t.host) === 6 ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
+/** Errors on a pooled connection before any answer, for which one more try is safe. */
+const RETRYABLE = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
+/** Methods a client may retry on its own (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/** What undici refuses before sending (a method, path or header HTTP/1.1 cannot carry). */
+const REFUSED_ARGUMENT = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
+
+/** undici's raw header list as latin1 strings (the bytes as sent, like Node's `rawHeaders`). */
+function latin1Headers(raw: Dispatcher.DispatchController['rawHeaders']): string[] {
+  if (!Array.isArray(raw)) return [];
+  const out = new Array<string>(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i];
+    out[i] = typeof v === 'string' ? v : (v as Buffer).toString('latin1');
+  }
+  return out;
+}
 
 /** The state of one `http` stream's exchange with the local service. */
 class HttpExchange {
@@ -56,7 +74,10 @@ class HttpExchange {
   status = 0;
   /** the answer went out whole: closing the stream must not cut the local request */
   complete = false;
-  req: http.ClientRequest | undefined;
+  /** the local request in flight, to abort (undefined before undici starts it) */
+  controller: Dispatcher.DispatchController | undefined;
+  /** the relay's side went away: a request undici starts later is aborted at once */
+  cancelled = false;
   /** the local service's deadline; upload progress re-arms it */
   timer!: NodeJS.Timeout;
   readonly started = performance.now();
@@ -70,27 +91,23 @@ class HttpExchange {
     readonly path: string,
     readonly tap: ExchangeTap | undefined,
   ) {}
+
+  abort(): void {
+    this.cancelled = true;
+    this.controller?.abort(new Error('fdt: the visitor went away'));
+  }
 }
 
 /** Serves the relay's streams: each one is forwarded to its tunnel's local target. */
 export class StreamForwarder {
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  private readonly pools: LocalPools;
   /** raw and upgrade connections, torn down on close */
   private readonly sockets = new Set<net.Socket>();
   /** the Host a target gets when the request names none, per target */
   private readonly hosts = new WeakMap<LocalTarget, string>();
 
   constructor(private readonly o: ForwarderOptions) {
-    const pool = {
-      keepAlive: true,
-      maxSockets: o.maxSockets,
-      maxFreeSockets: 64,
-      scheduling: 'lifo' as const,
-      // (Nagle is off on the pool's sockets: Node's agents default to noDelay.)
-    };
-    this.httpAgent = new http.Agent(pool);
-    this.httpsAgent = new https.Agent({ ...pool, rejectUnauthorized: o.verifyLocalTls });
+    this.pools = new LocalPools(o);
   }
 
   handle(stream: MuxStream, headers: StreamHeaders, rawHeaders: string[]): void {
@@ -115,8 +132,7 @@ export class StreamForwarder {
 
   /** Drops pooled local connections and open raw connections. */
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.pools.close();
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
   }
@@ -166,122 +182,91 @@ export class StreamForwarder {
 
   private attempt(x: HttpExchange, hasBody: boolean, first: Buffer | undefined, isRetry: boolean): void {
     const { stream, method, tap } = x;
-    const t = x.route.target;
-    const secure = t.protocol === 'https:';
-    const head = toLocalRequestHeaders(x.rawHeaders, { hasBody, method, fallbackHost: this.hostOf(t) });
-    const options: https.RequestOptions = {
-      host: t.host,
-      port: t.port,
+    const head = toLocalRequestHeaders(x.rawHeaders, {
+      hasBody,
       method,
-      path: x.path,
-      headers: head.headers,
-      agent: secure ? this.httpsAgent : this.httpAgent,
-    };
-    if (secure) {
-      options.servername = net.isIP(t.host) ? undefined : t.host;
-      options.rejectUnauthorized = this.o.verifyLocalTls;
+      fallbackHost: this.hostOf(x.route.target),
+      clientChunks: true,
+    });
+    tap?.request(head.headers);
+    let body: PassThrough | null = null;
+    if (hasBody) {
+      // Not the stream itself: undici destroys a body once it is sent, and the stream still
+      // carries the response.
+      body = new PassThrough();
+      if (first) {
+        tap?.requestChunk(first);
+        body.write(first);
+      }
+      stream.on('data', (c: Buffer) => {
+        tap?.requestChunk(c);
+        // Upload progress counts as life: a slow upload is not a dead service.
+        x.timer.refresh();
+      });
+      stream.pipe(body);
     }
-    let r: http.ClientRequest;
+    this.pools
+      .of(x.route.target)
+      .dispatch(
+        { path: x.path, method, headers: head.headers, body },
+        new LocalRequest(this, x, hasBody, isRetry),
+      );
+  }
+
+  /** The local service answered (a final status): the head to the relay, the body follows. */
+  respond(x: HttpExchange, status: number, rawHeaders: string[]): boolean {
+    const { stream } = x;
+    clearTimeout(x.timer);
+    if (stream.destroyed || stream.closed || stream.headersSent) return false;
+    x.status = status;
+    x.tap?.response(status, rawHeaders);
+    const noBody = x.method === 'HEAD' || status === 204 || status === 304;
     try {
-      r = x.req = (secure ? https : http).request(options);
-    } catch (e) {
-      // Node refuses what HTTP/1.1 cannot carry (a bad method or path): the visitor's fault.
+      stream.respond(toStreamResponseHeaders(status, rawHeaders), { endStream: noBody });
+    } catch {
+      stream.close(MuxCode.InternalError);
+      return false;
+    }
+    if (noBody) x.complete = true;
+    return true;
+  }
+
+  /** The local request failed: an error page when nothing was answered yet, else a reset. */
+  failed(x: HttpExchange, err: Error & { code?: string }, hasBody: boolean, isRetry: boolean): void {
+    const { stream } = x;
+    // The visitor went away (we aborted the request): nothing to answer, nothing to retry.
+    if (x.cancelled || stream.destroyed || stream.closed) return;
+    if (x.status) {
+      if (!x.complete) stream.close(MuxCode.InternalError);
+      return;
+    }
+    const code = err.code ?? '';
+    if (REFUSED_ARGUMENT.has(code)) {
+      clearTimeout(x.timer);
       return this.respondError(
         x,
         400,
         'bad_request',
-        `fdt: the request cannot be forwarded: ${(e as Error).message}\n`,
+        `fdt: the request cannot be forwarded: ${err.message}\n`,
       );
     }
-    tap?.request(head.headers);
-    r.on('information', (info: http.InformationEvent) => {
-      if (stream.headersSent || stream.destroyed || info.statusCode === 101) return;
-      try {
-        stream.additionalHeaders(toStreamResponseHeaders(info.statusCode, info.rawHeaders));
-      } catch {
-        // an informational response the relay cannot take is safe to drop
-      }
-    });
-    r.on('response', (res: http.IncomingMessage) => this.respond(x, res));
-    r.on('error', (err: NodeJS.ErrnoException) => {
-      // The visitor went away (we destroyed the request): nothing to answer, nothing to retry.
-      if (stream.destroyed || stream.closed) return;
-      if (x.status) {
-        if (!x.complete) stream.close(MuxCode.InternalError);
-        return;
-      }
-      // A pooled connection the local server had just closed: safe to try once more when
-      // the request had no body (nothing was consumed from the visitor).
-      if (!isRetry && !hasBody && r.reusedSocket && err.code === 'ECONNRESET')
-        return this.attempt(x, false, undefined, true);
-      clearTimeout(x.timer);
-      this.respondError(
-        x,
-        502,
-        AgentStreamError.LocalUnreachable,
-        `fdt: the local service at ${formatTarget(t)} is unreachable (${err.code ?? err.message})\n`,
-      );
-    });
-    if (!hasBody) return void r.end();
-    if (first) {
-      tap?.requestChunk(first);
-      r.write(first);
-    }
-    if (tap) stream.on('data', (c: Buffer) => tap.requestChunk(c));
-    stream.pipe(r);
-    // Upload progress counts as life: a slow upload is not a dead service.
-    stream.on('data', () => x.timer.refresh());
-  }
-
-  private respond(x: HttpExchange, res: http.IncomingMessage): void {
-    const { stream, tap } = x;
+    // A pooled connection the local server had just closed: safe to try once more when the
+    // request had no body (nothing was consumed from the visitor) and may be repeated.
+    if (!isRetry && !hasBody && RETRYABLE.has(code) && IDEMPOTENT.has(x.method.toUpperCase()))
+      return this.attempt(x, false, undefined, true);
     clearTimeout(x.timer);
-    if (stream.destroyed || stream.closed || stream.headersSent) {
-      res.destroy();
-      return;
-    }
-    const status = res.statusCode ?? 502;
-    x.status = status;
-    tap?.response(status, res.rawHeaders);
-    const noBody = x.method === 'HEAD' || status === 204 || status === 304;
-    // Queued before the head is written, so it runs before the link's batched write goes out
-    // (see endIfWhole).
-    if (!noBody) process.nextTick(endIfWhole, x, res);
-    try {
-      stream.respond(toStreamResponseHeaders(status, res.rawHeaders), { endStream: noBody });
-    } catch {
-      res.destroy();
-      stream.close(MuxCode.InternalError);
-      return;
-    }
-    if (noBody) {
-      x.complete = true;
-      res.resume();
-      return;
-    }
-    // The body, with backpressure: what pipe() does, without its dozen listeners per request.
-    // (A response that fails emits no 'error' without a listener; its 'close' says it all.)
-    res.on('data', (c: Buffer) => {
-      tap?.responseChunk(c);
-      if (!stream.write(c)) {
-        res.pause();
-        stream.once('drain', () => res.resume());
-      }
-    });
-    res.on('end', () => {
-      if (x.complete) return; // already ended by endIfWhole
-      x.complete = true;
-      stream.end();
-    });
-    res.on('close', () => {
-      // Truncated by the local service: tell the relay the body is incomplete.
-      if (!res.complete && !stream.destroyed) stream.close(MuxCode.InternalError);
-    });
+    const t = x.route.target;
+    this.respondError(
+      x,
+      502,
+      AgentStreamError.LocalUnreachable,
+      `fdt: the local service at ${formatTarget(t)} is unreachable (${code || err.message})\n`,
+    );
   }
 
   private timedOut(x: HttpExchange): void {
     if (x.status) return;
-    x.req?.destroy();
+    x.abort();
     this.respondError(
       x,
       504,
@@ -298,7 +283,7 @@ export class StreamForwarder {
 
   private closed(x: HttpExchange): void {
     clearTimeout(x.timer);
-    if (!x.complete) x.req?.destroy();
+    if (!x.complete) x.abort();
     // No answer at all (the visitor left first): nothing to report or record.
     if (!x.status) return;
     const durationMs = Math.round(performance.now() - x.started);
@@ -385,23 +370,60 @@ export class StreamForwarder {
 }
 
 /**
- * Ends the stream at once when the local response arrived whole in the read that brought its
- * head (the usual small response). Streaming it would write the head now, the body a tick
- * later (a readable's first push is buffered) and the end a tick after that, each in a write
- * of its own. This runs after that read was parsed and before the link's batched write
- * (queued once the head was written): head, body and end leave in one write. Anything else
- * (a partial or large body, backpressure) is left to the 'data'/'end' listeners.
+ * undici's handler of one local request: the head goes to the forwarder, the body straight
+ * onto the stream with backpressure (undici pauses reading the local socket), errors back to
+ * the forwarder. Head, body and end of a small response arrive in one socket read and leave
+ * in the link's next batched write.
  */
-function endIfWhole(x: HttpExchange, res: http.IncomingMessage): void {
-  const stream = x.stream;
-  if (x.complete || !res.complete || !stream.headersSent || stream.destroyed) return;
-  // Only what the stream takes without backpressure (its high-water mark, 16 KiB).
-  if (res.readableLength >= stream.writableHighWaterMark - stream.writableLength) return;
-  // read() hands each buffered chunk to the 'data' listener, which writes it to the stream.
-  while (res.readableLength > 0 && res.read() !== null);
-  if (res.readableLength > 0 || stream.writableEnded) return;
-  x.complete = true;
-  stream.end();
+class LocalRequest implements Dispatcher.DispatchHandler {
+  constructor(
+    private readonly f: StreamForwarder,
+    private readonly x: HttpExchange,
+    private readonly hasBody: boolean,
+    private readonly isRetry: boolean,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.x.controller = controller;
+    if (this.x.cancelled) controller.abort(new Error('fdt: the visitor went away'));
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number): void {
+    const { x } = this;
+    const raw = latin1Headers(controller.rawHeaders);
+    if (statusCode < 200) {
+      // Informational answers (103 Early Hints...) go to the visitor ahead of the response.
+      if (x.stream.headersSent || x.stream.destroyed) return;
+      try {
+        x.stream.additionalHeaders(toStreamResponseHeaders(statusCode, raw));
+      } catch {
+        // an informational response the relay cannot take is safe to drop
+      }
+      return;
+    }
+    if (!this.f.respond(x, statusCode, raw)) controller.abort(new Error('fdt: the stream is gone'));
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const { x } = this;
+    x.tap?.responseChunk(chunk);
+    if (x.stream.destroyed) return;
+    if (!x.stream.write(chunk)) {
+      controller.pause();
+      x.stream.once('drain', () => controller.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    const { x } = this;
+    if (x.complete) return;
+    x.complete = true;
+    if (!x.stream.destroyed) x.stream.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
+    this.f.failed(this.x, err, this.hasBody, this.isRetry);
+  }
 }
 
 /** Answers a stream with an error page of ours (`fdt-error`), or resets it once headers went out. */

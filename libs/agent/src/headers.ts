@@ -50,6 +50,8 @@ export interface LocalRequestOptions {
   hasBody: boolean;
   method: string;
   fallbackHost: string;
+  /** the HTTP client chunks a body of unknown length itself (undici refuses the header) */
+  clientChunks?: boolean;
 }
 
 /**
@@ -102,7 +104,9 @@ function localRequestHead(
   // The mux frames the body itself; HTTP/1.1 needs a length or chunking, and Node picks
   // neither for GET/DELETE/OPTIONS bodies nor sends `content-length: 0` on an empty POST.
   if (!hasLength) {
-    if (opts.hasBody) out.push('transfer-encoding', 'chunked');
+    if (opts.hasBody) {
+      if (!opts.clientChunks) out.push('transfer-encoding', 'chunked');
+    }
     else if (LENGTH_ZERO_METHODS.has(opts.method) || LENGTH_ZERO_METHODS.has(opts.method.toUpperCase()))
       out.push('content-length', '0');
   }
