@@ -1,5 +1,6 @@
 import net from 'node:net';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
+import PoolClass from 'undici/lib/dispatcher/pool.js';
 import type { LocalTarget } from './target.js';
 
 export interface LocalPoolOptions {
@@ -19,7 +20,7 @@ export const hostHeader = (t: LocalTarget): string =>
  * undici rather than `http.request` because the agent makes one local request per visitor
  * request: its dispatch API costs about half the CPU per request of Node's `ClientRequest`
  * and `Agent` (27-30 vs 48-54 µs, 1 KiB GETs on this machine) and hands the body over as
- * buffers, without a stream object per response.
+ * buffers, without a stream object per response. (Loaded by its own module: see undici-pool.d.ts.)
  */
 export class LocalPools {
   private readonly pools = new Map<string, Pool>();
@@ -30,7 +31,7 @@ export class LocalPools {
     const origin = `${t.protocol === 'https:' ? 'https:' : 'http:'}//${hostHeader(t)}`;
     let pool = this.pools.get(origin);
     if (!pool) {
-      pool = new Pool(origin, {
+      pool = new PoolClass(origin, {
         connections: this.o.maxSockets,
         pipelining: 1,
         // The forwarder keeps its own deadline (re-armed by upload progress): none of undici's.
