@@ -58,7 +58,7 @@ if (opt.config === 'production') {
 const run = (seconds) =>
   wrk(target.url, { conns: Number(opt.conns), seconds, host: target.host, close: opt.close });
 await settle(() => [...target.allPids(), ...target.agentPids()]);
-await run(2); // warm up: JIT, pools
+await run(5); // warm up: JIT, pools, the heaps grown to their working size
 const rows = [];
 for (let i = 0; i < Number(opt.rounds); i++) {
   const pids = { relay: target.relayPids(), all: target.allPids(), agent: target.agentPids() };

@@ -10,15 +10,17 @@ class BodyTap {
 
   attach(stream: Readable): void {
     // Attached before the stream is piped, so it never changes the flow or the backpressure.
-    stream.on('data', (chunk: Buffer) => {
-      this.total += chunk.length;
-      if (this.captured < INSPECTION_BODY_BYTES) {
-        // A copy of the captured part only (the chunk may be a view of a larger buffer).
-        const part = chunk.subarray(0, INSPECTION_BODY_BYTES - this.captured);
-        (this.chunks ??= []).push(Buffer.from(part));
-        this.captured += part.length;
-      }
-    });
+    stream.on('data', (chunk: Buffer) => this.add(chunk));
+  }
+
+  add(chunk: Buffer): void {
+    this.total += chunk.length;
+    if (this.captured < INSPECTION_BODY_BYTES) {
+      // A copy of the captured part only (the chunk may be a view of a larger buffer).
+      const part = chunk.subarray(0, INSPECTION_BODY_BYTES - this.captured);
+      (this.chunks ??= []).push(Buffer.from(part));
+      this.captured += part.length;
+    }
   }
 
   /** Joined and encoded once, when somebody reads the record. */
@@ -59,15 +61,21 @@ export class ExchangeRecorder {
     private readonly onError: (e: unknown) => void,
     /** the org's inspection retention: the tunnel's log expires this long after this record */
     private readonly ttlSeconds: number,
+    /** whether the request has a body to tap (a bodyless one gets no listener) */
+    requestBody: boolean,
   ) {
-    this.req.attach(request);
+    if (requestBody) this.req.attach(request);
   }
 
-  response(status: number, rawHeaders: readonly string[], body?: Readable): void {
+  response(status: number, rawHeaders: readonly string[]): void {
     this.status = status;
     this.timeToHeadMs = performance.now() - this.started;
     this.responseRaw = rawHeaders;
-    if (body) this.res.attach(body);
+  }
+
+  /** A chunk of the response body on its way to the visitor (from the proxy's own pump). */
+  responseChunk(chunk: Buffer): void {
+    this.res.add(chunk);
   }
 
   finish(status: number, error?: string): void {

@@ -200,6 +200,7 @@ export class HttpProxy {
             remoteAddr(ip, remotePort),
             this.inspectionFailed,
             retentionHours * 3600,
+            !noBody,
           )
         : undefined;
     let error: VisitorErrorCode | undefined;
@@ -276,13 +277,14 @@ export class HttpProxy {
     } catch {
       return fail(VisitorErrorCode.TunnelError);
     }
-    recorder?.response(status, headers, stream);
+    recorder?.response(status, headers);
     let bodyStarted = false;
     // The body, with backpressure: what pipe() does, without the dozen closures and listeners
     // it sets up per request (6% of the relay's allocations under load A). A visitor that has
     // gone closes the stream (the 'close' handler above), so nothing waits on a dead 'drain'.
     stream.on('data', (chunk: Buffer) => {
       bodyStarted = true;
+      recorder?.responseChunk(chunk);
       if (res.destroyed) return;
       if (!res.write(chunk)) {
         stream.pause();
