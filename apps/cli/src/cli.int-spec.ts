@@ -12,6 +12,8 @@ import { FakeApi, FakeRelay } from '@fdt/agent/testing';
 
 const root = join(import.meta.dirname, '../../..');
 const BIN = join(root, 'apps/cli/bin/run.js');
+/** what `npx fdt` runs: the workspace's bin link, executed as a file (its shell line picks Node) */
+const INSTALLED_BIN = join(root, 'node_modules/.bin/fdt');
 // HOME and XDG_CONFIG_HOME of every run: never the real user's config file.
 const HOME = mkdtempSync(join(tmpdir(), 'fdt-cli-home-'));
 const CONFIG_FILE = join(HOME, 'xdg', 'fdt', 'config.yml');
@@ -25,14 +27,15 @@ interface Run {
   exited: Promise<number | null>;
 }
 
-function fdt(args: string[], env: Record<string, string> = {}): Run {
+function fdt(args: string[], env: Record<string, string> = {}, installed = false): Run {
   const base = { ...process.env };
   delete base.NODE_OPTIONS; // Jest's --experimental-vm-modules is not the CLI's business
   delete base.FDT_AUTHTOKEN;
   delete base.FDT_API_URL;
   delete base.FDT_CA_FILE;
   delete base.FDT_API_KEY;
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const [file, argv] = installed ? [INSTALLED_BIN, args] : [process.execPath, [BIN, ...args]];
+  const child = spawn(file, argv, {
     env: { ...base, HOME, XDG_CONFIG_HOME: join(HOME, 'xdg'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -111,8 +114,8 @@ describe('fdt CLI (built binary)', () => {
     return { relay, api, env: { FDT_API_URL: api.url, FDT_AUTHTOKEN: 'fdt_at_good' } };
   }
 
-  const start = (args: string[], env: Record<string, string>) => {
-    const r = fdt(args, env);
+  const start = (args: string[], env: Record<string, string>, installed = false) => {
+    const r = fdt(args, env, installed);
     running.push(r);
     return r;
   };
@@ -303,6 +306,20 @@ describe('fdt CLI (built binary)', () => {
     r.child.kill('SIGTERM');
     expect(await r.exited).toBe(0);
     expect(r.lines().at(-1)).toMatchObject({ event: 'stopped', signal: 'SIGTERM' });
+  });
+
+  it('the installed bin (what npx runs) is one Node process with the agent heap flag, no wrapper', async () => {
+    const { env } = await stack();
+    const r = start(['tunnel', 'start', 'tcp', String(originPort)], env, true);
+    await r.waitEvent('tunnel_online');
+    const pid = r.child.pid as number;
+    // The shell line exec'd Node in its own place: the spawned process is Node running run.js.
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    expect(argv[0]).toMatch(/\/node$/);
+    expect(argv.slice(1, 3)).toEqual(['--max-semi-space-size=1', join(root, 'apps/cli/bin/run.js')]);
+    expect(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim()).toBe('');
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
   });
 
   it('prints a human block with --log text', async () => {
