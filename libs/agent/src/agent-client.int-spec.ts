@@ -592,7 +592,7 @@ describe('agent client (integration: fake relay, real sockets)', () => {
     expect(client.rttMs).toBeGreaterThanOrEqual(0);
   });
 
-  it('frames bodies for HTTP/1.1 as the relay sends them: none on a GET, chunked or sized uploads', async () => {
+  it('frames bodies for HTTP/1.1 as the relay sends them: none on a GET, chunked or sized uploads, an upload that expected 100-continue', async () => {
     const { relay, client } = await setup([{ proto: 'http', addr: origin.port }]);
     await client.start();
     const seen = async (r: Omit<RelayRequest, 'tunnel'>) => {
@@ -621,6 +621,15 @@ describe('agent client (integration: fake relay, real sockets)', () => {
     expect(sized.value('content-length')).toBe('3');
     expect(sized.names).not.toContain('transfer-encoding');
     expect(sized.length).toBe(3);
+    // curl sends Expect: 100-continue with bodies over 1 KiB; the relay has answered it.
+    const expected = await seen({
+      method: 'POST',
+      endStream: false,
+      body: 'y'.repeat(5000),
+      headers: { expect: '100-continue', 'content-length': '5000' },
+    });
+    expect(expected.names).not.toContain('expect');
+    expect(expected.length).toBe(5000);
   });
 
   it('passes a 1xx ahead of the response, and reports a request that ended on its HEADERS', async () => {

@@ -86,6 +86,9 @@ function localRequestHead(
     if (lower === 'connection' && drop === BAIL_ON_CONNECTION) return undefined;
     if (lower === ':authority') host = value;
     if (lower.startsWith(':') || isOurs(lower) || HOP_BY_HOP_HEADERS.has(lower) || drop.has(lower)) continue;
+    // The relay's HTTP server has answered `Expect: 100-continue` (the body is on its way), and
+    // the local request is sent whole: the expectation is met, not forwarded (undici refuses it).
+    if (lower === 'expect') continue;
     if (lower === 'cookie') {
       (cookies ??= []).push(value);
       continue;
