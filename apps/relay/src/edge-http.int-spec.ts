@@ -515,13 +515,13 @@ describe('relay HTTP ingress', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
-  it('records each exchange in the tunnel log, bodies capped at 64 KiB', async () => {
+  it('records each exchange in the tunnel log, bodies capped at 64 KiB, credentials redacted', async () => {
     const log = edge.relay.app.get<symbol, InspectionLog>(INSPECTION_LOG, { strict: false });
     await visit(port, host('api'), {
       method: 'POST',
       path: '/echo?inspect=1',
       body: 'x'.repeat(100 * 1024),
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'text/plain', authorization: 'Bearer s3cret' },
     });
     const route = edge.relay.app.get(RoutingTable).byHost(host('api').split(':')[0]);
     const [x] = await log.list(route?.orgId ?? '', route?.name ?? '', { limit: 1 });
@@ -537,7 +537,13 @@ describe('relay HTTP ingress', () => {
     expect(Buffer.from(x.requestBody, 'base64').length).toBe(64 * 1024);
     expect(JSON.parse(Buffer.from(x.responseBody, 'base64').toString()).label).toBe('B');
     expect(x.requestHeaders).toContainEqual(['content-type', 'text/plain']);
-    expect(x.responseHeaders.some(([k]) => k === 'content-type')).toBe(true);
+    expect(x.requestHeaders).toContainEqual(['authorization', '[redacted]']);
+    expect(x.requestHeaders.some(([k]) => k.toLowerCase() === 'host')).toBe(true);
+    // Each list holds its own side's fields only.
+    expect(x.responseHeaders).toContainEqual(['content-type', 'application/json']);
+    expect(x.responseHeaders.some(([k]) => k.toLowerCase() === 'host')).toBe(false);
+    expect(x.requestHeaders).not.toContainEqual(['content-type', 'application/json']);
+    expect(JSON.stringify(x)).not.toContain('s3cret');
     expect(x.durationMs).toBeGreaterThan(0);
   });
 
