@@ -32,6 +32,12 @@ const adapters: [string, (namespace: string, perTunnel?: number) => InspectionLo
   ],
 ];
 
+const compareIds = (a: string, b: string) => {
+  const [am, as] = a.split('-').map(Number);
+  const [bm, bs] = b.split('-').map(Number);
+  return am - bm || as - bs;
+};
+
 const record = (tunnel: string, path: string, orgId = 'org-1'): NewInspectionRecord => ({
   requestId: randomUUID(),
   orgId,
@@ -188,6 +194,49 @@ describe('RedisInspectionLog', () => {
       );
     } finally {
       await redis.del(`${namespace}:insp:org-1:web`);
+      redis.disconnect();
+      await l.close();
+    }
+  });
+  it('writes the appends of one event-loop iteration in one transaction, each with its own id, in order', async () => {
+    const namespace = `t-${randomUUID()}`;
+    const l = new RedisInspectionLog({ namespace, redis: TEST_REDIS_URL });
+    const redis = new Redis(TEST_REDIS_URL);
+    const key = (t: string) => `${namespace}:insp:org-1:${t}`;
+    const monitor = await redis.monitor();
+    const commands: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (String(args[1] ?? '').startsWith(namespace)) commands.push(String(args[0]).toLowerCase());
+    });
+    try {
+      // The last append of a tunnel sets its ttl; a key of the wrong type fails its own append.
+      await redis.set(key('broken'), 'not a stream');
+      const appends = [
+        ...Array.from({ length: 20 }, (_, i) => l.append(record(i % 2 ? 'web' : 'api', `/p${i}`), 7200)),
+        l.append(record('web', '/last'), 3600),
+        l.append(record('broken', '/x')),
+      ];
+      const settled = await Promise.allSettled(appends);
+      const ids = settled.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'));
+      // Ids are a tunnel's own (one stream each): unique and increasing within it.
+      const web = ids.filter((_, i) => i === 20 || (i < 20 && i % 2 === 1));
+      const api = ids.filter((_, i) => i < 20 && i % 2 === 0);
+      for (const own of [web, api]) {
+        expect(new Set(own).size).toBe(own.length);
+        expect([...own].sort(compareIds)).toEqual(own);
+      }
+      expect(settled[21].status).toBe('rejected');
+      expect((await l.list('org-1', 'web')).map((r) => r.path)[0]).toBe('/last');
+      expect((await l.list('org-1', 'api')).length).toBe(10);
+      expect(await redis.ttl(key('web'))).toBeLessThanOrEqual(3600);
+      expect(await redis.ttl(key('api'))).toBeGreaterThan(3600);
+      // One MULTI for all 22 appends: 22 XADDs and one EXPIRE per key.
+      await sleep(100);
+      expect(commands.filter((c) => c === 'xadd')).toHaveLength(22);
+      expect(commands.filter((c) => c === 'expire')).toHaveLength(3);
+    } finally {
+      monitor.disconnect();
+      await redis.del(key('web'), key('api'), key('broken'));
       redis.disconnect();
       await l.close();
     }

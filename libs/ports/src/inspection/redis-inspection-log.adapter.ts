@@ -25,6 +25,14 @@ const FOLLOW_BLOCK_MS = 1000;
 
 type StreamEntry = [id: string, fields: string[]];
 
+interface PendingAppend {
+  key: string;
+  json: string;
+  ttlSeconds: number;
+  resolve(id: string): void;
+  reject(e: unknown): void;
+}
+
 interface Followed {
   lastId: string;
   handlers: Set<(r: InspectionRecord) => void>;
@@ -43,6 +51,8 @@ export class RedisInspectionLog implements InspectionLog {
   private readonly retentionSeconds: number;
   private readonly onError: PortErrorReporter;
   private readonly followed = new Map<string, Followed>();
+  /** appends waiting for this event-loop iteration's transaction */
+  private batch: PendingAppend[] = [];
   private blocker?: Redis;
   private loop?: Promise<void>;
   private closed = false;
@@ -66,19 +76,47 @@ export class RedisInspectionLog implements InspectionLog {
     assertName('orgId', record.orgId);
     assertName('tunnel', record.tunnel);
     assertPositive('ttlSeconds', ttlSeconds, true);
-    const key = this.key(record.orgId, record.tunnel);
     // A lazy record becomes plain JSON here, once (toJSON when it has one).
     const json = JSON.stringify(record);
-    const [[addError, id], [expireError]] = (await this.redis
-      .multi()
-      .xadd(key, 'MAXLEN', '~', String(this.perTunnel), '*', 'r', json)
-      // This append's ttl, also when shorter than what the key had: a plan lowered applies now.
-      .expire(key, ttlSeconds)
-      .exec()) as [[Error | null, string], [Error | null, unknown]];
-    if (addError) throw addError;
-    if (expireError) throw expireError;
-    return id;
+    const key = this.key(record.orgId, record.tunnel);
+    return new Promise<string>((resolve, reject) => {
+      this.batch.push({ key, json, ttlSeconds, resolve, reject });
+      if (this.batch.length === 1) setImmediate(this.flush);
+    });
   }
+
+  /**
+   * Every append of one event-loop iteration in one transaction: an XADD each, one EXPIRE per
+   * tunnel with the ttl of its last append (also when shorter than what the key had: a plan
+   * lowered applies now). Under load a relay appends a record per request; one MULTI per
+   * record was a round trip, a pipeline and a promise each, and as much again for Redis.
+   */
+  private readonly flush = (): void => {
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    this.batch = [];
+    const multi = this.redis.multi();
+    const ttl = new Map<string, number>();
+    for (const a of batch) {
+      multi.xadd(a.key, 'MAXLEN', '~', String(this.perTunnel), '*', 'r', a.json);
+      ttl.set(a.key, a.ttlSeconds);
+    }
+    for (const [key, seconds] of ttl) multi.expire(key, seconds);
+    multi.exec().then(
+      (results) => {
+        const failed = results?.slice(batch.length).find(([e]) => e)?.[0];
+        batch.forEach((a, i) => {
+          const [error, id] = results?.[i] ?? [new Error('inspection append: no answer'), undefined];
+          const e = error ?? failed;
+          if (e) a.reject(e);
+          else a.resolve(id as string);
+        });
+      },
+      (e: unknown) => {
+        for (const a of batch) a.reject(e);
+      },
+    );
+  };
 
   async list(
     orgId: string,
@@ -134,6 +172,8 @@ export class RedisInspectionLog implements InspectionLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Appends already taken still go out (before the connection quits).
+    this.flush();
     this.followed.clear();
     this.blocker?.disconnect();
     await this.loop?.catch(() => undefined);
