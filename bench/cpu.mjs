@@ -7,6 +7,7 @@
 //   --log json. "relay" is the relay's process; "server side" adds the api (production) or
 //   is npm start's whole tree (api, worker, embedded PostgreSQL, relay). The CLI counts as
 //   its process tree.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -55,13 +56,23 @@ if (opt.config === 'production') {
   };
 } else throw new Error(`--config: production, user or user-json, not ${opt.config}`);
 
+// With BENCH_REDIS_URL (production layout on Redis), the local redis-server's CPU is counted too.
+const redisPids = () => {
+  if (!process.env.BENCH_REDIS_URL) return [];
+  try {
+    return execFileSync('pgrep', ['-x', 'redis-server'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+};
+
 const run = (seconds) =>
   wrk(target.url, { conns: Number(opt.conns), seconds, host: target.host, close: opt.close });
 await settle(() => [...target.allPids(), ...target.agentPids()]);
 await run(5); // warm up: JIT, pools, the heaps grown to their working size
 const rows = [];
 for (let i = 0; i < Number(opt.rounds); i++) {
-  const pids = { relay: target.relayPids(), all: target.allPids(), agent: target.agentPids() };
+  const pids = { relay: target.relayPids(), all: target.allPids(), agent: target.agentPids(), redis: redisPids() };
   const before = {};
   for (const [k, p] of Object.entries(pids)) before[k] = await cpuUs(p);
   const r = await run(Number(opt.seconds));
@@ -73,6 +84,7 @@ for (let i = 0; i < Number(opt.rounds); i++) {
     'relay µs/req': await perReq('relay'),
     'server side µs/req': await perReq('all'),
     'agent µs/req': await perReq('agent'),
+    ...(pids.redis.length ? { 'redis µs/req': await perReq('redis') } : {}),
     'relay MiB': Math.round(await rssMiB(pids.relay)),
     'server side MiB': Math.round(await rssMiB(pids.all)),
     'agent MiB': Math.round(await rssMiB(pids.agent)),

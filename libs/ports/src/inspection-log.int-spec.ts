@@ -171,6 +171,21 @@ describe.each(adapters)('InspectionLog contract: %s', (_name, create) => {
     await l.close();
     await expect(l.append(record('web', '/x'))).rejects.toBeInstanceOf(PortClosedError);
   });
+
+  it("record(): the data plane's append, best-effort; a window of records keeps the last per tunnel", async () => {
+    const l = log(5);
+    for (let i = 0; i < 12; i++) l.record(record('web', `/r${i}`), 3600);
+    l.record(record('api', '/only'));
+    // Bad input and a closed log take nothing and throw nothing (the visitor's exchange goes on).
+    expect(() => l.record(record('', '/bad'))).not.toThrow();
+    const paths = async (t: string) => (await l.list('org-1', t)).map((r) => r.path);
+    const until = Date.now() + 5000;
+    while ((await paths('web')).length < 5 && Date.now() < until) await sleep(50);
+    expect(await paths('web')).toEqual(['/r11', '/r10', '/r9', '/r8', '/r7']);
+    expect(await paths('api')).toEqual(['/only']);
+    await l.close();
+    expect(() => l.record(record('web', '/late'))).not.toThrow();
+  });
 });
 
 describe('RedisInspectionLog', () => {
@@ -237,6 +252,35 @@ describe('RedisInspectionLog', () => {
     } finally {
       monitor.disconnect();
       await redis.del(key('web'), key('api'), key('broken'));
+      redis.disconnect();
+      await l.close();
+    }
+  });
+});
+
+describe('RedisInspectionLog record()', () => {
+  it('writes a window of records together: of 1,000 records of one tunnel only the last perTunnel', async () => {
+    const namespace = `t-${randomUUID()}`;
+    const l = new RedisInspectionLog({ namespace, redis: TEST_REDIS_URL, perTunnel: 10 });
+    const redis = new Redis(TEST_REDIS_URL);
+    const monitor = await redis.monitor();
+    const xadds: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (String(args[0]).toLowerCase() === 'xadd' && String(args[1]).startsWith(namespace)) xadds.push(args[1]);
+    });
+    try {
+      for (let i = 0; i < 1000; i++) l.record(record('web', `/r${i}`), 600);
+      const until = Date.now() + 5000;
+      while ((await l.list('org-1', 'web')).length < 10 && Date.now() < until) await sleep(50);
+      await sleep(300);
+      expect((await l.list('org-1', 'web')).map((r) => r.path)).toEqual(
+        Array.from({ length: 10 }, (_, i) => `/r${999 - i}`),
+      );
+      expect(xadds).toHaveLength(10);
+      expect(await redis.ttl(`${namespace}:insp:org-1:web`)).toBeGreaterThan(500);
+    } finally {
+      monitor.disconnect();
+      await redis.del(`${namespace}:insp:org-1:web`);
       redis.disconnect();
       await l.close();
     }

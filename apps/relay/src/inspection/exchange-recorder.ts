@@ -38,7 +38,7 @@ export interface ExchangeTunnel {
 }
 
 /**
- * Builds the record of one HTTP exchange while it streams through, then appends it to the
+ * Builds the record of one HTTP exchange while it streams through, then records it in the
  * inspection log with the org's retention as its tunnel log's expiry. The record is lazy: header pairs and bodies are assembled when somebody
  * reads it (the single-node log keeps the object; the Redis log serialises it once), so a log
  * nobody reads costs one small object per exchange.
@@ -58,7 +58,6 @@ export class ExchangeRecorder {
     private readonly requestId: string,
     private readonly request: IncomingMessage,
     private readonly remoteAddr: string,
-    private readonly onError: (e: unknown) => void,
     /** the org's inspection retention: the tunnel's log expires this long after this record */
     private readonly ttlSeconds: number,
     /** whether the request has a body to tap (a bodyless one gets no listener) */
@@ -99,8 +98,8 @@ export class ExchangeRecorder {
       performance.now() - this.started,
       error,
     );
-    // Inspection never holds up or fails a visitor's exchange.
-    this.log.append(record, this.ttlSeconds).catch(this.onError);
+    // Inspection never holds up or fails a visitor's exchange: record() is best-effort and batched.
+    this.log.record(record, this.ttlSeconds);
   }
 }
 

@@ -231,6 +231,11 @@ export class BridgeInspectionLog extends BridgeProxy implements InspectionLog {
     return this.call('append', plain(record), ...(ttlSeconds === undefined ? [] : [ttlSeconds]));
   }
 
+  record(record: NewInspectionRecord, ttlSeconds?: number): void {
+    // Best-effort by contract (the relay, which records per request, owns the log in-process).
+    this.append(record, ttlSeconds).catch(() => undefined);
+  }
+
   list(
     orgId: string,
     tunnel: string,

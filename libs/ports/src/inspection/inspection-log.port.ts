@@ -51,6 +51,15 @@ export interface InspectionLog {
    * of the org's plan as it is now applies from the next request on).
    */
   append(record: NewInspectionRecord, ttlSeconds?: number): Promise<string>;
+  /**
+   * The data plane's append: nothing to wait for, no id, at the same cap and ttl. The Redis log
+   * writes the records of a short window (`INSPECTION_RECORD_WINDOW_MS`) together, each
+   * tunnel's last `perTunnel` of them only (the cap would trim the older ones at once), so a
+   * relay under load writes at most `perTunnel` records per tunnel per window whatever its
+   * request rate; followers see the records written. Failures go to the log's error reporter
+   * (at most one a minute).
+   */
+  record(record: NewInspectionRecord, ttlSeconds?: number): void;
   /** Newest first; `before` (an id) pages backwards. */
   list(
     orgId: string,
@@ -76,6 +85,8 @@ export interface InspectionLogOptions {
 }
 
 export const DEFAULT_INSPECTION_PER_TUNNEL = 200;
+/** How long the Redis log gathers `record()`s before writing them. */
+export const INSPECTION_RECORD_WINDOW_MS = 200;
 /** How long a tunnel's log stays after its last append when nobody says otherwise. */
 export const DEFAULT_INSPECTION_RETENTION_SECONDS = 86_400;
 /** A list() never returns more than this. */

@@ -87,6 +87,18 @@ export class MemoryInspectionLog implements InspectionLog {
   }
 
   async append(record: NewInspectionRecord, ttlSeconds = this.retentionSeconds): Promise<string> {
+    return this.store(record, ttlSeconds);
+  }
+
+  record(record: NewInspectionRecord, ttlSeconds = this.retentionSeconds): void {
+    try {
+      this.store(record, ttlSeconds);
+    } catch {
+      // Best-effort by contract: a log closed during shutdown takes nothing, and says nothing.
+    }
+  }
+
+  private store(record: NewInspectionRecord, ttlSeconds: number): string {
     this.assertOpen();
     assertName('orgId', record.orgId);
     assertName('tunnel', record.tunnel);

@@ -6,6 +6,7 @@ import { assertName, assertPositive } from '../shared/validate.js';
 import {
   DEFAULT_INSPECTION_PER_TUNNEL,
   DEFAULT_INSPECTION_RETENTION_SECONDS,
+  INSPECTION_RECORD_WINDOW_MS,
   isInspectionId,
   MAX_INSPECTION_PAGE,
   type InspectionLog,
@@ -53,6 +54,10 @@ export class RedisInspectionLog implements InspectionLog {
   private readonly followed = new Map<string, Followed>();
   /** appends waiting for this event-loop iteration's transaction */
   private batch: PendingAppend[] = [];
+  /** record()s of the current window: per tunnel key, its last `perTunnel` and latest ttl */
+  private window = new Map<string, { records: NewInspectionRecord[]; ttlSeconds: number }>();
+  private windowTimer?: NodeJS.Timeout;
+  private lastRecordError = 0;
   private blocker?: Redis;
   private loop?: Promise<void>;
   private closed = false;
@@ -83,6 +88,54 @@ export class RedisInspectionLog implements InspectionLog {
       this.batch.push({ key, json, ttlSeconds, resolve, reject });
       if (this.batch.length === 1) setImmediate(this.flush);
     });
+  }
+
+  record(record: NewInspectionRecord, ttlSeconds = this.retentionSeconds): void {
+    if (this.closed) return;
+    const key = this.key(record.orgId, record.tunnel);
+    let w = this.window.get(key);
+    if (!w) this.window.set(key, (w = { records: [], ttlSeconds }));
+    w.records.push(record);
+    w.ttlSeconds = ttlSeconds;
+    // Older ones would be trimmed by MAXLEN as soon as written: never serialised at all.
+    if (w.records.length > this.perTunnel) w.records.shift();
+    this.windowTimer ??= setTimeout(this.flushWindow, INSPECTION_RECORD_WINDOW_MS);
+  }
+
+  /** The window's records, serialised now, in one transaction; a failure is reported, not thrown. */
+  private readonly flushWindow = (): void => {
+    this.windowTimer = undefined;
+    const window = this.window;
+    if (window.size === 0) return;
+    this.window = new Map();
+    const multi = this.redis.multi();
+    for (const [key, w] of window) {
+      for (const r of w.records) {
+        try {
+          assertName('orgId', r.orgId);
+          assertName('tunnel', r.tunnel);
+          multi.xadd(key, 'MAXLEN', '~', String(this.perTunnel), '*', 'r', JSON.stringify(r));
+        } catch (e) {
+          this.recordFailed(e);
+        }
+      }
+      multi.expire(key, Number.isInteger(w.ttlSeconds) && w.ttlSeconds > 0 ? w.ttlSeconds : this.retentionSeconds);
+    }
+    multi.exec().then(
+      (results) => {
+        const failed = results?.find(([e]) => e)?.[0];
+        if (failed) this.recordFailed(failed);
+      },
+      (e: unknown) => this.recordFailed(e),
+    );
+  };
+
+  // One report a minute at most: a Redis outage must not flood the log at request rate.
+  private recordFailed(e: unknown): void {
+    const now = Date.now();
+    if (now - this.lastRecordError < 60_000) return;
+    this.lastRecordError = now;
+    this.onError(e, 'inspection log record');
   }
 
   /**
@@ -172,7 +225,9 @@ export class RedisInspectionLog implements InspectionLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Appends already taken still go out (before the connection quits).
+    // Appends and records already taken still go out (before the connection quits).
+    clearTimeout(this.windowTimer);
+    this.flushWindow();
     this.flush();
     this.followed.clear();
     this.blocker?.disconnect();

@@ -91,7 +91,6 @@ export function refusalHeaders(code: VisitorErrorCode): Record<string, string> {
 export class HttpProxy {
   private readonly headTimeoutMs: number;
   private readonly logger = new Logger(HttpProxy.name);
-  private lastInspectionWarning = 0;
 
   constructor(
     @Inject(PLATFORM_CONFIG) config: PlatformConfig,
@@ -198,7 +197,6 @@ export class HttpProxy {
             requestId,
             req,
             remoteAddr(ip, remotePort),
-            this.inspectionFailed,
             retentionHours * 3600,
             !noBody,
           )
@@ -308,14 +306,6 @@ export class HttpProxy {
     if (!res.headersSent && !res.writableEnded) this.refuse(req, res, VisitorErrorCode.TunnelError, host);
     else res.destroy();
   }
-
-  // One warning per minute at most: a Redis outage must not flood the log at request rate.
-  private readonly inspectionFailed = (e: unknown): void => {
-    const now = Date.now();
-    if (now - this.lastInspectionWarning < 60_000) return;
-    this.lastInspectionWarning = now;
-    this.logger.warn(`inspection record lost: ${e instanceof Error ? e.message : String(e)}`);
-  };
 
   refuse(req: IncomingMessage, res: ServerResponse, code: VisitorErrorCode, host?: string): void {
     this.metrics.rejected(code);
