@@ -60,7 +60,10 @@ if (opt.config === 'production') {
 const redisPids = () => {
   if (!process.env.BENCH_REDIS_URL) return [];
   try {
-    return execFileSync('pgrep', ['-x', 'redis-server'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-x', 'redis-server'], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -72,7 +75,12 @@ await settle(() => [...target.allPids(), ...target.agentPids()]);
 await run(5); // warm up: JIT, pools, the heaps grown to their working size
 const rows = [];
 for (let i = 0; i < Number(opt.rounds); i++) {
-  const pids = { relay: target.relayPids(), all: target.allPids(), agent: target.agentPids(), redis: redisPids() };
+  const pids = {
+    relay: target.relayPids(),
+    all: target.allPids(),
+    agent: target.agentPids(),
+    redis: redisPids(),
+  };
   const before = {};
   for (const [k, p] of Object.entries(pids)) before[k] = await cpuUs(p);
   const r = await run(Number(opt.seconds));

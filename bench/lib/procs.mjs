@@ -24,8 +24,7 @@ export function stopAll() {
 export async function stopGracefully(ms = 5000) {
   for (const c of children) c.kill('SIGTERM');
   const until = Date.now() + ms;
-  while (Date.now() < until && children.size > 0)
-    await new Promise((r) => setTimeout(r, 100));
+  while (Date.now() < until && children.size > 0) await new Promise((r) => setTimeout(r, 100));
   stopAll();
 }
 process.on('exit', stopAll);

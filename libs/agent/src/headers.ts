@@ -109,8 +109,7 @@ function localRequestHead(
   if (!hasLength) {
     if (opts.hasBody) {
       if (!opts.clientChunks) out.push('transfer-encoding', 'chunked');
-    }
-    else if (LENGTH_ZERO_METHODS.has(opts.method) || LENGTH_ZERO_METHODS.has(opts.method.toUpperCase()))
+    } else if (LENGTH_ZERO_METHODS.has(opts.method) || LENGTH_ZERO_METHODS.has(opts.method.toUpperCase()))
       out.push('content-length', '0');
   }
   return { headers: out, host };

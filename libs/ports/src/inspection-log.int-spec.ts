@@ -266,7 +266,8 @@ describe('RedisInspectionLog record()', () => {
     const monitor = await redis.monitor();
     const xadds: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
-      if (String(args[0]).toLowerCase() === 'xadd' && String(args[1]).startsWith(namespace)) xadds.push(args[1]);
+      if (String(args[0]).toLowerCase() === 'xadd' && String(args[1]).startsWith(namespace))
+        xadds.push(args[1]);
     });
     try {
       for (let i = 0; i < 1000; i++) l.record(record('web', `/r${i}`), 600);

@@ -119,7 +119,10 @@ export class RedisInspectionLog implements InspectionLog {
           this.recordFailed(e);
         }
       }
-      multi.expire(key, Number.isInteger(w.ttlSeconds) && w.ttlSeconds > 0 ? w.ttlSeconds : this.retentionSeconds);
+      multi.expire(
+        key,
+        Number.isInteger(w.ttlSeconds) && w.ttlSeconds > 0 ? w.ttlSeconds : this.retentionSeconds,
+      );
     }
     multi.exec().then(
       (results) => {
