@@ -77,10 +77,14 @@ describe('background re-check of unverified custom domains (worker job through t
       return r.status === 'verified' ? r : undefined;
     });
     expect(verified).toMatchObject({ nextCheckAt: null, lastErrorCode: null, lastError: null });
-    const [cert] = await ds.query(
-      'SELECT hostnames, challenge, org_id FROM certificates WHERE hostname = $1',
-      ['late.customer.test'],
-    );
+    // The certificate is requested once the verification has committed: wait for its row.
+    const cert = await waitFor('certificate row', async () => {
+      const [c] = await ds.query(
+        'SELECT hostnames, challenge, org_id FROM certificates WHERE hostname = $1',
+        ['late.customer.test'],
+      );
+      return c;
+    });
     expect(cert).toEqual({ hostnames: ['late.customer.test'], challenge: 'http-01', org_id: actor.orgId });
     expect((await worker.app.get(CertificatesService).statusFor('late.customer.test')).status).not.toBe(
       'none',
