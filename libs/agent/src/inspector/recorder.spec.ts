@@ -13,9 +13,18 @@ describe('inspector recorder', () => {
     const id = tap.done(200, 5);
     const e = r.get(id ?? '');
     expect(e?.request.headers).toEqual({ 'content-type': 'text/plain', 'x-a': ['1', '2'] });
+    expect(e?.response.headers).toEqual({ 'content-type': 'image/png' });
+    expect(e?.response.status).toBe(200);
     expect(e?.request.body).toEqual({ encoding: 'utf8', data: 'hh', size: 7, truncated: true });
     expect(e?.response.body).toEqual({ encoding: 'base64', data: 'AQI=', size: 2, truncated: false });
     expect(r.begin('web', 'GET', '/', undefined).done(0, 1)).toBeUndefined();
+    // No headers and no body either way: empty maps and bodies, not a shifted list.
+    const bare = r.get(r.begin('web', 'GET', '/bare').done(204, 1) ?? '');
+    expect(bare?.request).toEqual({
+      headers: {},
+      body: { encoding: 'utf8', data: '', size: 0, truncated: false },
+    });
+    expect(bare?.response.headers).toEqual({});
   });
 
   it('drops the oldest past its cap', () => {

@@ -93,6 +93,8 @@ function decodeUtf8(b: Buffer, truncated: boolean): string | undefined {
   return undefined;
 }
 
+const NO_BYTES = Buffer.alloc(0);
+
 /** The first `cap` bytes of a body, and its full size. */
 class BodyCapture {
   private readonly chunks: Buffer[] = [];
@@ -109,15 +111,21 @@ class BodyCapture {
     this.kept += part.length;
   }
 
-  finish(contentType: string | undefined): CapturedBody {
-    const b = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.kept);
-    const truncated = this.size > this.kept;
-    const text =
-      b.length === 0 || (contentType && TEXTUAL.test(contentType)) ? decodeUtf8(b, truncated) : undefined;
-    return text !== undefined
-      ? { encoding: 'utf8', data: text, size: this.size, truncated }
-      : { encoding: 'base64', data: b.toString('base64'), size: this.size, truncated };
+  /** The captured prefix as one buffer (what a record keeps). */
+  bytes(): Buffer {
+    if (this.chunks.length === 0) return NO_BYTES;
+    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.kept);
   }
+}
+
+/** A captured prefix as the inspector serves it: text when it is, else base64. */
+function capturedBody(b: Buffer, size: number, contentType: string | undefined): CapturedBody {
+  const truncated = size > b.length;
+  const text =
+    b.length === 0 || (contentType && TEXTUAL.test(contentType)) ? decodeUtf8(b, truncated) : undefined;
+  return text !== undefined
+    ? { encoding: 'utf8', data: text, size, truncated }
+    : { encoding: 'base64', data: b.toString('base64'), size, truncated };
 }
 
 export function summary(e: ExchangeSummary): ExchangeSummary {
@@ -126,9 +134,10 @@ export function summary(e: ExchangeSummary): ExchangeSummary {
 }
 
 /**
- * One recorded exchange as it passed: raw header lists and the captured bytes. The shapes
- * the inspector serves (header maps, decoded bodies, ISO times) are built when someone looks,
- * not per request: an agent under load records thousands a second that nobody opens.
+ * One recorded exchange as it passed: both raw header lists as one string and each captured
+ * body as one buffer (a few objects per record rather than ~40: an agent under load keeps
+ * the last 500, each outliving many scavenges). The shapes the inspector serves (header
+ * maps, decoded bodies, ISO times) are built when someone looks, not per request.
  */
 class Recorded {
   private full: Exchange | undefined;
@@ -142,8 +151,15 @@ class Recorded {
     private readonly durationMs: number,
     private readonly startedMs: number,
     private readonly replayOf: string | undefined,
-    private readonly req: { raw: readonly string[]; body: BodyCapture },
-    private readonly res: { status: number; raw: readonly string[]; body: BodyCapture },
+    /** request then response raw header lists, joined by NUL (no field holds one) */
+    private readonly heads: string,
+    /** how many entries of `heads` are the request's */
+    private readonly requestEntries: number,
+    private readonly responseStatus: number,
+    private readonly requestBody: Buffer,
+    private readonly requestSize: number,
+    private readonly responseBody: Buffer,
+    private readonly responseSize: number,
   ) {}
 
   summary(): ExchangeSummary {
@@ -155,23 +171,27 @@ class Recorded {
       status: this.status,
       durationMs: this.durationMs,
       startedAt: new Date(this.startedMs).toISOString(),
-      requestSize: this.req.body.size,
-      responseSize: this.res.body.size,
+      requestSize: this.requestSize,
+      responseSize: this.responseSize,
       ...(this.replayOf ? { replayOf: this.replayOf } : {}),
     });
   }
 
   exchange(): Exchange {
     if (this.full) return this.full;
-    const reqHeaders = headerMap(this.req.raw);
-    const resHeaders = headerMap(this.res.raw);
+    const entries = this.heads === '' ? [] : this.heads.split('\0');
+    const reqHeaders = headerMap(entries.slice(0, this.requestEntries));
+    const resHeaders = headerMap(entries.slice(this.requestEntries));
     this.full = {
       ...this.summary(),
-      request: { headers: reqHeaders, body: this.req.body.finish(first(reqHeaders, 'content-type')) },
+      request: {
+        headers: reqHeaders,
+        body: capturedBody(this.requestBody, this.requestSize, first(reqHeaders, 'content-type')),
+      },
       response: {
-        status: this.res.status || this.status,
+        status: this.responseStatus || this.status,
         headers: resHeaders,
-        body: this.res.body.finish(first(resHeaders, 'content-type')),
+        body: capturedBody(this.responseBody, this.responseSize, first(resHeaders, 'content-type')),
       },
     };
     return this.full;
@@ -227,6 +247,7 @@ export class ExchangeRecorder extends EventEmitter<{ exchange: [Exchange] }> {
       done: (status, durationMs) => {
         if (finished || !status) return undefined;
         finished = true;
+        const heads = req.raw.length + res.raw.length > 0 ? [...req.raw, ...res.raw].join('\0') : '';
         const r = new Recorded(
           randomUUID(),
           tunnel,
@@ -236,8 +257,13 @@ export class ExchangeRecorder extends EventEmitter<{ exchange: [Exchange] }> {
           durationMs,
           startedMs,
           replayOf,
-          req,
-          res,
+          heads,
+          req.raw.length,
+          res.status,
+          req.body.bytes(),
+          req.body.size,
+          res.body.bytes(),
+          res.body.size,
         );
         this.add(r);
         return r.id;
