@@ -1,34 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '@fdt/testing';
+import { createTestDatabase, freePort, TEST_REDIS_URL, type TestDatabase } from '@fdt/testing';
 
 export const ROOT = join(import.meta.dirname, '../..');
 
-/** Whether a listener could bind `port` on every interface, as the apps do (closed again at once). */
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, () => s.close(() => resolve(true)));
-  });
-}
-
-/**
- * A free TCP port for a child process to listen on (closed again before use; fine for tests run
- * one at a time). Drawn from 10000-19999, below Linux's ephemeral range (32768-60999): a port
- * taken from that range was once grabbed by some outbound connection before the relay bound it.
- */
-export async function freePort(): Promise<number> {
-  for (let i = 0; i < 100; i++) {
-    const port = 10_000 + Math.floor(Math.random() * 10_000);
-    if (await canListen(port)) return port;
-  }
-  throw new Error('no free TCP port in 10000-19999');
-}
+export { freePort };
 
 export async function waitFor<T>(
   what: string,

@@ -7,9 +7,10 @@ import {
   TEST_REDIS_URL,
   type TestClient,
   testEnv,
+  until,
 } from '@fdt/testing';
 import { type Harness, startHarness } from '../test/harness.js';
-import { startWorkerProcess as startWorker, until } from '../test/worker-process.js';
+import { startWorkerProcess as startWorker } from '../test/worker-process.js';
 
 // Cancel at the period's end, end to end: the org's cancel route (the real SDKs against the
 // provider fakes), the provider's webhooks to the real route, applied by the worker as a real

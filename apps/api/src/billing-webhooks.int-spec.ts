@@ -23,15 +23,17 @@ import {
   type FakePayPal,
   type FakeRazorpay,
   type FakeStripe,
+  freePort,
   startFakePayPal,
   startFakeRazorpay,
   startFakeStripe,
   TEST_REDIS_URL,
   type TestClient,
   testEnv,
+  until,
 } from '@fdt/testing';
 import { type Harness, startHarness } from '../test/harness.js';
-import { freePort, startWorkerProcess, until, type WorkerProcess } from '../test/worker-process.js';
+import { startWorkerProcess, type WorkerProcess } from '../test/worker-process.js';
 
 // Provider webhooks end to end on real processes: the api in process (the route: verify on the
 // raw body, store once, queue), the worker as a real process from its dist (applies each event

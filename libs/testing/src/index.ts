@@ -8,6 +8,8 @@ export * from './fake-cloudflare.js';
 export * from './pebble.js';
 export * from './self-signed.js';
 export * from './monitored-metrics.js';
+export * from './free-port.js';
+export * from './until.js';
 export { startWebhookReceiver } from './billing/fake-http.js';
 export * from './billing/fake-stripe.js';
 export * from './billing/fake-razorpay.js';

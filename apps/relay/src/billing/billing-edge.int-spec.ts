@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
 import { RELAY_USAGE_PATH, relayEdgeLimitsPath, type UsageReport } from '@fdt/protocol';
+import { until } from '@fdt/testing';
 import type { RunningRelay } from '../bootstrap.js';
 import { EdgeModule } from '../edge.module.js';
 import { visit } from '../testing/harness.js';
-import { json, until } from '../testing/http-json.js';
+import { json } from '../testing/http-json.js';
 import { type BillingStack, startBillingStack } from '../testing/billing-stack.js';
 import { UsageReporter } from './usage-reporter.service.js';
 

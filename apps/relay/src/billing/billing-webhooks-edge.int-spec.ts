@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
-import { type FakeStripe, startFakeStripe } from '@fdt/testing';
+import { type FakeStripe, startFakeStripe, until } from '@fdt/testing';
 import type { RunningRelay } from '../bootstrap.js';
 import { visit } from '../testing/harness.js';
-import { json, until } from '../testing/http-json.js';
+import { json } from '../testing/http-json.js';
 import { type BillingStack, startBillingStack } from '../testing/billing-stack.js';
 
 // The whole chain of a paid upgrade on real processes: a Stripe checkout (the real SDK against

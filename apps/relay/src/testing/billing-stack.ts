@@ -8,15 +8,17 @@ import { loadPlatformConfig } from '@fdt/server-core/edge';
 import {
   createTestDatabase,
   deleteRedisKeys,
+  freePort,
   TEST_REDIS_URL,
   type TestDatabase,
   testEnv,
+  until,
 } from '@fdt/testing';
 import { type RunningRelay, startRelay } from '../bootstrap.js';
 import { hostOf, visit } from './harness.js';
-import { json, until } from './http-json.js';
+import { json } from './http-json.js';
 import { listen, type Listening } from './origins.js';
-import { freePort, type ServerProcess, startServerProcess } from './server-process.js';
+import { type ServerProcess, startServerProcess } from './server-process.js';
 import { TestAgent } from './test-agent.js';
 
 // Test support for the billing specs at the edge: the api and the worker from their dist

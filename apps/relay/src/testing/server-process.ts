@@ -2,7 +2,6 @@
 // built dist (the relay may not import them), for tests that run a relay against the real api.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 
 const DIST = {
@@ -13,18 +12,6 @@ const DIST = {
 export interface ServerProcess {
   output(): string;
   stop(): Promise<void>;
-}
-
-/** A free TCP port on loopback (closed again before use). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
 
 /** Starts `apps/<which>/dist/main.js` with `env`; resolves once `readyUrl` answers 200 (20 s at most). */
